@@ -1,0 +1,214 @@
+package io.github.r4jredis.testkit;
+
+import io.github.r4jredis.testkit.internal.ContainerSupport;
+import io.github.r4jredis.testkit.internal.ExternalRedisServer;
+import io.github.r4jredis.testkit.internal.ManagedRedisServer;
+import io.github.r4jredis.testkit.internal.ServerSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A real Redis server for a test: a throwaway {@code redis-server} child process, a Testcontainers
+ * container, or the server {@code REDIS_URL} names.
+ *
+ * <p>Managed servers (processes and containers this testkit started) can be killed, paused,
+ * resumed and restarted on the same port, which is what fault tests need. The server that
+ * {@code REDIS_URL} names is shared with others, so it refuses every control with an
+ * {@link UnsupportedOperationException}; ask for a dedicated server instead
+ * ({@link #start()} or {@link Dedicated @Dedicated}).
+ *
+ * <p>Thread-safe. {@link #close()} is idempotent; a managed server not closed by its test is
+ * killed when the JVM exits, and one whose JVM was killed is reaped when the next testkit JVM
+ * starts a server.
+ */
+public interface RedisServer extends AutoCloseable {
+
+  /** Environment variable (also read as a system property) naming an existing server. */
+  String REDIS_URL = "REDIS_URL";
+
+  /** System property that asks for Testcontainers instead of a child process. */
+  String TESTCONTAINERS_PROPERTY = "r4j.redis.testcontainers";
+
+  /** Starts a throwaway server with default settings (no persistence, no password). */
+  static RedisServer start() {
+    return builder().start();
+  }
+
+  /** A builder for a throwaway server. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The server {@code REDIS_URL} names (environment variable or system property) when set,
+   * otherwise a new throwaway server.
+   *
+   * @throws IllegalArgumentException when {@code REDIS_URL} is not a {@code redis://} or
+   *     {@code rediss://} URL with a host
+   */
+  static RedisServer fromEnvironment() {
+    String url = System.getProperty(REDIS_URL, System.getenv(REDIS_URL));
+    if (url != null && !url.isBlank()) {
+      return ExternalRedisServer.parse(url);
+    }
+    return start();
+  }
+
+  /** Host name or IP address to connect to. */
+  String host();
+
+  /** TCP port to connect to. */
+  int port();
+
+  /** Address without credentials, as Redisson's {@code setAddress} takes it: {@code redis://host:port}. */
+  default String address() {
+    return "redis://" + host() + ":" + port();
+  }
+
+  /** ACL user name, or {@code null} for the default user. */
+  @Nullable String username();
+
+  /** Password, or {@code null} when the server asks for none. */
+  @Nullable String password();
+
+  /** Whether this testkit owns the server and may kill, pause and restart it. */
+  boolean isManaged();
+
+  /** Whether the server process is alive (a paused process is alive). */
+  boolean isAlive();
+
+  /** Whether the server is paused by {@link #pause()}. */
+  boolean isPaused();
+
+  /**
+   * Kills the server with SIGKILL: no shutdown, no AOF flush, open connections reset.
+   *
+   * @throws IllegalStateException when the server is already stopped or closed
+   * @throws UnsupportedOperationException when the server is not {@linkplain #isManaged managed}
+   */
+  void kill();
+
+  /**
+   * Freezes the server with SIGSTOP: connections stay open and commands time out.
+   *
+   * @throws IllegalStateException unless the server is running
+   * @throws UnsupportedOperationException when the server is not {@linkplain #isManaged managed}
+   */
+  void pause();
+
+  /**
+   * Unfreezes a paused server with SIGCONT; queued commands are then answered.
+   *
+   * @throws IllegalStateException unless the server is paused
+   * @throws UnsupportedOperationException when the server is not {@linkplain #isManaged managed}
+   */
+  void resume();
+
+  /**
+   * Stops the server (SIGTERM, so an AOF is flushed) if it is alive, starts it again on the same
+   * port and waits until it answers PING. Data survives when the server was built with
+   * {@link Builder#appendOnly(boolean) appendOnly(true)}.
+   *
+   * @throws IllegalStateException when the server is closed
+   * @throws UnsupportedOperationException when the server is not {@linkplain #isManaged managed}
+   */
+  void restart();
+
+  /**
+   * Like {@link #restart()}, but deletes every data file first: the server comes back empty.
+   *
+   * @throws IllegalStateException when the server is closed
+   * @throws UnsupportedOperationException when the server is not {@linkplain #isManaged managed}
+   */
+  void restartEmpty();
+
+  /** The last {@code lines} lines of the server's log, for failure reports. */
+  String logTail(int lines);
+
+  /** Kills a managed server and forgets it; does nothing for an external one. Idempotent. */
+  @Override
+  void close();
+
+  /**
+   * Settings of a throwaway server. Not thread-safe; {@link #start()} may be called more than
+   * once, each call starting another server.
+   */
+  final class Builder {
+
+    /** Default time a server has to answer PING after it is started. */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(20);
+
+    private boolean appendOnly;
+    private @Nullable String password;
+    private Duration startTimeout = DEFAULT_START_TIMEOUT;
+    private final List<String> arguments = new ArrayList<>();
+
+    Builder() {}
+
+    /**
+     * Keeps data in an append-only file fsynced on every write ({@code appendfsync always}), so
+     * that {@link RedisServer#restart()} brings back every acknowledged write, even after
+     * {@link RedisServer#kill()}. Default {@code false}: the server keeps nothing on disk.
+     */
+    public Builder appendOnly(boolean appendOnly) {
+      this.appendOnly = appendOnly;
+      return this;
+    }
+
+    /** Requires this password ({@code requirepass}). Default: none. */
+    public Builder password(String password) {
+      Objects.requireNonNull(password, "password");
+      if (password.isEmpty()) {
+        throw new IllegalArgumentException("password must not be empty");
+      }
+      this.password = password;
+      return this;
+    }
+
+    /**
+     * Adds a configuration directive as {@code redis-server} takes it on its command line, for
+     * example {@code argument("maxmemory", "10mb")}.
+     */
+    public Builder argument(String name, String... values) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank() || name.startsWith("-")) {
+        throw new IllegalArgumentException("argument name must be a bare directive, was '" + name + "'");
+      }
+      arguments.add("--" + name);
+      arguments.addAll(List.of(values));
+      return this;
+    }
+
+    /** How long the server may take to answer PING after a start. Default 20 s. */
+    public Builder startTimeout(Duration startTimeout) {
+      Objects.requireNonNull(startTimeout, "startTimeout");
+      if (startTimeout.isNegative() || startTimeout.isZero()) {
+        throw new IllegalArgumentException("startTimeout must be positive, was " + startTimeout);
+      }
+      this.startTimeout = startTimeout;
+      return this;
+    }
+
+    /**
+     * Starts the server: a Testcontainers {@code redis} container when
+     * {@code -Dr4j.redis.testcontainers=true} and a Docker engine answers, otherwise a
+     * {@code redis-server} child process.
+     *
+     * @throws RedisTestkitException when no server could be started
+     */
+    public RedisServer start() {
+      ServerSpec spec = new ServerSpec(appendOnly, password, startTimeout, arguments);
+      if (Boolean.getBoolean(TESTCONTAINERS_PROPERTY)) {
+        RedisServer container = ContainerSupport.startIfDockerAvailable(spec);
+        if (container != null) {
+          return container;
+        }
+      }
+      return ManagedRedisServer.start(
+          "redis", spec::arguments, spec.password(), spec.startTimeout(), false);
+    }
+  }
+}
