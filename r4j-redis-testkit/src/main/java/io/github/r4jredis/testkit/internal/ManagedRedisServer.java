@@ -127,10 +127,7 @@ public final class ManagedRedisServer implements RedisServer {
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .start();
-      Files.writeString(
-          dir.resolve(ServerRegistry.PID_FILE),
-          Long.toString(process.pid()),
-          StandardCharsets.US_ASCII);
+      ServerRegistry.recordPid(dir, process);
       return process;
     } catch (IOException e) {
       throw new RedisTestkitException("Cannot start " + role + ": " + String.join(" ", command), e);

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -127,22 +128,38 @@ public final class ServerRegistry {
     int killed = 0;
     try (Stream<Path> files = Files.walk(jvmDirectory)) {
       for (Path pidFile : files.filter(p -> p.getFileName().toString().equals(PID_FILE)).toList()) {
-        long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).trim());
-        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        // The pid may have been reused by an unrelated process: only kill a redis-server.
-        if (process.isPresent() && isRedisServer(process.get())) {
+        Optional<ProcessHandle> process = recordedProcess(pidFile);
+        if (process.isPresent()) {
           process.get().destroyForcibly();
           killed++;
         }
       }
-    } catch (NumberFormatException e) {
-      LOG.warn("Ignoring an unreadable pid file under {}", jvmDirectory);
     }
     return killed;
   }
 
-  private static boolean isRedisServer(ProcessHandle process) {
-    return process.info().command().map(c -> c.contains("redis-server")).orElse(false);
+  /**
+   * Writes the file the orphan sweep reads: the pid and the start time, so that a pid reused by
+   * an unrelated process is never killed.
+   */
+  static void recordPid(Path dir, Process process) throws IOException {
+    long started = process.info().startInstant().map(Instant::toEpochMilli).orElse(-1L);
+    Files.writeString(
+        dir.resolve(PID_FILE), process.pid() + " " + started, StandardCharsets.US_ASCII);
+  }
+
+  private static Optional<ProcessHandle> recordedProcess(Path pidFile) throws IOException {
+    String[] fields = Files.readString(pidFile, StandardCharsets.US_ASCII).trim().split(" ");
+    try {
+      long pid = Long.parseLong(fields[0]);
+      long started = Long.parseLong(fields[1]);
+      return ProcessHandle.of(pid)
+          .filter(ProcessHandle::isAlive)
+          .filter(p -> p.info().startInstant().map(Instant::toEpochMilli).orElse(-2L) == started);
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      LOG.warn("Ignoring unreadable pid file {}", pidFile);
+      return Optional.empty();
+    }
   }
 
   static void deleteRecursively(Path dir) {
