@@ -1,0 +1,31 @@
+package io.github.r4jredis.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Collection;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/** Smoke run: every benchmark method runs and produces a score. Not a timing claim. */
+class HotPathBenchmarkTest {
+
+  @Test
+  void everyBenchmarkRunsAndReportsAScore() throws Exception {
+    Collection<RunResult> results = new Runner(new OptionsBuilder()
+        .include(HotPathBenchmark.class.getName())
+        .forks(0)
+        .warmupIterations(0)
+        .measurementIterations(1)
+        .measurementTime(TimeValue.milliseconds(100))
+        .build()).run();
+
+    assertThat(results).extracting(r -> r.getParams().getBenchmark())
+        .containsExactlyInAnyOrder(
+            HotPathBenchmark.class.getName() + ".direct",
+            HotPathBenchmark.class.getName() + ".plainResilience4j");
+    assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getScore()).isPositive());
+  }
+}

@@ -1,0 +1,142 @@
+package io.github.r4jredis.cli;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import org.jspecify.annotations.Nullable;
+import org.redisson.config.Config;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * How the CLI reaches Redis: a URL, TLS, and credentials taken from the environment or typed at
+ * a prompt that does not echo, never from a command-line argument that {@code ps} would show.
+ */
+public final class ConnectionOptions {
+
+  /** Environment variable read for the password when {@code --password} is not given. */
+  public static final String PASSWORD_ENV = "R4J_REDIS_PASSWORD";
+
+  /** Default server when neither {@code --url} nor {@code REDIS_URL} is set. */
+  public static final String DEFAULT_URL = "redis://127.0.0.1:6379";
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec spec;
+
+  @Option(
+      names = "--url",
+      defaultValue = "${env:REDIS_URL:-" + DEFAULT_URL + "}",
+      description = "Redis URL, redis://host:port or rediss://host:port (default: $REDIS_URL, else ${DEFAULT-VALUE}).")
+  String url = DEFAULT_URL;
+
+  @Option(names = "--tls", description = "Use TLS even if the URL says redis://.")
+  boolean tls;
+
+  @Option(
+      names = "--username",
+      defaultValue = "${env:R4J_REDIS_USERNAME}",
+      description = "ACL user name (default: $R4J_REDIS_USERNAME).")
+  @Nullable String username;
+
+  @Option(
+      names = "--password",
+      arity = "0",
+      interactive = true,
+      description = "Prompt for the password without echoing it (default: $" + PASSWORD_ENV + ").")
+  char @Nullable [] password;
+
+  @Option(
+      names = "--key-prefix",
+      defaultValue = "r4j",
+      description = "Key prefix of the breakers (default: ${DEFAULT-VALUE}).")
+  String keyPrefix = "r4j";
+
+  /** The address Redisson connects to, without credentials, with the TLS scheme if asked. */
+  public String address() {
+    URI uri = parse();
+    String scheme = tls || "rediss".equals(uri.getScheme()) ? "rediss" : "redis";
+    int port = uri.getPort() < 0 ? 6379 : uri.getPort();
+    return scheme + "://" + uri.getHost() + ":" + port;
+  }
+
+  /** The key prefix of the breakers to inspect. */
+  public String keyPrefix() {
+    return keyPrefix;
+  }
+
+  /** A single-server Redisson config with short timeouts, as an operator tool wants them. */
+  public Config toRedissonConfig() {
+    Config config = new Config();
+    config
+        .useSingleServer()
+        .setAddress(address())
+        .setConnectTimeout(2_000)
+        .setTimeout(2_000)
+        .setRetryAttempts(1)
+        .setConnectionMinimumIdleSize(1)
+        .setConnectionPoolSize(2);
+    config.setNettyThreads(2);
+    String user = username != null ? username : userFromUrl();
+    if (user != null) {
+      config.setUsername(user);
+    }
+    String secret = resolvePassword();
+    if (secret != null) {
+      config.setPassword(secret);
+    }
+    return config;
+  }
+
+  private @Nullable String resolvePassword() {
+    if (password != null) {
+      return new String(password);
+    }
+    String fromEnv = System.getenv(PASSWORD_ENV);
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return fromEnv;
+    }
+    String info = parse().getUserInfo();
+    if (info != null && info.contains(":")) {
+      return info.substring(info.indexOf(':') + 1);
+    }
+    return null;
+  }
+
+  private @Nullable String userFromUrl() {
+    String info = parse().getUserInfo();
+    if (info == null) {
+      return null;
+    }
+    String user = info.contains(":") ? info.substring(0, info.indexOf(':')) : info;
+    return user.isEmpty() ? null : user;
+  }
+
+  private URI parse() {
+    try {
+      URI uri = new URI(url);
+      if (!("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw bad();
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw bad();
+    }
+  }
+
+  private ParameterException bad() {
+    return new ParameterException(
+        spec.commandLine(),
+        "--url must be redis://host:port or rediss://host:port, was '" + redacted() + "'");
+  }
+
+  /** The URL with any credentials masked, for messages. */
+  public String redacted() {
+    return url.replaceAll("//[^@/]*@", "//***@");
+  }
+
+  @Override
+  public String toString() {
+    return "ConnectionOptions[url=" + redacted() + ", tls=" + tls + ", keyPrefix=" + keyPrefix + "]";
+  }
+}

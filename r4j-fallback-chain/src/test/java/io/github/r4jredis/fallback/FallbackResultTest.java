@@ -1,0 +1,56 @@
+package io.github.r4jredis.fallback;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class FallbackResultTest {
+
+  private final IOException down = new IOException("calcom down");
+
+  @Test
+  void primaryIsFreshAndCarriesNoCause() {
+    FallbackResult<String> result = FallbackResult.primary("slots");
+
+    assertThat(result.tier()).isEqualTo(Tier.PRIMARY);
+    assertThat(result.value()).contains("slots");
+    assertThat(result.cause()).isEmpty();
+    assertThat(result.isDegraded()).isFalse();
+  }
+
+  @Test
+  void staleAnswerSaysHowOldAndWhy() {
+    FallbackResult<String> result = FallbackResult.stale("slots", Duration.ofSeconds(42), down);
+
+    assertThat(result.tier()).isEqualTo(Tier.STALE_CACHE);
+    assertThat(result.value()).contains("slots");
+    assertThat(result.staleness()).isEqualTo(Duration.ofSeconds(42));
+    assertThat(result.cause()).contains(down);
+    assertThat(result.isDegraded()).isTrue();
+    assertThat(result).hasToString(
+        "FallbackResult[STALE_CACHE, value=slots, staleness=PT42S, cause=java.io.IOException: calcom down]");
+  }
+
+  @Test
+  void tiersWithoutAValueCarryTheUserMessage() {
+    FallbackResult<String> queued = FallbackResult.queued(down, "Your booking will be confirmed shortly");
+
+    assertThat(queued.tier()).isEqualTo(Tier.QUEUED);
+    assertThat(queued.value()).isEmpty();
+    assertThat(queued.message()).isEqualTo("Your booking will be confirmed shortly");
+    assertThat(FallbackResult.failed(down, "x").tier()).isEqualTo(Tier.FAILED);
+    assertThat(FallbackResult.manualReview(down, "x").tier()).isEqualTo(Tier.MANUAL_REVIEW);
+  }
+
+  @Test
+  void rejectsMissingPartsAndNegativeStaleness() {
+    assertThatThrownBy(() -> FallbackResult.stale("v", Duration.ofMillis(-1), down))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("staleness must not be negative, was PT-0.001S");
+    assertThatThrownBy(() -> FallbackResult.primary(null)).isInstanceOf(NullPointerException.class).hasMessage("value");
+    assertThatThrownBy(() -> FallbackResult.queued(null, "m")).hasMessage("cause");
+  }
+}

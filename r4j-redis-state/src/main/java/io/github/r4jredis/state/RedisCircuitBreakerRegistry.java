@@ -1,0 +1,467 @@
+package io.github.r4jredis.state;
+
+import io.github.r4jredis.state.internal.KeySpace;
+import io.github.r4jredis.state.internal.RegistryRuntime;
+import io.github.r4jredis.state.internal.SharedView;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.ConfigurationNotFoundException;
+import io.github.resilience4j.core.registry.AbstractRegistry;
+import io.github.resilience4j.core.registry.RegistryEventConsumer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.redisson.api.RedissonClient;
+
+/**
+ * A Resilience4j {@link CircuitBreakerRegistry} whose breakers are shared by every node of a
+ * fleet through Redis: swap it in for {@code CircuitBreakerRegistry.of(...)} and each name is one
+ * breaker for the whole fleet.
+ *
+ * <pre>{@code
+ * RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(redisson)
+ *     .withCircuitBreakerConfig(CircuitBreakerConfig.custom().failureRateThreshold(50).build())
+ *     .build();
+ * CircuitBreaker calcom = registry.circuitBreaker("calcom");
+ * }</pre>
+ *
+ * <p>It extends Resilience4j's {@link AbstractRegistry}, so {@link RegistryEventConsumer}s and
+ * resilience4j-micrometer's {@code TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry} work
+ * unchanged. Every breaker it creates is a {@link RedisCircuitBreaker}.
+ *
+ * <p>One sync thread per registry talks to Redis; {@link #close()} stops it after a last flush
+ * and leaves the shared state in Redis. {@link #build()} never blocks on Redis: when Redis is
+ * down, breakers start in {@link SyncMode#LOCAL} and join the fleet when it answers.
+ *
+ * <p>Thread-safe.
+ */
+public final class RedisCircuitBreakerRegistry
+    extends AbstractRegistry<CircuitBreaker, CircuitBreakerConfig>
+    implements CircuitBreakerRegistry, AutoCloseable {
+
+  /** Default prefix of every key and channel. */
+  public static final String DEFAULT_KEY_PREFIX = "r4j";
+
+  /** Default interval between flushes of local outcomes. */
+  public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMillis(20);
+
+  /** Default timeout of every Redis call (pipelines, the probe claim, manual commands). */
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+
+  /** Default time without an answer from Redis after which breakers decide locally. */
+  public static final Duration DEFAULT_LOCAL_MODE_AFTER = Duration.ofMillis(500);
+
+  /** Default age after which an idle breaker's shared state is read again. */
+  public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(1);
+
+  /** Default lifetime of a half-open probe lease that its holder stops renewing. */
+  public static final Duration DEFAULT_PROBE_LEASE = Duration.ofSeconds(5);
+
+  /** Default number of distinct failing nodes a shared breaker needs to open. */
+  public static final int DEFAULT_MINIMUM_REPORTING_NODES = 1;
+
+  private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,100}");
+
+  private final RegistryRuntime runtime;
+
+  private RedisCircuitBreakerRegistry(Builder builder, Map<String, CircuitBreakerConfig> configs) {
+    super(configs.get(DEFAULT_CONFIG), builder.consumers, builder.tags);
+    configs.forEach((name, config) -> {
+      if (!DEFAULT_CONFIG.equals(name)) {
+        configurations.put(name, config);
+      }
+    });
+    CircuitBreakerConfig defaults = configs.get(DEFAULT_CONFIG);
+    this.runtime = new RegistryRuntime(builder.redisson, KeySpace.of(builder.keyPrefix),
+        builder.nodeId != null ? builder.nodeId : defaultNodeId(),
+        builder.syncInterval, builder.commandTimeout, builder.localModeAfter,
+        builder.reconcileInterval, builder.probeLease, builder.minimumReportingNodes,
+        defaults.getClock(), builder.serverClockSkew, builder.meterRegistry);
+  }
+
+  /**
+   * A builder of a registry sharing its breakers through {@code redisson}. The client may be
+   * connected to a single server, a Sentinel set-up or a Cluster; its codec does not matter
+   * (the registry uses plain string codecs).
+   */
+  public static Builder builder(RedissonClient redisson) {
+    return new Builder(Objects.requireNonNull(redisson, "redisson"));
+  }
+
+  // ---------------------------------------------------------------- CircuitBreakerRegistry
+
+  @Override
+  public Set<CircuitBreaker> getAllCircuitBreakers() {
+    return Set.copyOf(entryMap.values());
+  }
+
+  /**
+   * The fleet-shared breaker of this name, created with the default config on first use.
+   *
+   * @throws IllegalArgumentException for an empty name, one over 200 characters or with
+   *     control characters
+   */
+  @Override
+  public CircuitBreaker circuitBreaker(String name) {
+    return circuitBreaker(name, getDefaultConfig());
+  }
+
+  @Override
+  public CircuitBreaker circuitBreaker(String name, Map<String, String> tags) {
+    return circuitBreaker(name, getDefaultConfig(), tags);
+  }
+
+  @Override
+  public CircuitBreaker circuitBreaker(String name, CircuitBreakerConfig config) {
+    return circuitBreaker(name, config, Map.of());
+  }
+
+  @Override
+  public CircuitBreaker circuitBreaker(String name, CircuitBreakerConfig config, Map<String, String> tags) {
+    Objects.requireNonNull(config, CONFIG_MUST_NOT_BE_NULL);
+    Objects.requireNonNull(tags, TAGS_MUST_NOT_BE_NULL);
+    KeySpace.requireValidName(name);
+    return computeIfAbsent(name, () -> runtime.create(name, config, getAllTags(tags)));
+  }
+
+  @Override
+  public CircuitBreaker circuitBreaker(String name, String configName) {
+    return circuitBreaker(name, configName, Map.of());
+  }
+
+  @Override
+  public CircuitBreaker circuitBreaker(String name, String configName, Map<String, String> tags) {
+    CircuitBreakerConfig config = getConfiguration(configName)
+        .orElseThrow(() -> new ConfigurationNotFoundException(configName));
+    return circuitBreaker(name, config, tags);
+  }
+
+  @Override
+  public CircuitBreaker circuitBreaker(String name, Supplier<CircuitBreakerConfig> configSupplier) {
+    return circuitBreaker(name, configSupplier, Map.of());
+  }
+
+  @Override
+  public CircuitBreaker circuitBreaker(String name, Supplier<CircuitBreakerConfig> configSupplier,
+      Map<String, String> tags) {
+    Objects.requireNonNull(configSupplier, SUPPLIER_MUST_NOT_BE_NULL);
+    KeySpace.requireValidName(name);
+    return computeIfAbsent(name, () -> runtime.create(name,
+        Objects.requireNonNull(configSupplier.get(), CONFIG_MUST_NOT_BE_NULL), getAllTags(tags)));
+  }
+
+  /** Removes the breaker from this node (it stops syncing); its shared state stays in Redis. */
+  @Override
+  public Optional<CircuitBreaker> remove(String name) {
+    Optional<CircuitBreaker> removed = super.remove(name);
+    removed.ifPresent(runtime::detach);
+    return removed;
+  }
+
+  // ---------------------------------------------------------------- fleet operations
+
+  /** This node's id in the fleet. */
+  public String nodeId() {
+    return runtime.nodeId();
+  }
+
+  /** The prefix of every key and channel of this registry. */
+  public String keyPrefix() {
+    return runtime.keys().prefix();
+  }
+
+  /** Whether this registry currently follows the fleet through Redis. */
+  public SyncMode syncMode() {
+    return runtime.mode();
+  }
+
+  /**
+   * Every breaker under this prefix in Redis, including ones this node never created.
+   *
+   * @throws RedisStateException when Redis does not answer within the command timeout
+   */
+  public List<SharedBreakerState> sharedBreakers() {
+    Map<String, SharedView> views;
+    try {
+      views = runtime.readAll();
+    } catch (IllegalStateException e) {
+      throw new RedisStateException("Cannot list shared circuit breakers under '" + keyPrefix() + "'", e);
+    }
+    List<SharedBreakerState> states = new ArrayList<>();
+    views.forEach((name, view) -> states.add(toState(name, view)));
+    states.sort((a, b) -> a.name().compareTo(b.name()));
+    return states;
+  }
+
+  /**
+   * The shared state of one breaker, empty when Redis has none of that name.
+   *
+   * @throws RedisStateException when Redis does not answer within the command timeout
+   */
+  public Optional<SharedBreakerState> sharedBreaker(String name) {
+    KeySpace.requireValidName(name);
+    return sharedBreakers().stream().filter(s -> s.name().equals(name)).findFirst();
+  }
+
+  /**
+   * Resets a breaker for the whole fleet: CLOSED, empty window, backoff restarted. A breaker
+   * this node created also re-seeds the shared config with this node's.
+   *
+   * @return whether Redis had a breaker of that name
+   * @throws RedisStateException when Redis does not answer within the command timeout
+   */
+  public boolean reset(String name) {
+    KeySpace.requireValidName(name);
+    Optional<CircuitBreaker> mine = find(name);
+    if (mine.isPresent() && runtime.mode() == SyncMode.SHARED) {
+      mine.get().reset();
+      return true;
+    }
+    SharedView reply = runtime.command(name, "RESET");
+    if (reply == null) {
+      throw new RedisStateException("Cannot reset circuit breaker '" + KeySpace.printable(name, 80)
+          + "': Redis did not answer", new IllegalStateException("no reply"));
+    }
+    return !reply.isMissing();
+  }
+
+  /**
+   * Resets every breaker under this prefix for the whole fleet.
+   *
+   * @return the names reset
+   * @throws RedisStateException when Redis does not answer within the command timeout
+   */
+  public List<String> resetAll() {
+    List<String> names = new ArrayList<>();
+    for (SharedBreakerState state : sharedBreakers()) {
+      if (reset(state.name())) {
+        names.add(state.name());
+      }
+    }
+    return names;
+  }
+
+  /** Stops the sync thread after a last flush. Breakers keep working, locally. Idempotent. */
+  @Override
+  public void close() {
+    runtime.close();
+  }
+
+  private static SharedBreakerState toState(String name, SharedView v) {
+    return new SharedBreakerState(name, v.state(), v.version(), Instant.ofEpochMilli(v.since()),
+        v.state() == CircuitBreaker.State.OPEN ? Optional.of(Instant.ofEpochMilli(v.openUntil())) : Optional.empty(),
+        v.attempts(), v.leaseHolder().isEmpty() ? Optional.empty() : Optional.of(v.leaseHolder()),
+        v.calls(), v.failures(), v.slowCalls(), v.activeNodes(), v.failingNodes());
+  }
+
+  private static String defaultNodeId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "node";
+    }
+    host = host.replaceAll("[^A-Za-z0-9._-]", "-");
+    if (host.length() > 60) {
+      host = host.substring(0, 60);
+    }
+    byte[] random = new byte[3];
+    ThreadLocalRandom.current().nextBytes(random);
+    long pid = ManagementFactory.getRuntimeMXBean().getPid();
+    return host + "-" + pid + "-" + HexFormat.of().formatHex(random);
+  }
+
+  /**
+   * Settings of a registry. Setters check their argument at once (the message names the setting
+   * and the value); {@link #build()} checks the combination. Not thread-safe.
+   */
+  public static final class Builder {
+
+    private final RedissonClient redisson;
+    private final Map<String, CircuitBreakerConfig> configs = new HashMap<>();
+    private final List<RegistryEventConsumer<CircuitBreaker>> consumers = new ArrayList<>();
+    private Map<String, String> tags = Map.of();
+    private String keyPrefix = DEFAULT_KEY_PREFIX;
+    private @Nullable String nodeId;
+    private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
+    private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+    private Duration localModeAfter = DEFAULT_LOCAL_MODE_AFTER;
+    private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
+    private Duration probeLease = DEFAULT_PROBE_LEASE;
+    private int minimumReportingNodes = DEFAULT_MINIMUM_REPORTING_NODES;
+    private MeterRegistry meterRegistry = Metrics.globalRegistry;
+    private LongSupplier serverClockSkew = () -> 0L;
+
+    private Builder(RedissonClient redisson) {
+      this.redisson = redisson;
+    }
+
+    /** The default config of breakers created without one. Default: Resilience4j's defaults. */
+    public Builder withCircuitBreakerConfig(CircuitBreakerConfig config) {
+      configs.put(DEFAULT_CONFIG, Objects.requireNonNull(config, "config"));
+      return this;
+    }
+
+    /**
+     * A named config for {@link RedisCircuitBreakerRegistry#circuitBreaker(String, String)}.
+     *
+     * @throws IllegalArgumentException for the reserved name {@code default}
+     */
+    public Builder addCircuitBreakerConfig(String configName, CircuitBreakerConfig config) {
+      Objects.requireNonNull(configName, "configName");
+      Objects.requireNonNull(config, "config");
+      if (DEFAULT_CONFIG.equals(configName)) {
+        throw new IllegalArgumentException(
+            "configName 'default' is reserved; use withCircuitBreakerConfig for the default config");
+      }
+      configs.put(configName, config);
+      return this;
+    }
+
+    /** Tags added to every breaker (Micrometer tags of resilience4j-micrometer). Default none. */
+    public Builder withTags(Map<String, String> tags) {
+      this.tags = Map.copyOf(Objects.requireNonNull(tags, "tags"));
+      return this;
+    }
+
+    /** Receives registry events (entry added, removed, replaced), as Resilience4j's do. */
+    public Builder addRegistryEventConsumer(RegistryEventConsumer<CircuitBreaker> consumer) {
+      consumers.add(Objects.requireNonNull(consumer, "consumer"));
+      return this;
+    }
+
+    /**
+     * Prefix of every key and channel: registries with the same prefix on the same Redis share
+     * their breakers. 1-64 of {@code [A-Za-z0-9._-]}. Default {@value #DEFAULT_KEY_PREFIX}.
+     */
+    public Builder withKeyPrefix(String keyPrefix) {
+      KeySpace.of(keyPrefix);
+      this.keyPrefix = keyPrefix;
+      return this;
+    }
+
+    /**
+     * This node's id in the fleet: unique per running process, 1-100 of
+     * {@code [A-Za-z0-9._:@-]}. Default: host name, process id and a random suffix.
+     */
+    public Builder withNodeId(String nodeId) {
+      Objects.requireNonNull(nodeId, "nodeId");
+      if (!NODE_ID.matcher(nodeId).matches()) {
+        throw new IllegalArgumentException(
+            "nodeId must be 1-100 of [A-Za-z0-9._:@-], was '" + KeySpace.printable(nodeId, 100) + "'");
+      }
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /** Interval between flushes of outcomes, in [1 ms, 10 s]. Default 20 ms. */
+    public Builder withSyncInterval(Duration syncInterval) {
+      this.syncInterval = requireRange("syncInterval", syncInterval, Duration.ofMillis(1), Duration.ofSeconds(10));
+      return this;
+    }
+
+    /** Timeout of every Redis call, in [10 ms, 30 s]. Default 250 ms. */
+    public Builder withCommandTimeout(Duration commandTimeout) {
+      this.commandTimeout = requireRange("commandTimeout", commandTimeout, Duration.ofMillis(10), Duration.ofSeconds(30));
+      return this;
+    }
+
+    /**
+     * How long Redis may fail to answer before breakers decide locally, in [50 ms, 60 s].
+     * Default 500 ms.
+     */
+    public Builder withLocalModeAfter(Duration localModeAfter) {
+      this.localModeAfter = requireRange("localModeAfter", localModeAfter, Duration.ofMillis(50), Duration.ofSeconds(60));
+      return this;
+    }
+
+    /** Age after which an idle breaker's shared state is read again, in [100 ms, 10 min]. Default 1 s. */
+    public Builder withReconcileInterval(Duration reconcileInterval) {
+      this.reconcileInterval = requireRange("reconcileInterval", reconcileInterval, Duration.ofMillis(100), Duration.ofMinutes(10));
+      return this;
+    }
+
+    /**
+     * How long a half-open probe lease lives without renewal, in [100 ms, 10 min]: the holder
+     * renews it while its trial calls run; if it dies, another node takes over after this long.
+     * Default 5 s.
+     */
+    public Builder withProbeLeaseDuration(Duration probeLease) {
+      this.probeLease = requireRange("probeLeaseDuration", probeLease, Duration.ofMillis(100), Duration.ofMinutes(10));
+      return this;
+    }
+
+    /**
+     * Distinct nodes that must report failures inside the window before the shared breaker
+     * opens (at least 1). With 2 or more, one sick node cannot open the breaker for the fleet;
+     * its own local state machine still protects it. Default 1.
+     */
+    public Builder withMinimumReportingNodes(int minimumReportingNodes) {
+      if (minimumReportingNodes < 1) {
+        throw new IllegalArgumentException(
+            "minimumReportingNodes must be at least 1, was " + minimumReportingNodes);
+      }
+      this.minimumReportingNodes = minimumReportingNodes;
+      return this;
+    }
+
+    /** Where the sync meters ({@code r4jredis.*}) go. Default: Micrometer's global registry. */
+    public Builder withMeterRegistry(MeterRegistry meterRegistry) {
+      this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Test seam: milliseconds added to Redis {@code TIME} inside every script, so that a test
+     * advancing a fake clock moves the shared deadlines with it. Never set in production.
+     */
+    Builder withServerClockSkew(LongSupplier skewMillis) {
+      this.serverClockSkew = Objects.requireNonNull(skewMillis, "skewMillis");
+      return this;
+    }
+
+    /**
+     * Builds the registry and starts its sync thread. Does not wait for Redis.
+     *
+     * @throws IllegalStateException when the command timeout is not shorter than localModeAfter
+     */
+    public RedisCircuitBreakerRegistry build() {
+      if (commandTimeout.compareTo(localModeAfter) >= 0) {
+        throw new IllegalStateException("commandTimeout (" + commandTimeout
+            + ") must be shorter than localModeAfter (" + localModeAfter + ")");
+      }
+      Map<String, CircuitBreakerConfig> all = new HashMap<>(configs);
+      all.putIfAbsent(DEFAULT_CONFIG, CircuitBreakerConfig.ofDefaults());
+      RedisCircuitBreakerRegistry registry = new RedisCircuitBreakerRegistry(this, all);
+      registry.runtime.start();
+      return registry;
+    }
+
+    private static Duration requireRange(String name, Duration value, Duration min, Duration max) {
+      Objects.requireNonNull(value, name);
+      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            name + " must be in [" + min + ", " + max + "], was " + value);
+      }
+      return value;
+    }
+  }
+}

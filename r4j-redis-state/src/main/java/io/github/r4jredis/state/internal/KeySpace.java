@@ -1,0 +1,198 @@
+package io.github.r4jredis.state.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Where a breaker's data lives in Redis. Every key of one breaker is
+ * {@code <prefix>:{<encoded name>}:<part>}: the braces make the encoded name a Redis Cluster
+ * hash tag, so all of a breaker's keys share a slot and one script can touch them all.
+ *
+ * <p>Names are percent-encoded (UTF-8) except for {@code [A-Za-z0-9._-]}, so no name can put a
+ * brace, colon, space or newline into a key: {@code a}:{b} becomes {@code a%7D%3A%7Bb}, and two
+ * different names never share a key. Immutable and thread-safe.
+ */
+public final class KeySpace {
+
+  /** Longest breaker name accepted, in characters. */
+  public static final int MAX_NAME_LENGTH = 200;
+
+  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  private final String prefix;
+
+  private KeySpace(String prefix) {
+    this.prefix = prefix;
+  }
+
+  /**
+   * The key space under {@code prefix}.
+   *
+   * @throws IllegalArgumentException unless the prefix is 1-64 of {@code [A-Za-z0-9._-]}
+   */
+  public static KeySpace of(String prefix) {
+    Objects.requireNonNull(prefix, "keyPrefix");
+    if (!PREFIX.matcher(prefix).matches()) {
+      throw new IllegalArgumentException(
+          "keyPrefix must be 1-64 of [A-Za-z0-9._-], was '" + printable(prefix, 80) + "'");
+    }
+    return new KeySpace(prefix);
+  }
+
+  /** The prefix every key and channel starts with. */
+  public String prefix() {
+    return prefix;
+  }
+
+  /**
+   * The encoded form of a breaker name, as it appears between the braces.
+   *
+   * @throws IllegalArgumentException for an empty name, one longer than
+   *     {@value #MAX_NAME_LENGTH} characters, or one with control characters
+   */
+  public static String encode(String name) {
+    requireValidName(name);
+    StringBuilder encoded = new StringBuilder(name.length() + 8);
+    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xFF;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '.' || c == '_' || c == '-') {
+        encoded.append((char) c);
+      } else {
+        encoded.append('%').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+      }
+    }
+    return encoded.toString();
+  }
+
+  /**
+   * The breaker name an encoded form stands for.
+   *
+   * @throws IllegalArgumentException when {@code encoded} is not something {@link #encode}
+   *     produces (tampered keys are refused, never guessed at)
+   */
+  public static String decode(String encoded) {
+    Objects.requireNonNull(encoded, "encoded");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
+    for (int i = 0; i < encoded.length(); i++) {
+      char c = encoded.charAt(i);
+      if (c != '%') {
+        bytes.write(c);
+        continue;
+      }
+      int hi = i + 2 < encoded.length() ? Character.digit(encoded.charAt(i + 1), 16) : -1;
+      int lo = i + 2 < encoded.length() ? Character.digit(encoded.charAt(i + 2), 16) : -1;
+      if (hi < 0 || lo < 0) {
+        throw notEncoded(encoded);
+      }
+      bytes.write(hi << 4 | lo);
+      i += 2;
+    }
+    String name = bytes.toString(StandardCharsets.UTF_8);
+    try {
+      // Only the canonical encoding of a valid name is accepted: re-encoding must give it back.
+      if (encode(name).equals(encoded)) {
+        return name;
+      }
+    } catch (IllegalArgumentException invalidName) {
+      // falls through
+    }
+    throw notEncoded(encoded);
+  }
+
+  private static IllegalArgumentException notEncoded(String encoded) {
+    return new IllegalArgumentException("not an encoded breaker name: '" + printable(encoded, 80) + "'");
+  }
+
+  /**
+   * Checks a breaker name.
+   *
+   * @throws NullPointerException when {@code name} is null
+   * @throws IllegalArgumentException for an empty name, one longer than
+   *     {@value #MAX_NAME_LENGTH} characters, or one with control characters
+   */
+  public static void requireValidName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("circuit breaker name must not be empty");
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException(
+          "circuit breaker name must be at most " + MAX_NAME_LENGTH + " characters, was "
+              + name.length() + " characters starting '" + printable(name, 40) + "'");
+    }
+    if (name.codePoints().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(
+          "circuit breaker name must not contain control characters, was '" + printable(name, 80) + "'");
+    }
+  }
+
+  /** The hash tag of a breaker: {@code <prefix>:{<encoded name>}}. */
+  public String breaker(String name) {
+    return prefix + ":{" + encode(name) + "}";
+  }
+
+  /** The breaker's state hash: state, version, deadlines, probe lease. */
+  public String stateKey(String name) {
+    return breaker(name) + ":state";
+  }
+
+  /** The breaker's shared sliding window: counts per time bucket. */
+  public String windowKey(String name) {
+    return breaker(name) + ":window";
+  }
+
+  /** Nodes that reported failures in the window, scored by the time of their last report. */
+  public String nodesKey(String name) {
+    return breaker(name) + ":nodes";
+  }
+
+  /** Last flush sequence applied per node, to apply a re-sent flush only once. */
+  public String flushesKey(String name) {
+    return breaker(name) + ":flushes";
+  }
+
+  /**
+   * KEYS of every script call for the breaker whose encoded name is given: state, nodes,
+   * window, in the order the scripts expect.
+   */
+  public List<Object> scriptKeys(String encodedName) {
+    String tag = prefix + ":{" + encodedName + "}";
+    return List.of(tag + ":state", tag + ":nodes", tag + ":window");
+  }
+
+  /** The set of every breaker name (encoded) ever created under this prefix. */
+  public String indexKey() {
+    return prefix + ":breakers";
+  }
+
+  /** The channel state changes are published on. */
+  public String channel() {
+    return prefix + ":events";
+  }
+
+  /** A name shortened and with control characters escaped, safe to put in a message or log. */
+  public static String printable(String text, int max) {
+    StringBuilder out = new StringBuilder();
+    text.codePoints().limit(max).forEach(cp -> {
+      if (Character.isISOControl(cp)) {
+        out.append(String.format("\\u%04x", cp));
+      } else {
+        out.appendCodePoint(cp);
+      }
+    });
+    if (text.codePointCount(0, text.length()) > max) {
+      out.append("...");
+    }
+    return out.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "KeySpace[" + prefix + "]";
+  }
+}

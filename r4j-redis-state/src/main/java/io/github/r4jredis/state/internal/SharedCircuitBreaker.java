@@ -1,0 +1,884 @@
+package io.github.r4jredis.state.internal;
+
+import io.github.r4jredis.state.FleetMetrics;
+import io.github.r4jredis.state.RedisCircuitBreaker;
+import io.github.r4jredis.state.SyncMode;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.TransitionCheckResult;
+import io.github.resilience4j.circuitbreaker.ResultRecordedAsFailureException;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerEvent;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnCallNotPermittedEvent;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnErrorEvent;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnFailureRateExceededEvent;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnIgnoredErrorEvent;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnResetEvent;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnSlowCallRateExceededEvent;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnSuccessEvent;
+import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
+import io.github.resilience4j.core.functions.Either;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fleet-shared breaker of one name on one node.
+ *
+ * <p>It holds two things: the last shared state Redis reported ({@link #view}, fenced by its
+ * version) and a plain Resilience4j state machine ({@link #local}) fed with every outcome of this
+ * node. Who decides a call:
+ * <ul>
+ *   <li>LOCAL mode (Redis unreachable): the local machine, with exact Resilience4j semantics.
+ *   <li>shared CLOSED: the local machine, which permits unless this node's own calls tripped it
+ *       (a node with a bad network protects itself; the fleet stays CLOSED);
+ *   <li>shared HALF_OPEN and this node holds the probe lease: the local machine, moved to a fresh
+ *       HALF_OPEN when the lease was granted, so it runs exactly the permitted trial calls and
+ *       reaches Resilience4j's verdict, which is then reported to Redis;
+ *   <li>any other shared state: the shared state itself (OPEN rejects until its deadline, then
+ *       one node claims the lease; FORCED_OPEN rejects; DISABLED and METRICS_ONLY permit).
+ * </ul>
+ * Every change of the shared state re-aligns the local machine, and every change of the
+ * resulting effective state is published as Resilience4j transition events.
+ *
+ * <p>Thread-safety: the call path reads volatile fields and lock-free counters. {@link #lock}
+ * guards {@link #view} changes, the alignment of {@link #local} and the publication of
+ * transitions. Fields marked "sync thread" belong to the registry's sync thread.
+ */
+public final class SharedCircuitBreaker implements RedisCircuitBreaker {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SharedCircuitBreaker.class);
+
+  private final String name;
+  private final String encodedName;
+  private final CircuitBreakerConfig config;
+  private final SharedConfig shared;
+  private final Map<String, String> tags;
+  private final SyncEngine engine;
+  private final CircuitBreakerStateMachine local;
+  private final BreakerEvents events;
+  private final OutcomeCounter outcomes = new OutcomeCounter();
+  private final Clock clock;
+  private final long slowCallNanos;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final AtomicBoolean claimInFlight = new AtomicBoolean();
+  private final AtomicInteger probesInFlight = new AtomicInteger();
+
+  private volatile SharedView view = SharedView.initial();
+  private volatile State effective;
+  private volatile LongAdder notPermitted = new LongAdder();
+  private volatile long eagerThreshold = 1;
+  private volatile long heldEpoch = -1;
+  private volatile long lastProbeActivityNanos;
+
+  // Guarded by lock.
+  private boolean aligning;
+  private boolean realignOnNextView;
+  private boolean verdictSent;
+  private boolean mismatchLogged;
+
+  // Set from any thread, consumed by the sync thread.
+  volatile boolean needsSeed = true;
+  volatile boolean reseedBehind;
+  volatile boolean verifyDue;
+  volatile boolean discardPending;
+  volatile long lastViewNanos;
+  // Sync thread.
+  long lastRenewNanos;
+
+  SharedCircuitBreaker(String name, CircuitBreakerConfig config, SharedConfig shared,
+      Map<String, String> tags, SyncEngine engine) {
+    this.name = name;
+    this.encodedName = KeySpace.encode(name);
+    this.config = config;
+    this.shared = shared;
+    this.tags = Map.copyOf(tags);
+    this.engine = engine;
+    this.clock = config.getClock();
+    this.slowCallNanos = config.getSlowCallDurationThreshold().toNanos();
+    this.local = new CircuitBreakerStateMachine(name, config, tags);
+    this.effective = local.getState();
+    this.events = new BreakerEvents(() -> effective);
+    local.getEventPublisher()
+        .onStateTransition(e -> onLocalTransition(e.getStateTransition()))
+        .onFailureRateExceeded(e -> forwardLocal(
+            () -> new CircuitBreakerOnFailureRateExceededEvent(name, e.getFailureRate())))
+        .onSlowCallRateExceeded(e -> forwardLocal(
+            () -> new CircuitBreakerOnSlowCallRateExceededEvent(name, e.getSlowCallRate())));
+  }
+
+  // ---------------------------------------------------------------- the call path
+
+  @Override
+  public boolean tryAcquirePermission() {
+    boolean permitted = decide();
+    if (!permitted) {
+      notPermitted.increment();
+      events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
+    }
+    return permitted;
+  }
+
+  private boolean decide() {
+    if (engine.mode() == SyncMode.LOCAL) {
+      return local.tryAcquirePermission();
+    }
+    SharedView v = view;
+    switch (v.state()) {
+      case CLOSED:
+        return local.tryAcquirePermission();
+      case DISABLED:
+      case METRICS_ONLY:
+        return true;
+      case FORCED_OPEN:
+        return false;
+      case OPEN:
+        return engine.serverNow() >= v.openUntil() && claim();
+      case HALF_OPEN:
+        if (isHolder(v)) {
+          return acquireProbe();
+        }
+        return (v.leaseHolder().isEmpty() || engine.serverNow() >= v.leaseUntil()) && claim();
+      default:
+        return false;
+    }
+  }
+
+  private boolean acquireProbe() {
+    boolean permitted = local.tryAcquirePermission();
+    if (permitted) {
+      probesInFlight.incrementAndGet();
+      lastProbeActivityNanos = System.nanoTime();
+    }
+    return permitted;
+  }
+
+  /** Asks Redis for the probe lease: the one synchronous call, one per breaker at a time. */
+  private boolean claim() {
+    if (!claimInFlight.compareAndSet(false, true)) {
+      return false;
+    }
+    try {
+      SharedView reply = engine.claim(this, true);
+      if (reply == null) {
+        return false;
+      }
+      boolean granted = "GRANTED".equals(reply.status());
+      lock.lock();
+      try {
+        if (granted && reply.version() != heldEpoch) {
+          heldEpoch = reply.version();
+          verdictSent = false;
+          probesInFlight.set(0);
+        }
+        apply(reply);
+        if (!isHolder(view)) {
+          return false;
+        }
+      } finally {
+        lock.unlock();
+      }
+      return acquireProbe();
+    } finally {
+      claimInFlight.set(false);
+    }
+  }
+
+  private boolean isHolder(SharedView v) {
+    return v.state() == State.HALF_OPEN && v.version() == heldEpoch
+        && engine.nodeId().equals(v.leaseHolder());
+  }
+
+  @Override
+  public void acquirePermission() {
+    if (!tryAcquirePermission()) {
+      throw CallNotPermittedException.createCallNotPermittedException(this);
+    }
+  }
+
+  @Override
+  public void releasePermission() {
+    local.releasePermission();
+    probeDone();
+  }
+
+  @Override
+  public void onError(long duration, TimeUnit durationUnit, Throwable throwable) {
+    Throwable cause = throwable instanceof CompletionException || throwable instanceof ExecutionException
+        ? throwable.getCause() : throwable;
+    if (cause == null) {
+      cause = throwable;
+    }
+    if (config.getIgnoreExceptionPredicate().test(cause)) {
+      Throwable ignored = cause;
+      releasePermission();
+      events.publish(() -> new CircuitBreakerOnIgnoredErrorEvent(name, elapsed(duration, durationUnit), ignored));
+      return;
+    }
+    boolean failure = config.getRecordExceptionPredicate().test(cause);
+    Throwable recorded = cause;
+    if (failure) {
+      events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), recorded));
+    } else {
+      events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
+    }
+    local.onError(duration, durationUnit, cause);
+    count(failure, duration, durationUnit);
+    propagateTransitionOnResult(Either.right(cause));
+  }
+
+  @Override
+  public void onSuccess(long duration, TimeUnit durationUnit) {
+    events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
+    local.onSuccess(duration, durationUnit);
+    count(false, duration, durationUnit);
+  }
+
+  @Override
+  public void onResult(long duration, TimeUnit durationUnit, @Nullable Object result) {
+    if (result != null && config.getRecordResultPredicate().test(result)) {
+      ResultRecordedAsFailureException failure = new ResultRecordedAsFailureException(name, result);
+      events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), failure));
+      local.onResult(duration, durationUnit, result);
+      count(true, duration, durationUnit);
+      return;
+    }
+    events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
+    local.onResult(duration, durationUnit, result);
+    count(false, duration, durationUnit);
+    if (result != null) {
+      propagateTransitionOnResult(Either.left(result));
+    }
+  }
+
+  /** Adds an outcome to the fleet's window, and wakes the sync thread if it could matter now. */
+  private void count(boolean failure, long duration, TimeUnit durationUnit) {
+    probeDone();
+    State sharedState = view.state();
+    if (sharedState == State.DISABLED || sharedState == State.FORCED_OPEN) {
+      return;
+    }
+    boolean slow = durationUnit.toNanos(duration) > slowCallNanos;
+    outcomes.record(failure, slow);
+    if ((failure || slow) && outcomes.unflushedBadOutcomes() >= eagerThreshold) {
+      engine.wakeEager();
+    }
+  }
+
+  private void probeDone() {
+    if (heldEpoch >= 0) {
+      probesInFlight.updateAndGet(n -> Math.max(0, n - 1));
+      lastProbeActivityNanos = System.nanoTime();
+    }
+  }
+
+  /**
+   * Resilience4j's {@code transitionOnResult} opens the local machine at once (it is fed the same
+   * outcome); here the same decision is sent to the fleet.
+   */
+  private void propagateTransitionOnResult(Either<Object, Throwable> result) {
+    if (engine.mode() != SyncMode.SHARED || view.state() != State.CLOSED) {
+      return;
+    }
+    TransitionCheckResult check = config.getTransitionOnResult().apply(result);
+    if (!check.isTransitionToOpen()) {
+      return;
+    }
+    if (check.getWaitDuration() != null) {
+      engine.commandLater(this, "OPEN_FOR", check.getWaitDuration().toMillis());
+    } else if (check.getWaitUntil() != null) {
+      engine.commandLater(this, "OPEN_FOR", Math.max(0, Duration.between(clock.instant(), check.getWaitUntil()).toMillis()));
+    } else {
+      engine.commandLater(this, "OPEN", 0);
+    }
+  }
+
+  private static Duration elapsed(long duration, TimeUnit unit) {
+    return Duration.ofNanos(unit.toNanos(duration));
+  }
+
+  // ---------------------------------------------------------------- applying shared state
+
+  /**
+   * Takes a state Redis reported (reply, read) or announced (message). Lock held.
+   *
+   * <p>Fencing: a view older than the one held is ignored, except when the held one came from
+   * an unverified message and Redis itself says otherwise (a forged or stale message loses to a
+   * read). A verified view older than a verified one means Redis lost data: the breaker is
+   * re-seeded with what this node knew.
+   */
+  void apply(SharedView next) {
+    if (next.isMissing()) {
+      if (next.flags().startsWith("corrupt")) {
+        LOG.warn("Shared state of circuit breaker '{}' in Redis was invalid ({}); re-seeding it",
+            KeySpace.printable(name, 80), next.flags());
+        engine.meters().repaired();
+      }
+      needsSeed = true;
+      engine.wake();
+      return;
+    }
+    lastViewNanos = System.nanoTime();
+    checkConfig(next);
+    SharedView current = view;
+    boolean newer;
+    if (next.version() > current.version()) {
+      newer = true;
+    } else if (next.version() < current.version()) {
+      if (!next.verified()) {
+        engine.meters().rejected("stale");
+        return;
+      }
+      if (current.verified()) {
+        // A reply older than what we hold: an earlier batch, or Redis lost data. Re-seeding with
+        // "only if behind" is a no-op in the first case and repairs the second.
+        reseedBehind = true;
+        engine.wake();
+        return;
+      }
+      engine.meters().rejected("forged");
+      LOG.warn("A message claimed circuit breaker '{}' is at version {}; Redis says {}. Ignoring it.",
+          KeySpace.printable(name, 80), current.version(), next.version());
+      newer = true;
+    } else if (!next.verified()) {
+      return; // a message about the version we hold adds nothing
+    } else {
+      newer = !current.verified() && !sameState(current, next);
+    }
+    if (!next.verified() && next.version() > current.version()) {
+      verifyDue = true;
+      engine.wake();
+    }
+    view = next;
+    updateEagerThreshold(next);
+    if (newer || realignOnNextView) {
+      realignOnNextView = false;
+      if (newer && (next.state() == State.CLOSED || next.state() == State.METRICS_ONLY)) {
+        discardPending = true;
+      }
+      align(next, newer);
+    }
+    refresh();
+    if (newer && "reset".equals(next.reason())) {
+      events.publish(() -> new CircuitBreakerOnResetEvent(name));
+    }
+    publishFleetThresholds(next);
+  }
+
+  private static boolean sameState(SharedView a, SharedView b) {
+    return a.state() == b.state() && a.leaseHolder().equals(b.leaseHolder()) && a.openUntil() == b.openUntil();
+  }
+
+  private void checkConfig(SharedView next) {
+    if (!mismatchLogged && !next.fingerprint().isEmpty()
+        && !next.fingerprint().equals(shared.fingerprint())) {
+      mismatchLogged = true;
+      LOG.warn("Circuit breaker '{}': the config shared in Redis (fingerprint {}) differs from this"
+              + " node's ({}). The shared one decides; reset() replaces it with this node's.",
+          KeySpace.printable(name, 80), next.fingerprint(), shared.fingerprint());
+    }
+  }
+
+  /** Failure rate exceeded events of a flush that opened the breaker or crossed in METRICS_ONLY. */
+  private void publishFleetThresholds(SharedView v) {
+    String flags = v.flags();
+    if (flags.isEmpty() || !(flags.contains("O") || v.state() == State.METRICS_ONLY)) {
+      return;
+    }
+    float calls = Math.max(1, v.calls());
+    if (flags.contains("F")) {
+      events.publish(() -> new CircuitBreakerOnFailureRateExceededEvent(name, v.failures() * 100f / calls));
+    }
+    if (flags.contains("S")) {
+      events.publish(() -> new CircuitBreakerOnSlowCallRateExceededEvent(name, v.slowCalls() * 100f / calls));
+    }
+  }
+
+  /**
+   * How many unflushed failed or slow calls make this node flush at once: the failures the fleet
+   * window still misses before a threshold, shared out over the reporting nodes.
+   */
+  private void updateEagerThreshold(SharedView v) {
+    if (v.state() != State.CLOSED) {
+      eagerThreshold = Long.MAX_VALUE;
+      return;
+    }
+    long missing = Math.min(
+        missingBad(v.calls(), v.failures(), config.getFailureRateThreshold()),
+        missingBad(v.calls(), v.slowCalls(), config.getSlowCallRateThreshold()));
+    long nodes = Math.max(1, v.activeNodes());
+    eagerThreshold = Math.max(1, (missing + nodes - 1) / nodes);
+  }
+
+  /** Bad calls x to add so that (bad + x) / (calls + x) reaches threshold with the minimum. */
+  private long missingBad(long calls, long bad, float threshold) {
+    long minimum = minimumCalls();
+    long byRate;
+    if (threshold >= 100f) {
+      byRate = bad >= calls ? 0 : Long.MAX_VALUE / 4;
+    } else {
+      byRate = (long) Math.ceil((threshold * calls - 100.0 * bad) / (100.0 - threshold));
+    }
+    return Math.max(0, Math.max(byRate, minimum - calls));
+  }
+
+  private int minimumCalls() {
+    return config.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED
+        ? Math.min(config.getMinimumNumberOfCalls(), config.getSlidingWindowSize())
+        : config.getMinimumNumberOfCalls();
+  }
+
+  /** Moves the local machine to the shared state. Lock held. */
+  private void align(SharedView v, boolean newer) {
+    aligning = true;
+    try {
+      switch (v.state()) {
+        case CLOSED -> {
+          if (newer) {
+            local.reset();
+          }
+        }
+        case OPEN -> {
+          Instant until = clock.instant().plusMillis(v.openUntil() - engine.serverNow());
+          localTo(State.OPEN, () -> local.transitionToOpenStateUntil(until));
+        }
+        case HALF_OPEN -> {
+          // The holder of a new episode gets a fresh HALF_OPEN: exactly the permitted trials.
+          if (isHolder(v) && (newer || (local.getState() != State.HALF_OPEN && !verdictSent))) {
+            localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
+          }
+        }
+        case FORCED_OPEN -> localTo(State.FORCED_OPEN, local::transitionToForcedOpenState);
+        case DISABLED -> localTo(State.DISABLED, local::transitionToDisabledState);
+        case METRICS_ONLY -> localTo(State.METRICS_ONLY, local::transitionToMetricsOnlyState);
+        default -> { }
+      }
+    } finally {
+      aligning = false;
+    }
+  }
+
+  private void localTo(State target, Runnable transition) {
+    State current = local.getState();
+    if (current == target && target != State.OPEN && target != State.HALF_OPEN) {
+      return;
+    }
+    if (!Transitions.isLegal(current, target)) {
+      local.transitionToClosedState(); // every state may go to CLOSED, and CLOSED to the rest
+    }
+    transition.run();
+  }
+
+  private void onLocalTransition(StateTransition transition) {
+    lock.lock();
+    try {
+      if (aligning) {
+        return;
+      }
+      SharedView v = view;
+      if (engine.mode() == SyncMode.SHARED) {
+        if (isHolder(v) && transition.getFromState() == State.HALF_OPEN && !verdictSent
+            && (transition.getToState() == State.CLOSED || transition.getToState() == State.OPEN)) {
+          verdictSent = true;
+          engine.verdictLater(this, v.version(), transition.getToState());
+        } else if (v.state() == State.OPEN && transition == StateTransition.OPEN_TO_HALF_OPEN
+            && config.isAutomaticTransitionFromOpenToHalfOpenEnabled()) {
+          engine.claimLater(this);
+        }
+      }
+      refresh();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Threshold events of the local machine count where it decides: LOCAL mode, shared CLOSED. */
+  private void forwardLocal(Supplier<? extends CircuitBreakerEvent> event) {
+    if (engine.mode() == SyncMode.LOCAL || (view.state() == State.CLOSED && !aligning)) {
+      events.publish(event);
+    }
+  }
+
+  /** Publishes the change of this node's effective state, if any. Lock held. */
+  private void refresh() {
+    State next = computeEffective();
+    State before = effective;
+    if (next == before) {
+      return;
+    }
+    effective = next;
+    notPermitted = new LongAdder();
+    List<StateTransition> path = Transitions.path(before, next, view.previous());
+    for (StateTransition step : path) {
+      events.publish(() -> new CircuitBreakerOnStateTransitionEvent(name, step));
+    }
+  }
+
+  private State computeEffective() {
+    if (engine.mode() == SyncMode.LOCAL) {
+      return local.getState();
+    }
+    SharedView v = view;
+    State localState = local.getState();
+    return switch (v.state()) {
+      case CLOSED -> localState == State.OPEN || localState == State.HALF_OPEN ? localState : State.CLOSED;
+      case HALF_OPEN -> isHolder(v) ? localState : State.HALF_OPEN;
+      default -> v.state();
+    };
+  }
+
+  /** Redis became unreachable: the local machine decides from now on. */
+  void enterLocalMode() {
+    lock.lock();
+    try {
+      SharedView v = view;
+      if (v.state() == State.HALF_OPEN && !isHolder(v)) {
+        // Cut off from the fleet's probe, this node probes for itself.
+        aligning = true;
+        try {
+          localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
+        } finally {
+          aligning = false;
+        }
+      }
+      eagerThreshold = Long.MAX_VALUE;
+      refresh();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Redis answers again: follow the shared state from the next view on. */
+  void leaveLocalMode() {
+    lock.lock();
+    try {
+      realignOnNextView = view.state() != State.CLOSED;
+      verifyDue = true;
+      refresh();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- manual operations
+
+  @Override
+  public void reset() {
+    if (engine.mode() == SyncMode.SHARED && applyCommand("RESET", 0, State.CLOSED)) {
+      return;
+    }
+    lock.lock();
+    try {
+      aligning = true;
+      try {
+        local.reset();
+      } finally {
+        aligning = false;
+      }
+      refresh();
+    } finally {
+      lock.unlock();
+    }
+    events.publish(() -> new CircuitBreakerOnResetEvent(name));
+  }
+
+  @Override
+  public void transitionToClosedState() {
+    manual("CLOSED", 0, State.CLOSED, local::transitionToClosedState);
+  }
+
+  @Override
+  public void transitionToOpenState() {
+    manual("OPEN", 0, State.OPEN, local::transitionToOpenState);
+  }
+
+  @Override
+  public void transitionToOpenStateFor(Duration waitDuration) {
+    manual("OPEN_FOR", waitDuration.toMillis(), State.OPEN, () -> local.transitionToOpenStateFor(waitDuration));
+  }
+
+  @Override
+  public void transitionToOpenStateUntil(Instant waitUntil) {
+    long waitMillis = Math.max(0, Duration.between(clock.instant(), waitUntil).toMillis());
+    manual("OPEN_FOR", waitMillis, State.OPEN, () -> local.transitionToOpenStateUntil(waitUntil));
+  }
+
+  @Override
+  public void transitionToHalfOpenState() {
+    manual("HALF_OPEN", 0, State.HALF_OPEN, local::transitionToHalfOpenState);
+  }
+
+  @Override
+  public void transitionToDisabledState() {
+    manual("DISABLED", 0, State.DISABLED, local::transitionToDisabledState);
+  }
+
+  @Override
+  public void transitionToMetricsOnlyState() {
+    manual("METRICS_ONLY", 0, State.METRICS_ONLY, local::transitionToMetricsOnlyState);
+  }
+
+  @Override
+  public void transitionToForcedOpenState() {
+    manual("FORCED_OPEN", 0, State.FORCED_OPEN, local::transitionToForcedOpenState);
+  }
+
+  /**
+   * A manual transition: fleet-wide through Redis when it answers (Resilience4j's legality rules,
+   * checked by the script), on this node alone otherwise, until Redis returns and its state
+   * wins again.
+   */
+  private void manual(String op, long waitMillis, State target, Runnable localTransition) {
+    if (engine.mode() == SyncMode.SHARED) {
+      StateTransition.transitionBetween(name, sharedState(), target); // throws like Resilience4j
+      if (applyCommand(op, waitMillis, target)) {
+        return;
+      }
+      LOG.warn("Redis did not answer: circuit breaker '{}' goes {} on this node only, until Redis"
+          + " answers and the fleet's state applies again", KeySpace.printable(name, 80), target);
+    }
+    lock.lock();
+    try {
+      aligning = true;
+      try {
+        localTransition.run();
+      } finally {
+        aligning = false;
+      }
+      refresh();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean applyCommand(String op, long waitMillis, State target) {
+    SharedView reply = engine.command(this, op, waitMillis);
+    if (reply == null) {
+      return false;
+    }
+    if ("ILLEGAL".equals(reply.status())) {
+      lock.lock();
+      try {
+        apply(reply);
+      } finally {
+        lock.unlock();
+      }
+      StateTransition.transitionBetween(name, reply.state(), target);
+      throw new IllegalStateException("Redis refused " + op + " of circuit breaker '" + name + "' in state " + reply.state());
+    }
+    lock.lock();
+    try {
+      apply(reply);
+    } finally {
+      lock.unlock();
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- sync thread hooks
+
+  /** Seed arguments from what this node knows now. */
+  List<String> seed() {
+    SharedView v = view;
+    long remaining = v.state() == State.OPEN ? Math.max(0, v.openUntil() - engine.serverNow()) : 0;
+    return shared.seed(v.state(), v.version(), remaining, v.attempts());
+  }
+
+  /** Whether this node holds a probe lease worth renewing now. */
+  boolean holdsActiveLease(long leaseNanos) {
+    SharedView v = view;
+    if (!isHolder(v) || verdictSent) {
+      return false;
+    }
+    return probesInFlight.get() > 0 || System.nanoTime() - lastProbeActivityNanos < leaseNanos;
+  }
+
+  long heldEpoch() {
+    return heldEpoch;
+  }
+
+  OutcomeCounter outcomes() {
+    return outcomes;
+  }
+
+  String encodedName() {
+    return encodedName;
+  }
+
+  SharedConfig sharedConfig() {
+    return shared;
+  }
+
+  ReentrantLock lock() {
+    return lock;
+  }
+
+  SharedView view() {
+    return view;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  @Override
+  public String getName() {
+    return name;
+  }
+
+  @Override
+  public State getState() {
+    return effective;
+  }
+
+  @Override
+  public CircuitBreakerConfig getCircuitBreakerConfig() {
+    return config;
+  }
+
+  @Override
+  public Metrics getMetrics() {
+    return engine.mode() == SyncMode.LOCAL ? local.getMetrics() : fleetMetrics();
+  }
+
+  @Override
+  public FleetMetrics fleetMetrics() {
+    return new Fleet();
+  }
+
+  @Override
+  public Metrics localMetrics() {
+    return local.getMetrics();
+  }
+
+  @Override
+  public Map<String, String> getTags() {
+    return tags;
+  }
+
+  @Override
+  public EventPublisher getEventPublisher() {
+    return events;
+  }
+
+  @Override
+  public long getCurrentTimestamp() {
+    return config.getCurrentTimestampFunction().apply(clock);
+  }
+
+  @Override
+  public TimeUnit getTimestampUnit() {
+    return config.getTimestampUnit();
+  }
+
+  @Override
+  public SyncMode syncMode() {
+    return engine.mode();
+  }
+
+  @Override
+  public State sharedState() {
+    return view.state();
+  }
+
+  @Override
+  public long stateVersion() {
+    return view.version();
+  }
+
+  @Override
+  public String nodeId() {
+    return engine.nodeId();
+  }
+
+  @Override
+  public String toString() {
+    return "RedisCircuitBreaker '" + name + "'";
+  }
+
+  /** The fleet window: Redis's last report plus this node's unacknowledged outcomes. */
+  private final class Fleet implements FleetMetrics {
+    private final SharedView v = view;
+    private final OutcomeCounter.Counts mine =
+        v.state() == State.CLOSED || v.state() == State.METRICS_ONLY ? outcomes.unacknowledged() : new OutcomeCounter.Counts();
+
+    @Override
+    public float getFailureRate() {
+      return rate(getNumberOfFailedCalls());
+    }
+
+    @Override
+    public float getSlowCallRate() {
+      return rate(getNumberOfSlowCalls());
+    }
+
+    private float rate(int count) {
+      int calls = getNumberOfBufferedCalls();
+      return calls == 0 || calls < minimumCalls() ? -1f : count * 100f / calls;
+    }
+
+    @Override
+    public int getNumberOfSlowCalls() {
+      return clamp(v.slowCalls() + mine.slowCalls());
+    }
+
+    @Override
+    public int getNumberOfSlowSuccessfulCalls() {
+      return getNumberOfSlowCalls() - getNumberOfSlowFailedCalls();
+    }
+
+    @Override
+    public int getNumberOfSlowFailedCalls() {
+      return clamp(v.slowFailures() + mine.slowFailures());
+    }
+
+    @Override
+    public int getNumberOfBufferedCalls() {
+      long calls = v.calls() + mine.calls();
+      if (config.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED) {
+        calls = Math.min(calls, config.getSlidingWindowSize());
+      }
+      return clamp(calls);
+    }
+
+    @Override
+    public int getNumberOfFailedCalls() {
+      return Math.min(clamp(v.failures() + mine.failures()), getNumberOfBufferedCalls());
+    }
+
+    @Override
+    public long getNumberOfNotPermittedCalls() {
+      return notPermitted.sum();
+    }
+
+    @Override
+    public int getNumberOfSuccessfulCalls() {
+      return getNumberOfBufferedCalls() - getNumberOfFailedCalls();
+    }
+
+    @Override
+    public int getNumberOfReportingNodes() {
+      return v.activeNodes();
+    }
+
+    @Override
+    public int getNumberOfFailingNodes() {
+      return v.failingNodes();
+    }
+
+    private int clamp(long value) {
+      return (int) Math.min(Integer.MAX_VALUE, Math.max(0, value));
+    }
+  }
+}

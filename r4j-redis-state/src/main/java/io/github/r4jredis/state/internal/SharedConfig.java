@@ -1,0 +1,105 @@
+package io.github.r4jredis.state.internal;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * The part of a {@link CircuitBreakerConfig} the scripts apply, as the fields of a seed. The
+ * first node to create a breaker in Redis writes it; a node whose config differs is told by the
+ * fingerprint in every reply. Waits in OPEN are sampled once from the config's
+ * {@code waitIntervalFunctionInOpenState} for attempts 1 to {@value #WAITS}.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class SharedConfig {
+
+  /** How many consecutive opens have their own wait; later opens reuse the last. */
+  public static final int WAITS = 32;
+
+  private final List<String> fields;
+  private final String fingerprint;
+  private final CircuitBreakerConfig config;
+  private final int quorum;
+
+  private SharedConfig(CircuitBreakerConfig config, int quorum, List<String> fields, String fingerprint) {
+    this.config = config;
+    this.quorum = quorum;
+    this.fields = fields;
+    this.fingerprint = fingerprint;
+  }
+
+  /** The shared part of {@code config}, with the registry's quorum and probe lease. */
+  public static SharedConfig of(CircuitBreakerConfig config, int quorum, Duration probeLease) {
+    StringJoiner waits = new StringJoiner(",");
+    for (int attempt = 1; attempt <= WAITS; attempt++) {
+      waits.add(Long.toString(Math.max(0, config.getWaitIntervalFunctionInOpenState().apply(attempt))));
+    }
+    State afterWait = config.getTransitionToStateAfterWaitDuration();
+    List<String> fields = List.of(
+        config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED ? "C" : "T",
+        Integer.toString(config.getSlidingWindowSize()),
+        Integer.toString(config.getMinimumNumberOfCalls()),
+        Float.toString(config.getFailureRateThreshold()),
+        Float.toString(config.getSlowCallRateThreshold()),
+        Integer.toString(config.getPermittedNumberOfCallsInHalfOpenState()),
+        Long.toString(config.getMaxWaitDurationInHalfOpenState().toMillis()),
+        afterWait == State.CLOSED ? "CLOSED" : "OPEN",
+        Integer.toString(quorum),
+        Long.toString(probeLease.toMillis()),
+        waits.toString());
+    return new SharedConfig(config, quorum, fields, fingerprint(fields));
+  }
+
+  private static String fingerprint(List<String> fields) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      byte[] hash = digest.digest(String.join("|", fields).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+
+  /** Short hash of the shared fields; equal fingerprints mean equal shared behaviour. */
+  public String fingerprint() {
+    return fingerprint;
+  }
+
+  /** The Resilience4j config this was taken from. */
+  public CircuitBreakerConfig config() {
+    return config;
+  }
+
+  /** Distinct failing nodes needed to open. */
+  public int quorum() {
+    return quorum;
+  }
+
+  /**
+   * The 16 seed arguments: the 11 config fields, the fingerprint, and the state this node last
+   * knew (state, version, remaining wait in OPEN, attempts).
+   */
+  public List<String> seed(State state, long version, long remainingOpenMillis, int attempts) {
+    return List.of(
+        fields.get(0), fields.get(1), fields.get(2), fields.get(3), fields.get(4), fields.get(5),
+        fields.get(6), fields.get(7), fields.get(8), fields.get(9), fields.get(10), fingerprint,
+        state.name(), Long.toString(version), Long.toString(Math.max(0, remainingOpenMillis)),
+        Integer.toString(attempts));
+  }
+
+  /** Sixteen empty seed arguments, for a call that sends no seed. */
+  public static List<String> noSeed() {
+    return EMPTY_SEED;
+  }
+
+  private static final List<String> EMPTY_SEED = List.of(
+      "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "");
+}

@@ -1,0 +1,736 @@
+package io.github.r4jredis.state.internal;
+
+import io.github.r4jredis.state.SyncMode;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RScriptAsync;
+import org.redisson.api.RTopic;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.listener.StatusListener;
+import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One registry's link to Redis: a single sync thread that flushes every dirty breaker in one
+ * pipeline per {@code syncInterval} (sooner when failures could open a breaker), applies
+ * replies and pub/sub messages, reconciles idle breakers, and switches between SHARED and LOCAL
+ * mode.
+ *
+ * <p>Bounded: at most one pipeline in flight, at most {@value #MAX_CALLS_PER_BATCH} script calls
+ * in it, every pipeline with a response timeout and Redisson's retries off (a re-sent flush is
+ * still applied once: flushes carry node and sequence). The call path never waits on this
+ * class, except {@link #claim} of a half-open probe lease, bounded by the command timeout.
+ *
+ * <p>Thread-safety: public methods may be called from any thread; fields marked "sync thread"
+ * are confined to it. Everything the sync thread must do for other threads (replies, messages)
+ * goes through {@link #inbox}.
+ */
+public final class SyncEngine implements AutoCloseable {
+
+  /** Timing and clocks of a registry. */
+  public record Settings(
+      Duration syncInterval,
+      Duration commandTimeout,
+      Duration localModeAfter,
+      Duration reconcileInterval,
+      Duration probeLease,
+      Clock clock,
+      LongSupplier serverClockSkewMillis) {}
+
+  static final int MAX_CALLS_PER_BATCH = 1000;
+  private static final long EAGER_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
+
+  private final RedissonClient redisson;
+  private final KeySpace keys;
+  private final String nodeId;
+  private final Settings settings;
+  private final Clock clock;
+  private final SyncMeters meters;
+  private final long syncNanos;
+  private final long localAfterNanos;
+  private final long reconcileNanos;
+  private final long leaseNanos;
+  private final long commandMillis;
+  private final Map<String, SharedCircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+  private final Queue<Call> asyncCalls = new ConcurrentLinkedQueue<>();
+  private final AtomicLong sequence = new AtomicLong(System.currentTimeMillis() * 1000);
+  private final Thread thread;
+  private final List<Integer> listenerIds = new ArrayList<>();
+
+  private volatile SyncMode mode = SyncMode.SHARED;
+  private volatile long offsetMillis;
+  private volatile boolean running = true;
+  private volatile boolean eagerRequested;
+  private volatile boolean scriptsLoaded;
+
+  // Sync thread.
+  private boolean batchInFlight;
+  private boolean subscribed;
+  private boolean loadingScripts;
+  private long batchSentNanos;
+  private long lastSuccessNanos = System.nanoTime();
+  private long lastSentNanos;
+  private long nextTickNanos;
+  private int rotation;
+
+  /** A script call: which script, for which breaker, with which arguments and reply handler. */
+  private record Call(LuaScripts script, String encodedName, List<Object> args,
+      Consumer<SharedView> onReply, Runnable onFailure) {}
+
+  /** Creates the engine; {@link #start()} starts its thread. */
+  public SyncEngine(RedissonClient redisson, KeySpace keys, String nodeId, Settings settings,
+      MeterRegistry meterRegistry) {
+    this.redisson = redisson;
+    this.keys = keys;
+    this.nodeId = nodeId;
+    this.settings = settings;
+    this.clock = settings.clock();
+    this.meters = new SyncMeters(meterRegistry, keys.prefix(), nodeId, () -> mode);
+    this.syncNanos = settings.syncInterval().toNanos();
+    this.localAfterNanos = settings.localModeAfter().toNanos();
+    this.reconcileNanos = settings.reconcileInterval().toNanos();
+    this.leaseNanos = settings.probeLease().toNanos();
+    this.commandMillis = settings.commandTimeout().toMillis();
+    this.thread = new Thread(this::loop, "r4j-redis-sync-" + keys.prefix());
+    this.thread.setDaemon(true);
+  }
+
+  /** Starts the sync thread; never blocks on Redis. */
+  public void start() {
+    thread.start();
+  }
+
+  // ---------------------------------------------------------------- for breakers
+
+  /** SHARED while Redis answers, LOCAL otherwise. */
+  public SyncMode mode() {
+    return mode;
+  }
+
+  /** This node's id. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  SyncMeters meters() {
+    return meters;
+  }
+
+  /** This node's estimate of Redis server time (ms), from the latest reply. */
+  public long serverNow() {
+    return clock.millis() + offsetMillis;
+  }
+
+  void register(SharedCircuitBreaker breaker) {
+    breakers.put(breaker.encodedName(), breaker);
+    wake();
+  }
+
+  void unregister(SharedCircuitBreaker breaker) {
+    breakers.remove(breaker.encodedName(), breaker);
+  }
+
+  void wake() {
+    LockSupport.unpark(thread);
+  }
+
+  /** Failures could open a breaker: flush within about a millisecond. */
+  void wakeEager() {
+    if (!eagerRequested) {
+      eagerRequested = true;
+      LockSupport.unpark(thread);
+    }
+  }
+
+  /**
+   * Claims the half-open probe lease (or, with {@code wantLease} false, only moves an OPEN
+   * breaker past its deadline to HALF_OPEN). Synchronous, bounded by the command timeout.
+   *
+   * @return the reply, or {@code null} if Redis did not answer in time
+   */
+  @Nullable SharedView claim(SharedCircuitBreaker breaker, boolean wantLease) {
+    if (mode == SyncMode.LOCAL) {
+      return null;
+    }
+    SharedView reply = callNow(new Call(LuaScripts.CLAIM, breaker.encodedName(),
+        args(breaker.encodedName(), wantLease ? "1" : "0"), v -> { }, () -> { }));
+    meters.claim(reply == null ? "failed" : reply.status().toLowerCase(Locale.ROOT));
+    return reply;
+  }
+
+  /**
+   * Runs a manual command (CLOSED, OPEN, OPEN_FOR, HALF_OPEN, DISABLED, METRICS_ONLY,
+   * FORCED_OPEN, RESET) with this node's seed. Synchronous, bounded by the command timeout.
+   *
+   * @return the reply, or {@code null} if Redis did not answer in time
+   */
+  @Nullable SharedView command(SharedCircuitBreaker breaker, String op, long waitMillis) {
+    if (mode == SyncMode.LOCAL) {
+      return null;
+    }
+    return callNow(commandCall(breaker.encodedName(), op, waitMillis, breaker.seed()));
+  }
+
+  /** As {@link #command} for a breaker this node may not have created; keeps its shared config. */
+  public @Nullable SharedView command(String name, String op) {
+    String encoded = KeySpace.encode(name);
+    return callNow(commandCall(encoded, op, 0, null));
+  }
+
+  private Call commandCall(String encoded, String op, long waitMillis, @Nullable List<String> seed) {
+    List<Object> args = args(encoded, op, Long.toString(waitMillis), seed == null ? "0" : "1");
+    args.addAll(seed == null ? SharedConfig.noSeed() : seed);
+    return new Call(LuaScripts.COMMAND, encoded, args, v -> { }, () -> { });
+  }
+
+  /** Sends a command from the sync thread soon (transitionOnResult); retried while SHARED. */
+  void commandLater(SharedCircuitBreaker breaker, String op, long waitMillis) {
+    later(commandCall(breaker.encodedName(), op, waitMillis, breaker.seed()), breaker);
+  }
+
+  /** Moves a breaker past its OPEN deadline soon, without taking the lease (automatic transition). */
+  void claimLater(SharedCircuitBreaker breaker) {
+    later(new Call(LuaScripts.CLAIM, breaker.encodedName(), args(breaker.encodedName(), "0"),
+        v -> { }, () -> { }), breaker);
+  }
+
+  /** Reports the probe holder's verdict soon; dropped once the episode is over anyway. */
+  void verdictLater(SharedCircuitBreaker breaker, long episode, State verdict) {
+    Call call = new Call(LuaScripts.VERDICT, breaker.encodedName(),
+        args(breaker.encodedName(), Long.toString(episode), verdict.name()), v -> { }, () -> { });
+    asyncCalls.add(new Call(call.script(), call.encodedName(), call.args(),
+        v -> applyTo(breaker, v), () -> {
+          if (breaker.view().version() == episode && running) {
+            asyncCalls.add(call);
+          }
+        }));
+    wakeEager();
+  }
+
+  private void later(Call call, SharedCircuitBreaker breaker) {
+    asyncCalls.add(new Call(call.script(), call.encodedName(), call.args(), v -> applyTo(breaker, v), () -> { }));
+    wakeEager();
+  }
+
+  private List<Object> args(String encodedName, String... more) {
+    List<Object> args = new ArrayList<>(24);
+    args.add(Long.toString(settings.serverClockSkewMillis().getAsLong()));
+    args.add(keys.channel());
+    args.add(encodedName);
+    args.add(nodeId);
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  // ---------------------------------------------------------------- for the registry
+
+  /**
+   * Every breaker Redis knows under this prefix, with its shared state.
+   *
+   * @throws IllegalStateException when Redis does not answer in time
+   */
+  public Map<String, SharedView> readAll() {
+    Collection<String> names;
+    try {
+      names = redisson.<String>getSet(keys.indexKey(), StringCodec.INSTANCE).readAllAsync()
+          .toCompletableFuture().get(commandMillis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Redis did not list the breakers under " + keys.indexKey(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while listing breakers", e);
+    }
+    List<Call> calls = new ArrayList<>();
+    List<String> valid = new ArrayList<>();
+    for (String encoded : names) {
+      try {
+        KeySpace.decode(encoded);
+      } catch (IllegalArgumentException e) {
+        meters.rejected("malformed");
+        continue;
+      }
+      valid.add(encoded);
+      calls.add(new Call(LuaScripts.READ, encoded, args(encoded), v -> { }, () -> { }));
+    }
+    Map<String, SharedView> result = new LinkedHashMap<>();
+    List<Object> replies;
+    try {
+      replies = execute(calls).get(commandMillis * 2, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Redis did not answer the reads of " + calls.size() + " breakers", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while reading breakers", e);
+    }
+    for (int i = 0; i < valid.size(); i++) {
+      SharedView view = parse(replies.get(i));
+      if (view != null && !view.isMissing()) {
+        result.put(KeySpace.decode(valid.get(i)), view);
+      }
+    }
+    return result;
+  }
+
+  // ---------------------------------------------------------------- the sync thread
+
+  private void loop() {
+    nextTickNanos = System.nanoTime();
+    while (running) {
+      try {
+        awaitWork();
+        runInbox();
+        tick();
+      } catch (RuntimeException e) {
+        LOG.error("r4j-redis sync thread: unexpected failure, continuing", e);
+      }
+    }
+    finalFlush();
+  }
+
+  private void awaitWork() {
+    while (running && !eagerRequested && inbox.isEmpty()) {
+      long wait = nextTickNanos - System.nanoTime();
+      if (wait <= 0) {
+        break;
+      }
+      LockSupport.parkNanos(this, wait);
+    }
+    if (eagerRequested) {
+      eagerRequested = false;
+      LockSupport.parkNanos(this, EAGER_COALESCE_NANOS); // let concurrent failures join this flush
+    }
+  }
+
+  private void runInbox() {
+    for (Runnable task = inbox.poll(); task != null; task = inbox.poll()) {
+      task.run();
+    }
+  }
+
+  private void tick() {
+    long now = System.nanoTime();
+    if (now - nextTickNanos >= 0) {
+      nextTickNanos = now + syncNanos;
+    }
+    long second = Math.floorDiv(clock.millis(), 1000);
+    for (SharedCircuitBreaker breaker : breakers.values()) {
+      OutcomeCounter outcomes = breaker.outcomes();
+      if (breaker.discardPending) {
+        breaker.discardPending = false;
+        outcomes.discardUnacknowledged();
+      }
+      if (outcomes.isDirty()) {
+        outcomes.sample(second);
+      }
+    }
+    if (batchInFlight) {
+      if (mode == SyncMode.SHARED && now - batchSentNanos > localAfterNanos) {
+        enterLocal("a pipeline has been waiting " + Duration.ofNanos(now - batchSentNanos).toMillis() + " ms");
+      }
+      return;
+    }
+    if (mode == SyncMode.LOCAL) {
+      for (SharedCircuitBreaker breaker : breakers.values()) {
+        CircuitBreakerConfig config = breaker.sharedConfig().config();
+        breaker.outcomes().prune(second, isTimeBased(config), config.getSlidingWindowSize());
+      }
+      if (now - lastSentNanos >= syncNanos * 5) {
+        send(List.of(), now); // a probe: does Redis answer again?
+      }
+      return;
+    }
+    if (!scriptsLoaded) {
+      loadScripts();
+      return;
+    }
+    List<Call> calls = collect(second, now);
+    if (!calls.isEmpty() || now - lastSentNanos >= Math.min(reconcileNanos, 4 * syncNanos + 200_000_000L)) {
+      send(calls, now);
+    }
+  }
+
+  private List<Call> collect(long second, long now) {
+    List<Call> calls = new ArrayList<>();
+    List<SharedCircuitBreaker> all = new ArrayList<>(breakers.values());
+    int size = all.size();
+    for (int i = 0; i < size && calls.size() < MAX_CALLS_PER_BATCH; i++) {
+      SharedCircuitBreaker breaker = all.get((rotation + i) % size);
+      Call call = flushOrRead(breaker, second, now);
+      if (call != null) {
+        calls.add(call);
+      }
+    }
+    rotation = size == 0 ? 0 : (rotation + 1) % size;
+    for (Call call = asyncCalls.poll(); call != null && calls.size() < MAX_CALLS_PER_BATCH; call = asyncCalls.poll()) {
+      calls.add(call);
+    }
+    return calls;
+  }
+
+  private @Nullable Call flushOrRead(SharedCircuitBreaker breaker, long second, long now) {
+    OutcomeCounter.Flush flush = breaker.outcomes().nextFlush(sequence::incrementAndGet);
+    boolean renew = breaker.holdsActiveLease(leaseNanos) && now - breaker.lastRenewNanos >= leaseNanos / 3;
+    String seedMode = breaker.needsSeed ? "1" : breaker.reseedBehind ? "2" : "0";
+    if (flush == null && !renew && "0".equals(seedMode)) {
+      if (breaker.verifyDue || now - breaker.lastViewNanos >= reconcileNanos) {
+        breaker.lastViewNanos = now; // at most one read per interval, answered or not
+        return new Call(LuaScripts.READ, breaker.encodedName(), args(breaker.encodedName()),
+            v -> {
+              breaker.verifyDue = false;
+              applyTo(breaker, v);
+            }, () -> { });
+      }
+      return null;
+    }
+    CircuitBreakerConfig config = breaker.sharedConfig().config();
+    long sequenceNumber = flush == null ? 0 : flush.sequence();
+    List<Object> args = args(breaker.encodedName(), Long.toString(sequenceNumber),
+        renew ? Long.toString(breaker.heldEpoch()) : "0", seedMode);
+    args.addAll("0".equals(seedMode) ? SharedConfig.noSeed() : breaker.seed());
+    if (flush == null) {
+      args.add("0");
+    } else {
+      args.addAll(OutcomeCounter.arguments(flush, second, isTimeBased(config), config.getSlidingWindowSize()));
+    }
+    if (renew) {
+      breaker.lastRenewNanos = now;
+    }
+    return new Call(LuaScripts.FLUSH, breaker.encodedName(), args, view -> {
+      if (view.isMissing()) {
+        breaker.needsSeed = true;
+      } else {
+        if (!"0".equals(seedMode)) {
+          breaker.needsSeed = false;
+          breaker.reseedBehind = false;
+          if ("1".equals(seedMode)) {
+            index(breaker.encodedName());
+          }
+        }
+        breaker.outcomes().acknowledge(sequenceNumber);
+      }
+      applyTo(breaker, view);
+    }, () -> { });
+  }
+
+  private static boolean isTimeBased(CircuitBreakerConfig config) {
+    return config.getSlidingWindowType() == SlidingWindowType.TIME_BASED;
+  }
+
+  /** Adds a breaker to the set of every breaker under this prefix (listing, CLI). */
+  private void index(String encodedName) {
+    redisson.getSet(keys.indexKey(), StringCodec.INSTANCE).addAsync(encodedName);
+  }
+
+  private void applyTo(SharedCircuitBreaker breaker, SharedView view) {
+    breaker.lock().lock();
+    try {
+      breaker.apply(view);
+    } finally {
+      breaker.lock().unlock();
+    }
+  }
+
+  private void send(List<Call> calls, long now) {
+    batchInFlight = true;
+    batchSentNanos = now;
+    lastSentNanos = now;
+    execute(calls).whenComplete((replies, error) -> {
+      inbox.add(() -> completed(calls, replies, error, now));
+      LockSupport.unpark(thread);
+    });
+  }
+
+  private void completed(List<Call> calls, @Nullable List<Object> replies, @Nullable Throwable error, long sentNanos) {
+    batchInFlight = false;
+    if (error != null) {
+      failed(error);
+      calls.forEach(call -> call.onFailure().run());
+      return;
+    }
+    long now = System.nanoTime();
+    meters.roundTrip(Duration.ofNanos(now - sentNanos));
+    succeeded(now);
+    for (int i = 0; i < calls.size(); i++) {
+      Call call = calls.get(i);
+      Object reply = replies.get(i);
+      if (reply instanceof Throwable failure) {
+        if (isNoScript(failure)) {
+          scriptsLoaded = false;
+        } else {
+          LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
+          meters.failure("script");
+        }
+        call.onFailure().run();
+        continue;
+      }
+      SharedView view = parse(reply);
+      if (view == null) {
+        call.onFailure().run();
+        continue;
+      }
+      call.onReply().accept(view);
+    }
+  }
+
+  private @Nullable SharedView parse(Object reply) {
+    try {
+      SharedView view = SharedView.fromReply((List<?>) reply);
+      offsetMillis = view.serverNow() - clock.millis();
+      return view;
+    } catch (IllegalArgumentException | ClassCastException e) {
+      meters.rejected("malformed-reply");
+      LOG.warn("Ignoring a malformed script reply: {}", e.getMessage());
+      return null;
+    }
+  }
+
+  private void succeeded(long now) {
+    lastSuccessNanos = now;
+    if (mode == SyncMode.LOCAL) {
+      rejoin();
+    }
+    if (!subscribed) {
+      subscribe();
+    }
+  }
+
+  private void failed(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    if (isNoScript(cause)) {
+      scriptsLoaded = false;
+      return;
+    }
+    meters.failure(cause.getClass().getSimpleName().contains("Timeout") ? "timeout" : "error");
+    LOG.debug("Redis pipeline failed", cause);
+    if (mode == SyncMode.SHARED && System.nanoTime() - lastSuccessNanos >= localAfterNanos) {
+      enterLocal(cause.toString());
+    }
+  }
+
+  private static boolean isNoScript(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("NOSCRIPT")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void enterLocal(String why) {
+    mode = SyncMode.LOCAL;
+    meters.modeChange(SyncMode.LOCAL);
+    LOG.warn("Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers",
+        why, breakers.size(), keys.prefix());
+    breakers.values().forEach(SharedCircuitBreaker::enterLocalMode);
+  }
+
+  private void rejoin() {
+    mode = SyncMode.SHARED;
+    scriptsLoaded = false; // Redis may have restarted without them
+    meters.modeChange(SyncMode.SHARED);
+    LOG.info("Redis answers again: circuit breakers under '{}' follow the fleet", keys.prefix());
+    breakers.values().forEach(SharedCircuitBreaker::leaveLocalMode);
+  }
+
+  private void loadScripts() {
+    if (loadingScripts) {
+      return;
+    }
+    loadingScripts = true;
+    List<CompletableFuture<String>> loads = new ArrayList<>();
+    RScript script = redisson.getScript(StringCodec.INSTANCE);
+    for (LuaScripts lua : LuaScripts.values()) {
+      loads.add(script.scriptLoadAsync(lua.text()).toCompletableFuture());
+    }
+    long now = System.nanoTime();
+    lastSentNanos = now;
+    CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
+        .orTimeout(commandMillis * 4, TimeUnit.MILLISECONDS)
+        .whenComplete((ok, error) -> {
+          inbox.add(() -> {
+            loadingScripts = false;
+            if (error == null) {
+              scriptsLoaded = true;
+              succeeded(System.nanoTime());
+            } else {
+              failed(error);
+            }
+          });
+          LockSupport.unpark(thread);
+        });
+  }
+
+  private void subscribe() {
+    subscribed = true;
+    RTopic topic = redisson.getTopic(keys.channel(), StringCodec.INSTANCE);
+    topic.addListenerAsync(String.class, (channel, message) -> {
+      inbox.add(() -> onMessage(message));
+      LockSupport.unpark(thread);
+    }).whenComplete((id, error) -> recordListener(id, error));
+    topic.addListenerAsync(new StatusListener() {
+      @Override
+      public void onSubscribe(String channel) {
+        // Messages sent while the subscription was down are lost: read every state again.
+        inbox.add(() -> breakers.values().forEach(b -> b.verifyDue = true));
+        LockSupport.unpark(thread);
+      }
+
+      @Override
+      public void onUnsubscribe(String channel) {
+        // Redisson resubscribes by itself; onSubscribe then triggers the re-read.
+      }
+    }).whenComplete((id, error) -> recordListener(id, error));
+  }
+
+  private void recordListener(@Nullable Integer id, @Nullable Throwable error) {
+    inbox.add(() -> {
+      if (error != null) {
+        subscribed = false; // try again after the next successful round trip
+        LOG.debug("Subscription to {} failed", keys.channel(), error);
+      } else if (id != null) {
+        listenerIds.add(id);
+      }
+    });
+  }
+
+  private void onMessage(String message) {
+    SharedView.Hint hint;
+    try {
+      hint = SharedView.fromMessage(message);
+    } catch (IllegalArgumentException e) {
+      meters.rejected("malformed");
+      LOG.debug("Ignoring malformed message on {}: {}", keys.channel(), e.getMessage());
+      return;
+    }
+    SharedCircuitBreaker breaker = breakers.get(hint.encodedName());
+    if (breaker != null) {
+      applyTo(breaker, hint.view());
+    }
+  }
+
+  /** Runs one call now from the calling thread, waiting at most the command timeout. */
+  private @Nullable SharedView callNow(Call call) {
+    try {
+      List<Object> replies = execute(List.of(call)).get(commandMillis, TimeUnit.MILLISECONDS);
+      Object reply = replies.get(0);
+      if (reply instanceof Throwable failure) {
+        if (isNoScript(failure)) {
+          scriptsLoaded = false;
+          wake();
+        } else {
+          LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
+        }
+        return null;
+      }
+      return parse(reply);
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /**
+   * Sends calls in one pipeline. The future completes with one element per call, its reply or
+   * its failure; exceptionally only when the pipeline as a whole failed.
+   */
+  private CompletableFuture<List<Object>> execute(List<Call> calls) {
+    RBatch batch = redisson.createBatch(BatchOptions.defaults()
+        .responseTimeout(commandMillis, TimeUnit.MILLISECONDS)
+        .retryAttempts(0));
+    RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
+    List<CompletableFuture<Object>> futures = new ArrayList<>(calls.size());
+    for (Call call : calls) {
+      List<Object> callKeys = keys.scriptKeys(call.encodedName());
+      RFuture<Object> future = script.evalShaAsync((String) callKeys.get(0), RScript.Mode.READ_WRITE,
+          call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toArray());
+      futures.add(future.toCompletableFuture());
+    }
+    if (calls.isEmpty()) {
+      batch.getSet(keys.indexKey(), StringCodec.INSTANCE).sizeAsync(); // a heartbeat
+    }
+    return batch.executeAsync().toCompletableFuture().handle((result, error) -> {
+      if (error != null && futures.stream().noneMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
+        throw new CompletionException(error);
+      }
+      List<Object> replies = new ArrayList<>(futures.size());
+      for (CompletableFuture<Object> future : futures) {
+        replies.add(future.handle((value, failure) -> failure != null ? (Object) failure : value).getNow(error));
+      }
+      return replies;
+    });
+  }
+
+  private void finalFlush() {
+    if (mode != SyncMode.SHARED || !scriptsLoaded) {
+      return;
+    }
+    long second = Math.floorDiv(clock.millis(), 1000);
+    long now = System.nanoTime();
+    List<Call> calls = new ArrayList<>();
+    for (SharedCircuitBreaker breaker : breakers.values()) {
+      breaker.outcomes().sample(second);
+      Call call = flushOrRead(breaker, second, now);
+      if (call != null && call.script() == LuaScripts.FLUSH) {
+        calls.add(call);
+      }
+    }
+    if (!calls.isEmpty()) {
+      try {
+        execute(calls).get(commandMillis, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.debug("Final flush did not complete", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Stops the sync thread after a last flush; shared state stays in Redis. */
+  @Override
+  public void close() {
+    running = false;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(settings.commandTimeout().toMillis() * 4 + 1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    RTopic topic = redisson.getTopic(keys.channel(), StringCodec.INSTANCE);
+    for (Integer id : listenerIds) {
+      topic.removeListenerAsync(id);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.github.r4jredis.state.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class KeySpaceTest {
+
+  private final KeySpace keys = KeySpace.of("r4j");
+
+  @Test
+  void everyKeyOfABreakerSharesOneHashTag() {
+    assertThat(keys.stateKey("calcom")).isEqualTo("r4j:{calcom}:state");
+    assertThat(keys.windowKey("calcom")).isEqualTo("r4j:{calcom}:window");
+    assertThat(keys.nodesKey("calcom")).isEqualTo("r4j:{calcom}:nodes");
+    assertThat(keys.flushesKey("calcom")).isEqualTo("r4j:{calcom}:flushes");
+    assertThat(keys.indexKey()).isEqualTo("r4j:breakers");
+    assertThat(keys.channel()).isEqualTo("r4j:events");
+  }
+
+  @Test
+  void hostileCharactersCannotLeaveTheirKeySpace() {
+    assertThat(keys.stateKey("a}:{b")).isEqualTo("r4j:{a%7D%3A%7Bb}:state");
+    assertThat(keys.stateKey("pay ment\u00e9")).isEqualTo("r4j:{pay%20ment%C3%A9}:state");
+    assertThat(keys.stateKey("50%")).isEqualTo("r4j:{50%25}:state");
+    assertThat(KeySpace.encode("a%7D")).isNotEqualTo(KeySpace.encode("a}"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"calcom", "a}:{b", "50%", "pay ment\u00e9", "\ud83d\ude80 rocket", "x.y_z-1"})
+  void decodeIsTheInverseOfEncode(String name) {
+    assertThat(KeySpace.decode(KeySpace.encode(name))).isEqualTo(name);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "%", "%4", "%zz", "a%7d", "%61", "a b", "a{b", "%0A"})
+  void decodeRefusesAnythingEncodeCannotProduce(String tampered) {
+    assertThatThrownBy(() -> KeySpace.decode(tampered))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("not an encoded breaker name");
+  }
+
+  @Test
+  void rejectsEmptyHugeAndControlCharacterNames() {
+    assertThatThrownBy(() -> KeySpace.encode(""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("circuit breaker name must not be empty");
+    assertThatThrownBy(() -> KeySpace.encode("x".repeat(10_000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("circuit breaker name must be at most 200 characters, was 10000 characters starting '"
+            + "x".repeat(40) + "...'");
+    assertThatThrownBy(() -> KeySpace.encode("a\nb"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("circuit breaker name must not contain control characters, was 'a\\u000ab'");
+    assertThatThrownBy(() -> KeySpace.encode(null)).isInstanceOf(NullPointerException.class).hasMessage("name");
+  }
+
+  @Test
+  void rejectsAPrefixThatCouldBreakKeys() {
+    assertThatThrownBy(() -> KeySpace.of("a:b"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("keyPrefix must be 1-64 of [A-Za-z0-9._-], was 'a:b'");
+    assertThatThrownBy(() -> KeySpace.of("")).hasMessage("keyPrefix must be 1-64 of [A-Za-z0-9._-], was ''");
+  }
+}

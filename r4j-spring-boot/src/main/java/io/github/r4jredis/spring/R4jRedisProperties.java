@@ -1,0 +1,143 @@
+package io.github.r4jredis.spring;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Settings under {@code r4j.redis.*}. Setters check their value at binding time, so a bad
+ * property stops the application at start-up with a message naming it.
+ *
+ * <p>Not thread-safe: Spring binds it once at start-up.
+ */
+@ConfigurationProperties(prefix = "r4j.redis")
+public class R4jRedisProperties {
+
+  /** Default key prefix. */
+  public static final String DEFAULT_KEY_PREFIX = "r4j";
+
+  /** Default interval between flushes of local outcomes to Redis. */
+  public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMillis(20);
+
+  private boolean enabled = true;
+  private @Nullable String url;
+  private String keyPrefix = DEFAULT_KEY_PREFIX;
+  private @Nullable String nodeId;
+  private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
+  private int minimumReportingNodes = 1;
+  private final Toggle fallback = new Toggle();
+  private final Toggle health = new Toggle();
+  private final Toggle slo = new Toggle();
+
+  /** Whether the fleet-shared registry replaces Resilience4j's. Default {@code true}. */
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  /** See {@link #isEnabled()}. */
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  /**
+   * Redis to connect to when the application has no {@code RedissonClient} bean, as
+   * {@code redis://host:port} or {@code rediss://host:port}. Default: none.
+   */
+  public @Nullable String getUrl() {
+    return url;
+  }
+
+  /** See {@link #getUrl()}. */
+  public void setUrl(@Nullable String url) {
+    if (url != null && !(url.startsWith("redis://") || url.startsWith("rediss://"))) {
+      throw new IllegalArgumentException(
+          "r4j.redis.url must start with redis:// or rediss://, was '" + url.replaceAll("//[^@/]*@", "//***@") + "'");
+    }
+    this.url = url;
+  }
+
+  /** Prefix of every key and channel. Default {@value #DEFAULT_KEY_PREFIX}. */
+  public String getKeyPrefix() {
+    return keyPrefix;
+  }
+
+  /** See {@link #getKeyPrefix()}. */
+  public void setKeyPrefix(String keyPrefix) {
+    Objects.requireNonNull(keyPrefix, "r4j.redis.key-prefix");
+    if (!keyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException(
+          "r4j.redis.key-prefix must be 1-64 of [A-Za-z0-9._-], was '" + keyPrefix + "'");
+    }
+    this.keyPrefix = keyPrefix;
+  }
+
+  /** This node's id in the fleet. Default: host name, process id and a random suffix. */
+  public @Nullable String getNodeId() {
+    return nodeId;
+  }
+
+  /** See {@link #getNodeId()}. */
+  public void setNodeId(@Nullable String nodeId) {
+    this.nodeId = nodeId;
+  }
+
+  /** Interval between flushes of local outcomes to Redis. Default 20 ms. */
+  public Duration getSyncInterval() {
+    return syncInterval;
+  }
+
+  /** See {@link #getSyncInterval()}. */
+  public void setSyncInterval(Duration syncInterval) {
+    Objects.requireNonNull(syncInterval, "r4j.redis.sync-interval");
+    if (syncInterval.toMillis() < 1 || syncInterval.toMillis() > 10_000) {
+      throw new IllegalArgumentException(
+          "r4j.redis.sync-interval must be in [1ms,10s], was " + syncInterval);
+    }
+    this.syncInterval = syncInterval;
+  }
+
+  /** Distinct nodes whose failures a shared breaker needs before it opens. Default 1. */
+  public int getMinimumReportingNodes() {
+    return minimumReportingNodes;
+  }
+
+  /** See {@link #getMinimumReportingNodes()}. */
+  public void setMinimumReportingNodes(int minimumReportingNodes) {
+    if (minimumReportingNodes < 1) {
+      throw new IllegalArgumentException(
+          "r4j.redis.minimum-reporting-nodes must be at least 1, was " + minimumReportingNodes);
+    }
+    this.minimumReportingNodes = minimumReportingNodes;
+  }
+
+  /** {@code r4j.redis.fallback.enabled}: the fallback chain beans. */
+  public Toggle getFallback() {
+    return fallback;
+  }
+
+  /** {@code r4j.redis.health.enabled}: health probes and the state overview. */
+  public Toggle getHealth() {
+    return health;
+  }
+
+  /** {@code r4j.redis.slo.enabled}: SLO evaluation and its meters. */
+  public Toggle getSlo() {
+    return slo;
+  }
+
+  /** An on/off switch for one feature module. */
+  public static class Toggle {
+    private boolean enabled = true;
+
+    /** Whether the feature is on. Default {@code true}. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** See {@link #isEnabled()}. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+}
