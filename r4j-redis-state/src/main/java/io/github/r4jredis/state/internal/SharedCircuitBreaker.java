@@ -364,7 +364,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     view = next;
     updateEagerThreshold(next);
-    if (newer || realignOnNextView) {
+    // A message may announce this node's own lease before the claim's reply arrives: the holder
+    // must still get its fresh HALF_OPEN even though the version is already known.
+    boolean holderWithoutProbe = isHolder(next) && local.getState() != State.HALF_OPEN && !verdictSent;
+    if (newer || realignOnNextView || holderWithoutProbe) {
       realignOnNextView = false;
       if (newer && (next.state() == State.CLOSED || next.state() == State.METRICS_ONLY)) {
         discardPending = true;

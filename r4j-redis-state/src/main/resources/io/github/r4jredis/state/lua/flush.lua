@@ -166,6 +166,7 @@ if st.s == 'HALF_OPEN' then
     set(st, 'lu', now + st.cl)
   end
 end
-count_nodes(st, now, window_start(st, now), false)
+-- A node reporting for the first time changes the counts at once; otherwise once a second.
+count_nodes(st, now, window_start(st, now), entry == false and seq > last_seq)
 save(st)
 return reply(status, st, now, flags)
