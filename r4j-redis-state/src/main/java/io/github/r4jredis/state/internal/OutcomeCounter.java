@@ -73,6 +73,7 @@ public final class OutcomeCounter {
   private final LongAdder slowCalls = new LongAdder();
   private final LongAdder slowFailures = new LongAdder();
   private volatile boolean dirty;
+  private volatile @Nullable Counts discardUntil;
 
   // Written by the sync thread only; read anywhere.
   private volatile long ackedCalls;
@@ -205,15 +206,40 @@ public final class OutcomeCounter {
     ackedSlowFailures += counts.slowFailures;
   }
 
-  /** Forgets every outcome not yet acknowledged: they belong to a window that was reset. */
-  public void discardUnacknowledged() {
-    sample(Long.MIN_VALUE);
+  /**
+   * Forgets every outcome recorded so far and not yet acknowledged: they belong to a window that
+   * was reset. Any thread; the sync thread applies it at its next {@link #applyDiscard()}, so
+   * outcomes recorded after this call still count.
+   */
+  public void discardUntilNow() {
+    Counts until = new Counts();
+    until.calls = calls.sum();
+    until.failures = failures.sum();
+    until.slowCalls = slowCalls.sum();
+    until.slowFailures = slowFailures.sum();
+    discardUntil = until;
+  }
+
+  /** Applies a pending {@link #discardUntilNow()}. Sync thread. */
+  public void applyDiscard() {
+    Counts until = discardUntil;
+    if (until == null) {
+      return;
+    }
+    discardUntil = null;
     pending.forEach(this::acknowledge);
     pending.clear();
     if (inFlight != null) {
       acknowledge(inFlight.total());
       inFlight = null;
     }
+    Counts unsampled = new Counts();
+    unsampled.calls = Math.max(0, until.calls - sampled.calls);
+    unsampled.failures = Math.max(0, until.failures - sampled.failures);
+    unsampled.slowCalls = Math.max(0, until.slowCalls - sampled.slowCalls);
+    unsampled.slowFailures = Math.max(0, until.slowFailures - sampled.slowFailures);
+    acknowledge(unsampled);
+    sampled.add(unsampled);
   }
 
   /**

@@ -89,12 +89,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private boolean realignOnNextView;
   private boolean verdictSent;
   private boolean mismatchLogged;
+  private long hintReceivedNanos;
 
   // Set from any thread, consumed by the sync thread.
   volatile boolean needsSeed = true;
   volatile boolean reseedBehind;
   volatile boolean verifyDue;
-  volatile boolean discardPending;
   volatile long lastViewNanos;
   // Sync thread.
   long lastRenewNanos;
@@ -172,6 +172,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return false;
     }
     try {
+      long requested = System.nanoTime();
       SharedView reply = engine.claim(this, true);
       if (reply == null) {
         return false;
@@ -184,7 +185,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           verdictSent = false;
           probesInFlight.set(0);
         }
-        apply(reply);
+        apply(reply, requested);
         if (!isHolder(view)) {
           return false;
         }
@@ -317,10 +318,13 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    *
    * <p>Fencing: a view older than the one held is ignored, except when the held one came from
    * an unverified message and Redis itself says otherwise (a forged or stale message loses to a
-   * read). A verified view older than a verified one means Redis lost data: the breaker is
-   * re-seeded with what this node knew.
+   * read sent after the message arrived). A verified view older than a verified one means Redis
+   * lost data: the breaker is re-seeded with what this node knew.
+   *
+   * @param requestedNanos when the request that produced {@code next} was sent (receipt time for
+   *     a message): a reply to a request older than a message cannot contradict it
    */
-  void apply(SharedView next) {
+  void apply(SharedView next, long requestedNanos) {
     if (next.isMissing()) {
       if (next.flags().startsWith("corrupt")) {
         LOG.warn("Shared state of circuit breaker '{}' in Redis was invalid ({}); re-seeding it",
@@ -349,6 +353,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         engine.wake();
         return;
       }
+      if (requestedNanos - hintReceivedNanos < 0) {
+        return; // asked before the message came: it cannot judge the message
+      }
       engine.meters().rejected("forged");
       LOG.warn("A message claimed circuit breaker '{}' is at version {}; Redis says {}. Ignoring it.",
           KeySpace.printable(name, 80), current.version(), next.version());
@@ -362,6 +369,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       verifyDue = true;
       engine.wake();
     }
+    if (!next.verified()) {
+      hintReceivedNanos = requestedNanos;
+    }
     view = next;
     updateEagerThreshold(next);
     // A message may announce this node's own lease before the claim's reply arrives: the holder
@@ -370,7 +380,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if (newer || realignOnNextView || holderWithoutProbe) {
       realignOnNextView = false;
       if (newer && (next.state() == State.CLOSED || next.state() == State.METRICS_ONLY)) {
-        discardPending = true;
+        outcomes.discardUntilNow();
       }
       align(next, newer);
     }
@@ -668,6 +678,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   private boolean applyCommand(String op, long waitMillis, State target) {
+    long requested = System.nanoTime();
     SharedView reply = engine.command(this, op, waitMillis);
     if (reply == null) {
       return false;
@@ -675,7 +686,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if ("ILLEGAL".equals(reply.status())) {
       lock.lock();
       try {
-        apply(reply);
+        apply(reply, requested);
       } finally {
         lock.unlock();
       }
@@ -684,7 +695,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     lock.lock();
     try {
-      apply(reply);
+      apply(reply, requested);
     } finally {
       lock.unlock();
     }

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.BatchOptions;
@@ -105,7 +105,7 @@ public final class SyncEngine implements AutoCloseable {
 
   /** A script call: which script, for which breaker, with which arguments and reply handler. */
   private record Call(LuaScripts script, String encodedName, List<Object> args,
-      Consumer<SharedView> onReply, Runnable onFailure) {}
+      BiConsumer<SharedView, Long> onReply, Runnable onFailure) {}
 
   /** Creates the engine; {@link #start()} starts its thread. */
   public SyncEngine(RedissonClient redisson, KeySpace keys, String nodeId, Settings settings,
@@ -183,7 +183,7 @@ public final class SyncEngine implements AutoCloseable {
       return null;
     }
     SharedView reply = callNow(new Call(LuaScripts.CLAIM, breaker.encodedName(),
-        args(breaker.encodedName(), wantLease ? "1" : "0"), v -> { }, () -> { }));
+        args(breaker.encodedName(), wantLease ? "1" : "0"), (v, t) -> { }, () -> { }));
     meters.claim(reply == null ? "failed" : reply.status().toLowerCase(Locale.ROOT));
     return reply;
   }
@@ -210,7 +210,7 @@ public final class SyncEngine implements AutoCloseable {
   private Call commandCall(String encoded, String op, long waitMillis, @Nullable List<String> seed) {
     List<Object> args = args(encoded, op, Long.toString(waitMillis), seed == null ? "0" : "1");
     args.addAll(seed == null ? SharedConfig.noSeed() : seed);
-    return new Call(LuaScripts.COMMAND, encoded, args, v -> { }, () -> { });
+    return new Call(LuaScripts.COMMAND, encoded, args, (v, t) -> { }, () -> { });
   }
 
   /** Sends a command from the sync thread soon (transitionOnResult); retried while SHARED. */
@@ -221,15 +221,15 @@ public final class SyncEngine implements AutoCloseable {
   /** Moves a breaker past its OPEN deadline soon, without taking the lease (automatic transition). */
   void claimLater(SharedCircuitBreaker breaker) {
     later(new Call(LuaScripts.CLAIM, breaker.encodedName(), args(breaker.encodedName(), "0"),
-        v -> { }, () -> { }), breaker);
+        (v, t) -> { }, () -> { }), breaker);
   }
 
   /** Reports the probe holder's verdict soon; dropped once the episode is over anyway. */
   void verdictLater(SharedCircuitBreaker breaker, long episode, State verdict) {
     Call call = new Call(LuaScripts.VERDICT, breaker.encodedName(),
-        args(breaker.encodedName(), Long.toString(episode), verdict.name()), v -> { }, () -> { });
+        args(breaker.encodedName(), Long.toString(episode), verdict.name()), (v, t) -> { }, () -> { });
     asyncCalls.add(new Call(call.script(), call.encodedName(), call.args(),
-        v -> applyTo(breaker, v), () -> {
+        (v, sent) -> applyTo(breaker, v, sent), () -> {
           if (breaker.view().version() == episode && running) {
             asyncCalls.add(call);
           }
@@ -238,7 +238,8 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private void later(Call call, SharedCircuitBreaker breaker) {
-    asyncCalls.add(new Call(call.script(), call.encodedName(), call.args(), v -> applyTo(breaker, v), () -> { }));
+    asyncCalls.add(new Call(call.script(), call.encodedName(), call.args(),
+        (v, sent) -> applyTo(breaker, v, sent), () -> { }));
     wakeEager();
   }
 
@@ -280,7 +281,7 @@ public final class SyncEngine implements AutoCloseable {
         continue;
       }
       valid.add(encoded);
-      calls.add(new Call(LuaScripts.READ, encoded, args(encoded), v -> { }, () -> { }));
+      calls.add(new Call(LuaScripts.READ, encoded, args(encoded), (v, t) -> { }, () -> { }));
     }
     Map<String, SharedView> result = new LinkedHashMap<>();
     List<Object> replies;
@@ -345,10 +346,7 @@ public final class SyncEngine implements AutoCloseable {
     long second = Math.floorDiv(clock.millis(), 1000);
     for (SharedCircuitBreaker breaker : breakers.values()) {
       OutcomeCounter outcomes = breaker.outcomes();
-      if (breaker.discardPending) {
-        breaker.discardPending = false;
-        outcomes.discardUnacknowledged();
-      }
+      outcomes.applyDiscard();
       if (outcomes.isDirty()) {
         outcomes.sample(second);
       }
@@ -405,9 +403,9 @@ public final class SyncEngine implements AutoCloseable {
       if (breaker.verifyDue || now - breaker.lastViewNanos >= reconcileNanos) {
         breaker.lastViewNanos = now; // at most one read per interval, answered or not
         return new Call(LuaScripts.READ, breaker.encodedName(), args(breaker.encodedName()),
-            v -> {
+            (v, sent) -> {
               breaker.verifyDue = false;
-              applyTo(breaker, v);
+              applyTo(breaker, v, sent);
             }, () -> { });
       }
       return null;
@@ -425,7 +423,7 @@ public final class SyncEngine implements AutoCloseable {
     if (renew) {
       breaker.lastRenewNanos = now;
     }
-    return new Call(LuaScripts.FLUSH, breaker.encodedName(), args, view -> {
+    return new Call(LuaScripts.FLUSH, breaker.encodedName(), args, (view, sent) -> {
       if (view.isMissing()) {
         breaker.needsSeed = true;
       } else {
@@ -438,7 +436,7 @@ public final class SyncEngine implements AutoCloseable {
         }
         breaker.outcomes().acknowledge(sequenceNumber);
       }
-      applyTo(breaker, view);
+      applyTo(breaker, view, sent);
     }, () -> { });
   }
 
@@ -451,10 +449,10 @@ public final class SyncEngine implements AutoCloseable {
     redisson.getSet(keys.indexKey(), StringCodec.INSTANCE).addAsync(encodedName);
   }
 
-  private void applyTo(SharedCircuitBreaker breaker, SharedView view) {
+  private void applyTo(SharedCircuitBreaker breaker, SharedView view, long requestedNanos) {
     breaker.lock().lock();
     try {
-      breaker.apply(view);
+      breaker.apply(view, requestedNanos);
     } finally {
       breaker.lock().unlock();
     }
@@ -498,7 +496,7 @@ public final class SyncEngine implements AutoCloseable {
         call.onFailure().run();
         continue;
       }
-      call.onReply().accept(view);
+      call.onReply().accept(view, sentNanos);
     }
   }
 
@@ -595,7 +593,8 @@ public final class SyncEngine implements AutoCloseable {
     subscribed = true;
     RTopic topic = redisson.getTopic(keys.channel(), StringCodec.INSTANCE);
     topic.addListenerAsync(String.class, (channel, message) -> {
-      inbox.add(() -> onMessage(message));
+      long received = System.nanoTime();
+      inbox.add(() -> onMessage(message, received));
       LockSupport.unpark(thread);
     }).whenComplete((id, error) -> recordListener(id, error));
     topic.addListenerAsync(new StatusListener() {
@@ -624,7 +623,7 @@ public final class SyncEngine implements AutoCloseable {
     });
   }
 
-  private void onMessage(String message) {
+  private void onMessage(String message, long receivedNanos) {
     SharedView.Hint hint;
     try {
       hint = SharedView.fromMessage(message);
@@ -635,7 +634,7 @@ public final class SyncEngine implements AutoCloseable {
     }
     SharedCircuitBreaker breaker = breakers.get(hint.encodedName());
     if (breaker != null) {
-      applyTo(breaker, hint.view());
+      applyTo(breaker, hint.view(), receivedNanos);
     }
   }
 
