@@ -1,5 +1,6 @@
 package io.github.r4jredis.state;
 
+import io.github.r4jredis.state.internal.History;
 import io.github.r4jredis.state.internal.KeySpace;
 import io.github.r4jredis.state.internal.RegistryRuntime;
 import io.github.r4jredis.state.internal.SharedView;
@@ -94,7 +95,7 @@ public final class RedisCircuitBreakerRegistry
         builder.nodeId != null ? builder.nodeId : defaultNodeId(),
         builder.syncInterval, builder.commandTimeout, builder.localModeAfter,
         builder.reconcileInterval, builder.probeLease, builder.minimumReportingNodes,
-        defaults.getClock(), builder.serverClockSkew, builder.meterRegistry);
+        defaults.getClock(), builder.serverClockSkew, builder.history, builder.meterRegistry);
   }
 
   /**
@@ -309,6 +310,7 @@ public final class RedisCircuitBreakerRegistry
     private int minimumReportingNodes = DEFAULT_MINIMUM_REPORTING_NODES;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
     private LongSupplier serverClockSkew = () -> 0L;
+    private History history = History.NONE;
 
     private Builder(RedissonClient redisson) {
       this.redisson = redisson;
@@ -435,6 +437,12 @@ public final class RedisCircuitBreakerRegistry
      */
     Builder withServerClockSkew(LongSupplier skewMillis) {
       this.serverClockSkew = Objects.requireNonNull(skewMillis, "skewMillis");
+      return this;
+    }
+
+    /** Test seam: observes accepted versions, probe permits and flushes (history checker). */
+    Builder withHistory(History history) {
+      this.history = Objects.requireNonNull(history, "history");
       return this;
     }
 

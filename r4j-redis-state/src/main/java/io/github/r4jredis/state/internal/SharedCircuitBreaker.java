@@ -160,6 +160,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private boolean acquireProbe() {
     boolean permitted = local.tryAcquirePermission();
     if (permitted) {
+      engine.history().probePermitted(engine.nodeId(), name, heldEpoch);
       probesInFlight.incrementAndGet();
       lastProbeActivityNanos = System.nanoTime();
     }
@@ -371,6 +372,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     if (!next.verified()) {
       hintReceivedNanos = requestedNanos;
+    }
+    if (next.version() != current.version()) {
+      engine.history().viewAccepted(engine.nodeId(), name, next.version(), next.state());
     }
     view = next;
     updateEagerThreshold(next);

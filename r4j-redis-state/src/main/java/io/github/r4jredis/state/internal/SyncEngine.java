@@ -19,12 +19,16 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
@@ -63,7 +67,8 @@ public final class SyncEngine implements AutoCloseable {
       Duration reconcileInterval,
       Duration probeLease,
       Clock clock,
-      LongSupplier serverClockSkewMillis) {}
+      LongSupplier serverClockSkewMillis,
+      History history) {}
 
   static final int MAX_CALLS_PER_BATCH = 1000;
   private static final long EAGER_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -85,6 +90,7 @@ public final class SyncEngine implements AutoCloseable {
   private final Queue<Call> asyncCalls = new ConcurrentLinkedQueue<>();
   private final AtomicLong sequence = new AtomicLong(System.currentTimeMillis() * 1000);
   private final Thread thread;
+  private final ExecutorService io;
   private final List<Integer> listenerIds = new ArrayList<>();
 
   private volatile SyncMode mode = SyncMode.SHARED;
@@ -97,6 +103,7 @@ public final class SyncEngine implements AutoCloseable {
   private boolean batchInFlight;
   private boolean subscribed;
   private boolean loadingScripts;
+  private boolean lastFailed;
   private long batchSentNanos;
   private long lastSuccessNanos = System.nanoTime();
   private long lastSentNanos;
@@ -123,6 +130,11 @@ public final class SyncEngine implements AutoCloseable {
     this.commandMillis = settings.commandTimeout().toMillis();
     this.thread = new Thread(this::loop, "r4j-redis-sync-" + keys.prefix());
     this.thread.setDaemon(true);
+    this.io = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "r4j-redis-io-" + keys.prefix());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Starts the sync thread; never blocks on Redis. */
@@ -144,6 +156,10 @@ public final class SyncEngine implements AutoCloseable {
 
   SyncMeters meters() {
     return meters;
+  }
+
+  History history() {
+    return settings.history();
   }
 
   /** This node's estimate of Redis server time (ms), from the latest reply. */
@@ -351,10 +367,11 @@ public final class SyncEngine implements AutoCloseable {
         outcomes.sample(second);
       }
     }
+    if (mode == SyncMode.SHARED && (batchInFlight || loadingScripts || lastFailed)
+        && now - lastSuccessNanos >= localAfterNanos) {
+      enterLocal("no answer for " + Duration.ofNanos(now - lastSuccessNanos).toMillis() + " ms");
+    }
     if (batchInFlight) {
-      if (mode == SyncMode.SHARED && now - batchSentNanos > localAfterNanos) {
-        enterLocal("a pipeline has been waiting " + Duration.ofNanos(now - batchSentNanos).toMillis() + " ms");
-      }
       return;
     }
     if (mode == SyncMode.LOCAL) {
@@ -435,6 +452,9 @@ public final class SyncEngine implements AutoCloseable {
           }
         }
         breaker.outcomes().acknowledge(sequenceNumber);
+        if (sequenceNumber > 0) {
+          settings.history().flushAcknowledged(nodeId, breaker.getName(), sequenceNumber, view.status());
+        }
       }
       applyTo(breaker, view, sent);
     }, () -> { });
@@ -462,7 +482,7 @@ public final class SyncEngine implements AutoCloseable {
     batchInFlight = true;
     batchSentNanos = now;
     lastSentNanos = now;
-    execute(calls).whenComplete((replies, error) -> {
+    offload(() -> execute(calls)).whenComplete((replies, error) -> {
       inbox.add(() -> completed(calls, replies, error, now));
       LockSupport.unpark(thread);
     });
@@ -514,6 +534,7 @@ public final class SyncEngine implements AutoCloseable {
 
   private void succeeded(long now) {
     lastSuccessNanos = now;
+    lastFailed = false;
     if (mode == SyncMode.LOCAL) {
       rejoin();
     }
@@ -531,9 +552,7 @@ public final class SyncEngine implements AutoCloseable {
     }
     meters.failure(cause.getClass().getSimpleName().contains("Timeout") ? "timeout" : "error");
     LOG.debug("Redis pipeline failed", cause);
-    if (mode == SyncMode.SHARED && System.nanoTime() - lastSuccessNanos >= localAfterNanos) {
-      enterLocal(cause.toString());
-    }
+    lastFailed = true; // the next tick goes LOCAL once Redis has been silent for localModeAfter
   }
 
   private static boolean isNoScript(Throwable error) {
@@ -566,15 +585,16 @@ public final class SyncEngine implements AutoCloseable {
       return;
     }
     loadingScripts = true;
-    List<CompletableFuture<String>> loads = new ArrayList<>();
-    RScript script = redisson.getScript(StringCodec.INSTANCE);
-    for (LuaScripts lua : LuaScripts.values()) {
-      loads.add(script.scriptLoadAsync(lua.text()).toCompletableFuture());
-    }
-    long now = System.nanoTime();
-    lastSentNanos = now;
-    CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
-        .orTimeout(commandMillis * 4, TimeUnit.MILLISECONDS)
+    lastSentNanos = System.nanoTime();
+    offload(() -> {
+      List<CompletableFuture<String>> loads = new ArrayList<>();
+      RScript script = redisson.getScript(StringCodec.INSTANCE);
+      for (LuaScripts lua : LuaScripts.values()) {
+        loads.add(script.scriptLoadAsync(lua.text()).toCompletableFuture());
+      }
+      return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
+    })
+        .orTimeout(commandMillis, TimeUnit.MILLISECONDS)
         .whenComplete((ok, error) -> {
           inbox.add(() -> {
             loadingScripts = false;
@@ -591,6 +611,10 @@ public final class SyncEngine implements AutoCloseable {
 
   private void subscribe() {
     subscribed = true;
+    io.execute(this::addListeners);
+  }
+
+  private void addListeners() {
     RTopic topic = redisson.getTopic(keys.channel(), StringCodec.INSTANCE);
     topic.addListenerAsync(String.class, (channel, message) -> {
       long received = System.nanoTime();
@@ -662,6 +686,14 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   /**
+   * Runs a Redisson call on the io thread: a client built with lazy initialization connects on
+   * first use, synchronously, and that must never hold up the sync thread's clock.
+   */
+  private <T> CompletableFuture<T> offload(Supplier<CompletableFuture<T>> action) {
+    return CompletableFuture.supplyAsync(action, io).thenCompose(Function.identity());
+  }
+
+  /**
    * Sends calls in one pipeline. The future completes with one element per call, its reply or
    * its failure; exceptionally only when the pipeline as a whole failed.
    */
@@ -727,6 +759,7 @@ public final class SyncEngine implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    io.shutdown();
     RTopic topic = redisson.getTopic(keys.channel(), StringCodec.INSTANCE);
     for (Integer id : listenerIds) {
       topic.removeListenerAsync(id);
