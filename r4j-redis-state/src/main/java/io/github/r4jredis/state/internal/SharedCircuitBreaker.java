@@ -5,6 +5,7 @@ import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.r4jredis.state.SyncMode;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.IllegalStateTransitionException;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.TransitionCheckResult;
 import io.github.resilience4j.circuitbreaker.ResultRecordedAsFailureException;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerEvent;
@@ -46,8 +47,9 @@ import org.slf4j.LoggerFactory;
  *   <li>shared CLOSED: the local machine, which permits unless this node's own calls tripped it
  *       (a node with a bad network protects itself; the fleet stays CLOSED);
  *   <li>shared HALF_OPEN and this node holds the probe lease: the local machine, moved to a fresh
- *       HALF_OPEN when the lease was granted, so it runs exactly the permitted trial calls and
- *       reaches Resilience4j's verdict, which is then reported to Redis;
+ *       HALF_OPEN when the lease was granted, so it grants exactly the permitted trial calls and
+ *       reaches Resilience4j's verdict, which is then reported to Redis; until Redis applies it
+ *       the breaker stays HALF_OPEN and permits nothing more;
  *   <li>any other shared state: the shared state itself (OPEN rejects until its deadline, then
  *       one node claims the lease; FORCED_OPEN rejects; DISABLED and METRICS_ONLY permit).
  * </ul>
@@ -134,12 +136,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   private boolean decide() {
     if (engine.mode() == SyncMode.LOCAL) {
-      return local.tryAcquirePermission();
+      return localPermission();
     }
     SharedView v = view;
     switch (v.state()) {
       case CLOSED:
-        return local.tryAcquirePermission();
+        return localPermission();
       case DISABLED:
       case METRICS_ONLY:
         return true;
@@ -157,14 +159,51 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  private boolean acquireProbe() {
-    boolean permitted = local.tryAcquirePermission();
-    if (permitted) {
-      engine.history().probePermitted(engine.nodeId(), name, heldEpoch);
-      probesInFlight.incrementAndGet();
-      lastProbeActivityNanos = System.nanoTime();
+  /**
+   * Asks the local machine. Resilience4j's own OPEN state can race with a concurrent transition
+   * (an OPEN state object whose deadline passed tries OPEN to HALF_OPEN after another thread
+   * already closed the machine) and throw; re-aligning makes that race common here, so the
+   * loser asks again instead of throwing at the caller.
+   */
+  private boolean localPermission() {
+    try {
+      return local.tryAcquirePermission();
+    } catch (IllegalStateTransitionException raced) {
+      return local.tryAcquirePermission();
     }
-    return permitted;
+  }
+
+  /** Feeds an outcome to the local machine; a transition lost to a concurrent one is dropped. */
+  private void localOutcome(Runnable outcome) {
+    try {
+      outcome.run();
+    } catch (IllegalStateTransitionException raced) {
+      LOG.debug("Circuit breaker '{}': local transition lost a race", name, raced);
+    }
+  }
+
+  /**
+   * A trial call of the episode this node holds. Under the lock, so that a new episode's
+   * alignment cannot swap the local HALF_OPEN state between the check and the permit. Only
+   * while the local machine is HALF_OPEN: once it reached its verdict, nothing more until Redis
+   * applies the verdict (one round trip).
+   */
+  private boolean acquireProbe() {
+    lock.lock();
+    try {
+      if (!isHolder(view) || local.getState() != State.HALF_OPEN) {
+        return false;
+      }
+      boolean permitted = localPermission();
+      if (permitted) {
+        engine.history().probePermitted(engine.nodeId(), name, heldEpoch);
+        probesInFlight.incrementAndGet();
+        lastProbeActivityNanos = System.nanoTime();
+      }
+      return permitted;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Asks Redis for the probe lease: the one synchronous call, one per breaker at a time. */
@@ -237,7 +276,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     } else {
       events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
     }
-    local.onError(duration, durationUnit, cause);
+    Throwable fed = cause;
+    localOutcome(() -> local.onError(duration, durationUnit, fed));
     count(failure, duration, durationUnit);
     propagateTransitionOnResult(Either.right(cause));
   }
@@ -245,7 +285,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   @Override
   public void onSuccess(long duration, TimeUnit durationUnit) {
     events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
-    local.onSuccess(duration, durationUnit);
+    localOutcome(() -> local.onSuccess(duration, durationUnit));
     count(false, duration, durationUnit);
   }
 
@@ -254,12 +294,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if (result != null && config.getRecordResultPredicate().test(result)) {
       ResultRecordedAsFailureException failure = new ResultRecordedAsFailureException(name, result);
       events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), failure));
-      local.onResult(duration, durationUnit, result);
+      localOutcome(() -> local.onResult(duration, durationUnit, result));
       count(true, duration, durationUnit);
       return;
     }
     events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
-    local.onResult(duration, durationUnit, result);
+    localOutcome(() -> local.onResult(duration, durationUnit, result));
     count(false, duration, durationUnit);
     if (result != null) {
       propagateTransitionOnResult(Either.left(result));
@@ -488,15 +528,41 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
+  /**
+   * Moves the local machine to {@code target}, through legal intermediate states when needed
+   * (CLOSED to HALF_OPEN goes through OPEN). Caller threads may move the local machine at the
+   * same moment (a recorded failure trips it): a lost race is retried from the new state.
+   */
   private void localTo(State target, Runnable transition) {
-    State current = local.getState();
-    if (current == target && target != State.OPEN && target != State.HALF_OPEN) {
-      return;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      State current = local.getState();
+      if (current == target && target != State.OPEN && target != State.HALF_OPEN) {
+        return;
+      }
+      try {
+        for (StateTransition step : Transitions.path(current, target, null)) {
+          if (step.getToState() != target) {
+            localStep(step.getToState());
+          }
+        }
+        transition.run();
+        return;
+      } catch (IllegalStateTransitionException raced) {
+        LOG.debug("Local state machine of '{}' moved during alignment; retrying", name, raced);
+      }
     }
-    if (!Transitions.isLegal(current, target)) {
-      local.transitionToClosedState(); // every state may go to CLOSED, and CLOSED to the rest
+  }
+
+  private void localStep(State to) {
+    switch (to) {
+      case CLOSED -> local.transitionToClosedState();
+      case OPEN -> local.transitionToOpenState();
+      case HALF_OPEN -> local.transitionToHalfOpenState();
+      case DISABLED -> local.transitionToDisabledState();
+      case METRICS_ONLY -> local.transitionToMetricsOnlyState();
+      case FORCED_OPEN -> local.transitionToForcedOpenState();
+      default -> throw new IllegalArgumentException("unknown state " + to);
     }
-    transition.run();
   }
 
   private void onLocalTransition(StateTransition transition) {
@@ -552,7 +618,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     State localState = local.getState();
     return switch (v.state()) {
       case CLOSED -> localState == State.OPEN || localState == State.HALF_OPEN ? localState : State.CLOSED;
-      case HALF_OPEN -> isHolder(v) ? localState : State.HALF_OPEN;
       default -> v.state();
     };
   }
