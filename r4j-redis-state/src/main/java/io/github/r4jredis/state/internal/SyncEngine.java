@@ -112,7 +112,13 @@ public final class SyncEngine implements AutoCloseable {
 
   /** A script call: which script, for which breaker, with which arguments and reply handler. */
   private record Call(LuaScripts script, String encodedName, List<Object> args,
-      BiConsumer<SharedView, Long> onReply, Runnable onFailure) {}
+      BiConsumer<SharedView, Long> onReply, Runnable onFailure) {
+
+    /** Whether the call may create the breaker in Redis (it carries a seed). */
+    boolean creates() {
+      return (script == LuaScripts.FLUSH || script == LuaScripts.COMMAND) && !"0".equals(args.get(6));
+    }
+  }
 
   /** Creates the engine; {@link #start()} starts its thread. */
   public SyncEngine(RedissonClient redisson, KeySpace keys, String nodeId, Settings settings,
@@ -447,9 +453,6 @@ public final class SyncEngine implements AutoCloseable {
         if (!"0".equals(seedMode)) {
           breaker.needsSeed = false;
           breaker.reseedBehind = false;
-          if ("1".equals(seedMode)) {
-            index(breaker.encodedName());
-          }
         }
         breaker.outcomes().acknowledge(sequenceNumber);
         if (sequenceNumber > 0) {
@@ -462,11 +465,6 @@ public final class SyncEngine implements AutoCloseable {
 
   private static boolean isTimeBased(CircuitBreakerConfig config) {
     return config.getSlidingWindowType() == SlidingWindowType.TIME_BASED;
-  }
-
-  /** Adds a breaker to the set of every breaker under this prefix (listing, CLI). */
-  private void index(String encodedName) {
-    redisson.getSet(keys.indexKey(), StringCodec.INSTANCE).addAsync(encodedName);
   }
 
   private void applyTo(SharedCircuitBreaker breaker, SharedView view, long requestedNanos) {
@@ -709,7 +707,17 @@ public final class SyncEngine implements AutoCloseable {
           call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toArray());
       futures.add(future.toCompletableFuture());
     }
-    if (calls.isEmpty()) {
+    List<String> created = new ArrayList<>();
+    for (Call call : calls) {
+      if (call.creates()) {
+        created.add(call.encodedName());
+      }
+    }
+    if (!created.isEmpty()) {
+      // Listing and the CLI find breakers through this set (another slot on a Cluster, so not
+      // inside the script). Idempotent.
+      batch.getSet(keys.indexKey(), StringCodec.INSTANCE).addAllAsync(created);
+    } else if (calls.isEmpty()) {
       batch.getSet(keys.indexKey(), StringCodec.INSTANCE).sizeAsync(); // a heartbeat
     }
     return batch.executeAsync().toCompletableFuture().handle((result, error) -> {

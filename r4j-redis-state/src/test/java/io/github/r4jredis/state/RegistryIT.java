@@ -1,0 +1,157 @@
+package io.github.r4jredis.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.r4jredis.testkit.KeyPrefix;
+import io.github.r4jredis.testkit.RedisCluster;
+import io.github.r4jredis.testkit.RedisServer;
+import io.github.r4jredis.testkit.RedisTest;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.registry.EntryAddedEvent;
+import io.github.resilience4j.core.registry.EntryRemovedEvent;
+import io.github.resilience4j.core.registry.EntryReplacedEvent;
+import io.github.resilience4j.core.registry.RegistryEventConsumer;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+
+/** The registry as Resilience4j users meet it: registry events, Micrometer, names, listing, Cluster. */
+@RedisTest
+class RegistryIT {
+
+  private static final CircuitBreakerConfig SMALL = CircuitBreakerConfig.custom()
+      .slidingWindowSize(4).minimumNumberOfCalls(4).build();
+
+  @Test
+  void registryEventsReachConsumersAndMicrometerShowsTheSharedState(RedisServer redis, @KeyPrefix String prefix) {
+    List<String> added = new CopyOnWriteArrayList<>();
+    RegistryEventConsumer<CircuitBreaker> consumer = new RegistryEventConsumer<>() {
+      @Override
+      public void onEntryAddedEvent(EntryAddedEvent<CircuitBreaker> event) {
+        added.add(event.getAddedEntry().getName());
+      }
+
+      @Override
+      public void onEntryRemovedEvent(EntryRemovedEvent<CircuitBreaker> event) { }
+
+      @Override
+      public void onEntryReplacedEvent(EntryReplacedEvent<CircuitBreaker> event) { }
+    };
+    try (Fleet fleet = new Fleet(redis, 2, prefix, SMALL, b -> b.addRegistryEventConsumer(consumer))) {
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(fleet.node(1)).bindTo(meters);
+      CircuitBreaker opener = fleet.node(0).circuitBreaker("calcom");
+      CircuitBreaker watcher = fleet.node(1).circuitBreaker("calcom");
+      assertThat(added).containsExactly("calcom", "calcom");
+      FleetIT.awaitSeeded(List.of((RedisCircuitBreaker) opener, (RedisCircuitBreaker) watcher));
+
+      for (int i = 0; i < 4; i++) {
+        opener.onError(1, TimeUnit.MILLISECONDS, new IOException("down"));
+      }
+
+      await().atMost(Fleet.AWAIT).untilAsserted(() -> assertThat(
+          meters.get("resilience4j.circuitbreaker.state").tags("name", "calcom", "state", "open").gauge().value())
+          .isEqualTo(1.0));
+      assertThat(meters.get("resilience4j.circuitbreaker.failure.rate").tags("name", "calcom").gauge().value())
+          .isEqualTo(100.0);
+      assertThat(fleet.meters.get("r4jredis.sync.mode").tags("node", "node-1").gauge().value()).isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void hostileNamesStayInsideTheirKeysAndInvalidOnesAreRefused(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 2, prefix, SMALL)) {
+      String hostile = "pay}:{ments \u00e9\ud83d\ude80";
+      RedisCircuitBreaker breaker = fleet.breaker(0, hostile);
+      breaker.transitionToForcedOpenState();
+
+      await().atMost(Fleet.AWAIT).until(() -> fleet.breaker(1, hostile).getState() == State.FORCED_OPEN);
+      assertThat(fleet.node(1).sharedBreaker(hostile)).get()
+          .extracting(SharedBreakerState::state).isEqualTo(State.FORCED_OPEN);
+      assertThat(fleet.clients.get(0).getKeys().getKeysStream().filter(k -> k.startsWith(prefix)).toList())
+          .allMatch(k -> k.startsWith(prefix + ":{pay%7D%3A%7Bments%20%C3%A9%F0%9F%9A%80}:") || k.equals(prefix + ":breakers"));
+      assertThatThrownBy(() -> fleet.node(0).circuitBreaker("x".repeat(10_240)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("circuit breaker name must be at most 200 characters, was 10240 characters");
+      assertThatThrownBy(() -> fleet.node(0).circuitBreaker("line\nbreak"))
+          .hasMessage("circuit breaker name must not contain control characters, was 'line\\u000abreak'");
+    }
+  }
+
+  @Test
+  void listsAndResetsBreakersThisNodeNeverCreated(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 2, prefix, SMALL)) {
+      fleet.breaker(0, "calcom").transitionToForcedOpenState();
+      fleet.breaker(0, "retell").transitionToOpenState();
+      RedisCircuitBreakerRegistry operator = fleet.node(1);
+
+      List<SharedBreakerState> states = operator.sharedBreakers();
+
+      assertThat(states).extracting(SharedBreakerState::name).containsExactly("calcom", "retell");
+      assertThat(states).extracting(SharedBreakerState::state).containsExactly(State.FORCED_OPEN, State.OPEN);
+      assertThat(states.get(1).openUntil()).isPresent();
+      assertThat(operator.getAllCircuitBreakers()).isEmpty();
+
+      assertThat(operator.resetAll()).containsExactly("calcom", "retell");
+      await().atMost(Fleet.AWAIT).untilAsserted(() -> {
+        assertThat(fleet.breaker(0, "calcom").getState()).isEqualTo(State.CLOSED);
+        assertThat(fleet.breaker(0, "retell").getState()).isEqualTo(State.CLOSED);
+      });
+      assertThat(operator.reset("unknown")).isFalse();
+      assertThat(operator.sharedBreaker("unknown")).isEmpty();
+    }
+  }
+
+  @Test
+  void valuesInRedisAreReadableText(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL)) {
+      fleet.breaker(0, "calcom").transitionToOpenState();
+      Map<String, String> state = fleet.clients.get(0)
+          .<String, String>getMap(prefix + ":{calcom}:state", StringCodec.INSTANCE).readAllMap();
+
+      assertThat(state).containsEntry("s", "OPEN").containsEntry("p", "CLOSED").containsEntry("by", "node-0");
+      assertThat(state.get("v")).matches("\\d+");
+      assertThat(state.get("cw")).startsWith("60000,60000");
+    }
+  }
+
+  @Test
+  void breakersWorkOnARedisClusterThroughHashTags(RedisCluster cluster, @KeyPrefix String prefix) {
+    Config config = new Config();
+    config.useClusterServers().setNodeAddresses(cluster.nodeAddresses());
+    List<RedissonClient> clients = List.of(Redisson.create(config), Redisson.create(config));
+    List<RedisCircuitBreakerRegistry> registries = clients.stream().map(c -> RedisCircuitBreakerRegistry.builder(c)
+        .withCircuitBreakerConfig(SMALL).withKeyPrefix(prefix).build()).toList();
+    try {
+      List<String> names = List.of("calcom", "retell", "appointments", "webhooks", "database");
+      for (String name : names) {
+        CircuitBreaker breaker = registries.get(0).circuitBreaker(name);
+        await().atMost(Fleet.AWAIT).until(() -> ((RedisCircuitBreaker) breaker).stateVersion() > 0);
+        for (int i = 0; i < 4; i++) {
+          breaker.onError(1, TimeUnit.MILLISECONDS, new IOException("down"));
+        }
+      }
+      for (String name : names) {
+        CircuitBreaker other = registries.get(1).circuitBreaker(name);
+        await().atMost(Fleet.AWAIT).untilAsserted(() -> assertThat(other.getState()).isEqualTo(State.OPEN));
+      }
+      assertThat(registries.get(1).sharedBreakers()).hasSize(names.size());
+    } finally {
+      registries.forEach(RedisCircuitBreakerRegistry::close);
+      clients.forEach(RedissonClient::shutdown);
+    }
+  }
+}
