@@ -1,5 +1,6 @@
 package io.github.r4jredis.spring;
 
+import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -14,18 +15,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties(prefix = "r4j.redis")
 public class R4jRedisProperties {
 
-  /** Default key prefix. */
-  public static final String DEFAULT_KEY_PREFIX = "r4j";
-
-  /** Default interval between flushes of local outcomes to Redis. */
-  public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMillis(20);
-
   private boolean enabled = true;
   private @Nullable String url;
-  private String keyPrefix = DEFAULT_KEY_PREFIX;
+  private String keyPrefix = RedisCircuitBreakerRegistry.DEFAULT_KEY_PREFIX;
   private @Nullable String nodeId;
-  private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
-  private int minimumReportingNodes = 1;
+  private Duration syncInterval = RedisCircuitBreakerRegistry.DEFAULT_SYNC_INTERVAL;
+  private int minimumReportingNodes = RedisCircuitBreakerRegistry.DEFAULT_MINIMUM_REPORTING_NODES;
   private final Toggle fallback = new Toggle();
   private final Toggle health = new Toggle();
   private final Toggle slo = new Toggle();
@@ -57,7 +52,7 @@ public class R4jRedisProperties {
     this.url = url;
   }
 
-  /** Prefix of every key and channel. Default {@value #DEFAULT_KEY_PREFIX}. */
+  /** Prefix of every key and channel. Default {@code r4j}. */
   public String getKeyPrefix() {
     return keyPrefix;
   }

@@ -53,7 +53,7 @@ public final class FleetDemo implements Callable<Integer> {
     try (RedisServer redis = RedisServer.fromEnvironment()) {
       out.printf("Redis: %s (%s)%n", redis.address(), redis.isManaged() ? "started for this demo" : "from REDIS_URL");
       out.printf("Fleet: %d nodes for %s%n", nodes, duration);
-      out.println("The fleet scenario is not built yet: it lands with the core breaker (issue 3) and the demo (issue 8).");
+      out.println("The narrated fleet scenario is not built yet: it lands with the demo (issue 8).");
     }
     return 0;
   }
