@@ -219,7 +219,12 @@ public final class RedisCircuitBreakerRegistry
    */
   public Optional<SharedBreakerState> sharedBreaker(String name) {
     KeySpace.requireValidName(name);
-    return sharedBreakers().stream().filter(s -> s.name().equals(name)).findFirst();
+    SharedView view = runtime.read(name);
+    if (view == null) {
+      throw new RedisStateException("Cannot read circuit breaker '" + KeySpace.printable(name, 80)
+          + "': Redis did not answer within the command timeout");
+    }
+    return view.isMissing() ? Optional.empty() : Optional.of(toState(name, view));
   }
 
   /**
@@ -239,7 +244,7 @@ public final class RedisCircuitBreakerRegistry
     SharedView reply = runtime.command(name, "RESET");
     if (reply == null) {
       throw new RedisStateException("Cannot reset circuit breaker '" + KeySpace.printable(name, 80)
-          + "': Redis did not answer", new IllegalStateException("no reply"));
+          + "': Redis did not answer within the command timeout");
     }
     return !reply.isMissing();
   }

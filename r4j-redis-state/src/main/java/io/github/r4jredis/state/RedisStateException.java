@@ -11,6 +11,11 @@ public class RedisStateException extends RuntimeException {
   @Serial private static final long serialVersionUID = 1L;
 
   /** Creates the exception; the message says what could not be done. */
+  public RedisStateException(String message) {
+    super(message);
+  }
+
+  /** Creates the exception with the failure underneath. */
   public RedisStateException(String message, Throwable cause) {
     super(message, cause);
   }

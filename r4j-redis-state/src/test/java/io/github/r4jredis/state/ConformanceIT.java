@@ -253,7 +253,7 @@ class ConformanceIT {
 
   @Test
   void automaticTransitionMovesToHalfOpenWithoutACall() {
-    clockIsReal();
+    // Resilience4j schedules the automatic transition in real time, whatever the clock.
     RedisCircuitBreaker breaker = breaker(countWindow(2)
         .waitDurationInOpenState(Duration.ofMillis(300))
         .automaticTransitionFromOpenToHalfOpenEnabled(true));
@@ -268,7 +268,7 @@ class ConformanceIT {
 
   @Test
   void halfOpenEndsAfterItsMaximumWait() {
-    clockIsReal();
+    // The maximum wait in HALF_OPEN runs on Resilience4j's scheduler, in real time.
     RedisCircuitBreaker breaker = breaker(countWindow(2)
         .waitDurationInOpenState(Duration.ofMillis(100))
         .maxWaitDurationInHalfOpenState(Duration.ofMillis(300)));
@@ -426,9 +426,5 @@ class ConformanceIT {
     assertThatThrownBy(() -> breaker.executeSupplier(() -> "never"))
         .isInstanceOf(CallNotPermittedException.class);
     assertThat(breaker.getTimestampUnit()).isEqualTo(TimeUnit.NANOSECONDS);
-  }
-
-  private void clockIsReal() {
-    // Deadlines of automatic transitions run on Resilience4j's scheduler in real time.
   }
 }

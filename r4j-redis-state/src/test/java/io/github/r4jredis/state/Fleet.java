@@ -6,13 +6,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
@@ -85,19 +83,11 @@ final class Fleet implements AutoCloseable {
     return all;
   }
 
-  static RedisCircuitBreakerRegistry.Builder skewed(RedisCircuitBreakerRegistry.Builder builder, LongSupplier skew) {
-    return builder.withServerClockSkew(skew);
-  }
-
   @Override
   public void close() {
     registries.forEach(RedisCircuitBreakerRegistry::close);
     clients.forEach(c -> c.shutdown(0, 2, TimeUnit.SECONDS));
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-  }
-
-  static Clock systemClock() {
-    return Clock.systemUTC();
   }
 
   static final Duration AWAIT = Duration.ofSeconds(10);

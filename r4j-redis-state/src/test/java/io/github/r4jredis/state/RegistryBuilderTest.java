@@ -3,6 +3,8 @@ package io.github.r4jredis.state;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -10,11 +12,22 @@ import org.redisson.config.Config;
 
 class RegistryBuilderTest {
 
-  private static RedisCircuitBreakerRegistry.Builder builder() {
+  private RedissonClient lazy;
+
+  @BeforeEach
+  void lazyClient() {
     Config config = new Config();
     config.useSingleServer().setAddress("redis://127.0.0.1:1");
     config.setLazyInitialization(true);
-    RedissonClient lazy = Redisson.create(config);
+    lazy = Redisson.create(config);
+  }
+
+  @AfterEach
+  void shutdown() {
+    lazy.shutdown();
+  }
+
+  private RedisCircuitBreakerRegistry.Builder builder() {
     return RedisCircuitBreakerRegistry.builder(lazy);
   }
 

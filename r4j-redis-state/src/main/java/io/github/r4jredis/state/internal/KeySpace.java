@@ -146,14 +146,9 @@ public final class KeySpace {
     return breaker(name) + ":window";
   }
 
-  /** Nodes that reported failures in the window, scored by the time of their last report. */
+  /** Per node: last flush sequence merged (a re-sent flush is merged once), last flush, last failure. */
   public String nodesKey(String name) {
     return breaker(name) + ":nodes";
-  }
-
-  /** Last flush sequence applied per node, to apply a re-sent flush only once. */
-  public String flushesKey(String name) {
-    return breaker(name) + ":flushes";
   }
 
   /**

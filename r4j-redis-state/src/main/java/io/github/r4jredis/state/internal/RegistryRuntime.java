@@ -79,6 +79,11 @@ public final class RegistryRuntime implements AutoCloseable {
     return engine.readAll();
   }
 
+  /** One shared breaker by name; null if Redis is silent. */
+  public @Nullable SharedView read(String name) {
+    return engine.read(name);
+  }
+
   /** A manual command on a breaker by name, keeping its shared config; null if Redis is silent. */
   public @Nullable SharedView command(String name, String op) {
     return engine.command(name, op);

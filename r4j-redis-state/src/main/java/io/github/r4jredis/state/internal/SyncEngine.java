@@ -223,6 +223,12 @@ public final class SyncEngine implements AutoCloseable {
     return callNow(commandCall(breaker.encodedName(), op, waitMillis, breaker.seed()));
   }
 
+  /** The shared state of one breaker by name; null if Redis did not answer in time. */
+  public @Nullable SharedView read(String name) {
+    String encoded = KeySpace.encode(name);
+    return callNow(new Call(LuaScripts.READ, encoded, args(encoded), (v, t) -> { }, () -> { }));
+  }
+
   /** As {@link #command} for a breaker this node may not have created; keeps its shared config. */
   public @Nullable SharedView command(String name, String op) {
     String encoded = KeySpace.encode(name);

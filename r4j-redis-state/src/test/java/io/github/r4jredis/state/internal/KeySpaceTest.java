@@ -16,7 +16,7 @@ class KeySpaceTest {
     assertThat(keys.stateKey("calcom")).isEqualTo("r4j:{calcom}:state");
     assertThat(keys.windowKey("calcom")).isEqualTo("r4j:{calcom}:window");
     assertThat(keys.nodesKey("calcom")).isEqualTo("r4j:{calcom}:nodes");
-    assertThat(keys.flushesKey("calcom")).isEqualTo("r4j:{calcom}:flushes");
+    assertThat(keys.scriptKeys("calcom")).containsExactly("r4j:{calcom}:state", "r4j:{calcom}:nodes", "r4j:{calcom}:window");
     assertThat(keys.indexKey()).isEqualTo("r4j:breakers");
     assertThat(keys.channel()).isEqualTo("r4j:events");
   }
