@@ -166,6 +166,32 @@ class RedisServerIT {
     }
   }
 
+  @Test
+  void redisUrlNamesASharedServerThatTheKitNeverControls(@Dedicated RedisServer real) {
+    System.setProperty(RedisServer.REDIS_URL, real.address());
+    try {
+      RedisServer external = RedisServer.fromEnvironment();
+      assertThat(external.isManaged()).isFalse();
+      assertThat(external.port()).isEqualTo(real.port());
+      assertThatThrownBy(external::kill).isInstanceOf(UnsupportedOperationException.class);
+      external.close();
+      assertThat(real.isAlive()).isTrue();
+    } finally {
+      System.clearProperty(RedisServer.REDIS_URL);
+    }
+  }
+
+  @Test
+  void askingForTestcontainersWithoutADockerEngineFallsBackToAProcess() {
+    System.setProperty(RedisServer.TESTCONTAINERS_PROPERTY, "true");
+    try (RedisServer redis = RedisServer.start()) {
+      assertThat(redis.isManaged()).isTrue();
+      assertThat(redis.toString()).startsWith("redis@127.0.0.1:");
+    } finally {
+      System.clearProperty(RedisServer.TESTCONTAINERS_PROPERTY);
+    }
+  }
+
   private static void connectSocket(RedisServer redis) throws IOException {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(redis.host(), redis.port()), 1000);
