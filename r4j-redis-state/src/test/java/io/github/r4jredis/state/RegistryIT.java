@@ -124,7 +124,7 @@ class RegistryIT {
 
       assertThat(state).containsEntry("s", "OPEN").containsEntry("p", "CLOSED").containsEntry("by", "node-0");
       assertThat(state.get("v")).matches("\\d+");
-      assertThat(state.get("cw")).startsWith("60000,60000");
+      assertThat(state.get("cw")).isEqualTo("60000*32");
     }
   }
 

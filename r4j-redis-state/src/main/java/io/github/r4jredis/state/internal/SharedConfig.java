@@ -15,7 +15,8 @@ import java.util.StringJoiner;
  * The part of a {@link CircuitBreakerConfig} the scripts apply, as the fields of a seed. The
  * first node to create a breaker in Redis writes it; a node whose config differs is told by the
  * fingerprint in every reply. Waits in OPEN are sampled once from the config's
- * {@code waitIntervalFunctionInOpenState} for attempts 1 to {@value #WAITS}.
+ * {@code waitIntervalFunctionInOpenState} for attempts 1 to {@value #WAITS} (a randomized
+ * backoff is thereby fixed for the fleet).
  *
  * <p>Immutable and thread-safe.
  */
@@ -38,9 +39,22 @@ public final class SharedConfig {
 
   /** The shared part of {@code config}, with the registry's quorum and probe lease. */
   public static SharedConfig of(CircuitBreakerConfig config, int quorum, Duration probeLease) {
+    // Run-length encoded ("60000*32"): a constant wait stays a short value, which keeps the
+    // state hash in Redis's compact listpack encoding (values up to 64 bytes).
     StringJoiner waits = new StringJoiner(",");
-    for (int attempt = 1; attempt <= WAITS; attempt++) {
-      waits.add(Long.toString(Math.max(0, config.getWaitIntervalFunctionInOpenState().apply(attempt))));
+    long previous = -1;
+    int run = 0;
+    for (int attempt = 1; attempt <= WAITS + 1; attempt++) {
+      long wait = attempt <= WAITS ? Math.max(0, config.getWaitIntervalFunctionInOpenState().apply(attempt)) : -2;
+      if (wait == previous) {
+        run++;
+        continue;
+      }
+      if (run > 0) {
+        waits.add(run == 1 ? Long.toString(previous) : previous + "*" + run);
+      }
+      previous = wait;
+      run = 1;
     }
     State afterWait = config.getTransitionToStateAfterWaitDuration();
     List<String> fields = List.of(
@@ -62,7 +76,7 @@ public final class SharedConfig {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       byte[] hash = digest.digest(String.join("|", fields).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(hash, 0, 8);
+      return HexFormat.of().formatHex(hash, 0, 4);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);
     }

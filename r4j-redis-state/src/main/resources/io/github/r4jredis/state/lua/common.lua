@@ -44,11 +44,16 @@ local function load()
       or st.chk < 1 or st.cw == nil or st.cq == nil or st.cl == nil then
     return nil, 'corrupt'
   end
+  -- Waits for attempts 1, 2, ...: "60000*32" or "1000,2000,4000*30" (value*repetitions).
   st.waits = {}
   for w in string.gmatch(st.cw, '[^,]+') do
-    local n = tonumber(w)
-    if n == nil or n < 0 then return nil, 'corrupt waits' end
-    st.waits[#st.waits + 1] = n
+    local value, times = string.match(w, '^(%d+)%*(%d+)$')
+    if value == nil then value, times = string.match(w, '^(%d+)$'), 1 end
+    value, times = tonumber(value), tonumber(times)
+    if value == nil or times == nil or times < 1 or #st.waits + times > 64 then
+      return nil, 'corrupt waits'
+    end
+    for _ = 1, times do st.waits[#st.waits + 1] = value end
   end
   if #st.waits == 0 then return nil, 'corrupt waits' end
   for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn'}) do
