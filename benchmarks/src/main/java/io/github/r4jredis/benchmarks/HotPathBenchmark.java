@@ -1,55 +1,134 @@
 package io.github.r4jredis.benchmarks;
 
+import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
+import io.github.r4jredis.testkit.RedisServer;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.redisson.api.RedissonClient;
 
 /**
- * Cost of one protected call: a no-op supplier called directly and through a plain Resilience4j
- * breaker in CLOSED. The shared breaker and the naive per-call Redis breaker join these with
- * the benchmarks issue.
+ * Cost of one protected call of a no-op supplier: called directly; through a plain per-JVM
+ * Resilience4j breaker (CLOSED and OPEN); through the fleet-shared breaker on a live Redis
+ * (CLOSED and OPEN); and through the naive shared breaker that asks Redis on every call.
+ * The OPEN cases reject with stack traces disabled ({@code writableStackTraceEnabled(false)}),
+ * as a latency-minded user configures it.
  *
- * <p>Run: {@code mvn -B -q -pl benchmarks -am -DskipTests package && java -jar
- * benchmarks/target/benchmarks.jar HotPathBenchmark -prof gc}
+ * <p>Run (one and two threads, with allocation):
+ * {@code java -jar benchmarks/target/benchmarks.jar HotPathBenchmark -t 1 -prof gc} (and
+ * {@code -t 2}); {@code benchmarks/run.sh} does both. Redis: {@code REDIS_URL}, else a
+ * redis-server started by the test kit inside the benchmark JVM.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class HotPathBenchmark {
 
-  private final Supplier<String> noOp = () -> "ok";
-  private Supplier<String> plainResilience4j;
+  private static final Supplier<String> NO_OP = () -> "ok";
 
-  /** Builds the decorated suppliers. */
-  @Setup
+  private RedisServer redis;
+  private RedissonClient redisson;
+  private RedisCircuitBreakerRegistry registry;
+  private NaiveRedisBreaker naive;
+  private Supplier<String> plainClosed;
+  private Supplier<String> plainOpen;
+  private Supplier<String> sharedClosed;
+  private Supplier<String> sharedOpen;
+
+  /** Starts Redis, the registry and every breaker; opens the OPEN ones. */
+  @Setup(Level.Trial)
   public void setUp() {
-    CircuitBreaker breaker = CircuitBreaker.of("bench", CircuitBreakerConfig.ofDefaults());
-    plainResilience4j = CircuitBreaker.decorateSupplier(breaker, noOp);
+    CircuitBreakerConfig config = CircuitBreakerConfig.custom().writableStackTraceEnabled(false).build();
+    plainClosed = CircuitBreaker.decorateSupplier(CircuitBreaker.of("plain-closed", config), NO_OP);
+    CircuitBreaker plainOpenBreaker = CircuitBreaker.of("plain-open", config);
+    plainOpenBreaker.transitionToOpenStateFor(Duration.ofDays(1));
+    plainOpen = CircuitBreaker.decorateSupplier(plainOpenBreaker, NO_OP);
+
+    redis = RedisServer.fromEnvironment();
+    redisson = Clients.redisson(redis, null);
+    registry = RedisCircuitBreakerRegistry.builder(redisson)
+        .withCircuitBreakerConfig(config)
+        .withKeyPrefix("bench-" + ProcessHandle.current().pid())
+        .build();
+    sharedClosed = CircuitBreaker.decorateSupplier(registry.circuitBreaker("shared-closed"), NO_OP);
+    CircuitBreaker sharedOpenBreaker = registry.circuitBreaker("shared-open");
+    sharedOpenBreaker.transitionToOpenStateFor(Duration.ofDays(1));
+    sharedOpen = CircuitBreaker.decorateSupplier(sharedOpenBreaker, NO_OP);
+    naive = new NaiveRedisBreaker(redisson, "naive-" + ProcessHandle.current().pid(), config);
+  }
+
+  /** Stops the registry, the client and a Redis the kit started. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    registry.close();
+    redisson.shutdown();
+    redis.close();
   }
 
   /** The bare call: the floor every other figure is read against. */
   @Benchmark
   public String direct() {
-    return noOp.get();
+    return NO_OP.get();
   }
 
   /** A plain, per-JVM Resilience4j breaker in CLOSED. */
   @Benchmark
   public String plainResilience4j() {
-    return plainResilience4j.get();
+    return plainClosed.get();
+  }
+
+  /** A plain Resilience4j breaker in OPEN: the rejection path. */
+  @Benchmark
+  public String plainResilience4jOpen() {
+    return rejected(plainOpen);
+  }
+
+  /** The fleet-shared breaker in CLOSED, syncing with a live Redis in the background. */
+  @Benchmark
+  public String sharedClosed() {
+    return sharedClosed.get();
+  }
+
+  /** The fleet-shared breaker in OPEN: the rejection path. */
+  @Benchmark
+  public String sharedOpen() {
+    return rejected(sharedOpen);
+  }
+
+  /** One Redis round trip per call to check the state, one more (not awaited) to record it. */
+  @Benchmark
+  public String naiveShared() {
+    if (!naive.tryAcquirePermission()) {
+      return "rejected";
+    }
+    String result = NO_OP.get();
+    naive.record(false);
+    return result;
+  }
+
+  private static String rejected(Supplier<String> supplier) {
+    try {
+      return supplier.get();
+    } catch (CallNotPermittedException e) {
+      return "rejected";
+    }
   }
 }

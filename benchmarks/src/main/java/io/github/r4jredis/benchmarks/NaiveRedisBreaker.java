@@ -13,8 +13,9 @@ import org.redisson.client.codec.StringCodec;
 /**
  * The design r4j-redis is measured against: a shared breaker that asks Redis before every call
  * (one script round trip) and records every outcome (one more script, not waited for), as
- * gobreaker v2, pybreaker and Stoplight do in one form or another. After the wait in OPEN it lets
- * every caller through. Written for these benchmarks only.
+ * gobreaker v2, pybreaker and Stoplight do in one form or another. Its window is tumbling (a
+ * count or a number of seconds, then it starts over). After the wait in OPEN it lets every
+ * caller through. Written for these benchmarks only.
  *
  * <p>Thread-safe.
  */
@@ -37,10 +38,11 @@ public final class NaiveRedisBreaker {
     String threshold = Float.toString(config.getFailureRateThreshold());
     String minimum = Integer.toString(config.getMinimumNumberOfCalls());
     String wait = Long.toString(config.getWaitIntervalFunctionInOpenState().apply(1));
-    String window = Integer.toString(Math.max(1, config.getSlidingWindowType()
-        == CircuitBreakerConfig.SlidingWindowType.TIME_BASED ? config.getSlidingWindowSize() : 10));
-    this.recordSuccess = new Object[] {threshold, minimum, wait, window, "0"};
-    this.recordFailure = new Object[] {threshold, minimum, wait, window, "1"};
+    boolean timeBased = config.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.TIME_BASED;
+    String seconds = timeBased ? Integer.toString(config.getSlidingWindowSize()) : "0";
+    String calls = Integer.toString(config.getSlidingWindowSize());
+    this.recordSuccess = new Object[] {threshold, minimum, wait, seconds, "0", calls};
+    this.recordFailure = new Object[] {threshold, minimum, wait, seconds, "1", calls};
     this.acquireSha = script.scriptLoad(ACQUIRE);
     this.recordSha = script.scriptLoad(RECORD);
   }

@@ -1,6 +1,6 @@
 -- The naive shared breaker records one outcome: counts in a tumbling window of ARGV[4] seconds,
--- Resilience4j's rule (rate once ARGV[2] calls, open at ARGV[1] percent) and a wait of ARGV[3] ms.
--- KEYS[1] breaker hash; ARGV[5] '1' for a failure.
+-- or of ARGV[6] calls when ARGV[4] is 0; Resilience4j's rule (rate once ARGV[2] calls, open at
+-- ARGV[1] percent) and a wait of ARGV[3] ms. KEYS[1] breaker hash; ARGV[5] '1' for a failure.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local failure = ARGV[5] == '1'
@@ -14,9 +14,13 @@ if state == 'HALF_OPEN' then
   return state
 end
 if state == 'OPEN' then return state end
-local bucket = math.floor(now / (tonumber(ARGV[4]) * 1000))
-if tonumber(redis.call('HGET', KEYS[1], 'bucket')) ~= bucket then
-  redis.call('HSET', KEYS[1], 'bucket', bucket, 'calls', 0, 'failures', 0)
+if tonumber(ARGV[4]) > 0 then
+  local bucket = math.floor(now / (tonumber(ARGV[4]) * 1000))
+  if tonumber(redis.call('HGET', KEYS[1], 'bucket')) ~= bucket then
+    redis.call('HSET', KEYS[1], 'bucket', bucket, 'calls', 0, 'failures', 0)
+  end
+elseif (tonumber(redis.call('HGET', KEYS[1], 'calls')) or 0) >= tonumber(ARGV[6]) then
+  redis.call('HSET', KEYS[1], 'calls', 0, 'failures', 0)
 end
 local calls = redis.call('HINCRBY', KEYS[1], 'calls', 1)
 local failures = tonumber(redis.call('HGET', KEYS[1], 'failures')) or 0

@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * sent, with their ages, when it returns.
  *
  * <p>Thread-safety: {@link #record}, {@link #unflushedBadOutcomes}, {@link #unacknowledged} and
- * {@link #isDirty} may be called from any thread; everything else only from the sync thread.
+ * {@link #discardUntilNow} may be called from any thread; everything else only from the sync
+ * thread.
  */
 public final class OutcomeCounter {
 
@@ -65,14 +66,18 @@ public final class OutcomeCounter {
     }
   }
 
-  /** A flush sent and not yet acknowledged. */
-  public record Flush(long sequence, List<? extends Counts> seconds, Counts total) {}
+  /**
+   * A flush sent and not yet acknowledged.
+   *
+   * @param epoch the shared version this node held when it built the flush: the script merges
+   *     it only into that episode's window
+   */
+  public record Flush(long sequence, long epoch, List<? extends Counts> seconds, Counts total) {}
 
   private final LongAdder calls = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder slowCalls = new LongAdder();
   private final LongAdder slowFailures = new LongAdder();
-  private volatile boolean dirty;
   private volatile @Nullable Counts discardUntil;
 
   // Written by the sync thread only; read anywhere.
@@ -98,14 +103,11 @@ public final class OutcomeCounter {
         slowFailures.increment();
       }
     }
-    if (!dirty) {
-      dirty = true;
-    }
   }
 
-  /** Whether outcomes were recorded since the last {@link #sample}. */
+  /** Whether outcomes were recorded since the last {@link #sample}. Sync thread. */
   public boolean isDirty() {
-    return dirty;
+    return calls.sum() != sampled.calls;
   }
 
   /** Failed or slow calls recorded on this node and not yet acknowledged by Redis. */
@@ -126,7 +128,6 @@ public final class OutcomeCounter {
 
   /** Files what was recorded since the last sample under {@code second}. */
   public void sample(long second) {
-    dirty = false;
     long c = calls.sum();
     if (c == sampled.calls) {
       return;
@@ -180,11 +181,11 @@ public final class OutcomeCounter {
    * The flush to send now: the unacknowledged one again, else the pending seconds under a new
    * sequence, else {@code null} when there is nothing to send.
    */
-  public @Nullable Flush nextFlush(LongSupplier sequences) {
+  public @Nullable Flush nextFlush(LongSupplier sequences, long epoch) {
     if (inFlight == null && !pending.isEmpty()) {
       Counts total = new Counts();
       pending.forEach(total::add);
-      inFlight = new Flush(sequences.getAsLong(), List.copyOf(pending), total);
+      inFlight = new Flush(sequences.getAsLong(), epoch, List.copyOf(pending), total);
       pending.clear();
     }
     return inFlight;

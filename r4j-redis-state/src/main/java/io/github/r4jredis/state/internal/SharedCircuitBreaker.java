@@ -8,7 +8,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.IllegalStateTransitionException;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.TransitionCheckResult;
 import io.github.resilience4j.circuitbreaker.ResultRecordedAsFailureException;
-import io.github.resilience4j.circuitbreaker.event.CircuitBreakerEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnCallNotPermittedEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnErrorEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnFailureRateExceededEvent;
@@ -31,7 +30,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,9 +83,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private volatile long eagerThreshold = 1;
   private volatile long heldEpoch = -1;
   private volatile long lastProbeActivityNanos;
+  private volatile State observedLocal;
 
   // Guarded by lock.
-  private boolean aligning;
   private boolean realignOnNextView;
   private boolean verdictSent;
   private boolean mismatchLogged;
@@ -113,13 +111,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     this.slowCallNanos = config.getSlowCallDurationThreshold().toNanos();
     this.local = new CircuitBreakerStateMachine(name, config, tags);
     this.effective = local.getState();
+    this.observedLocal = effective;
     this.events = new BreakerEvents(() -> effective);
-    local.getEventPublisher()
-        .onStateTransition(e -> onLocalTransition(e.getStateTransition()))
-        .onFailureRateExceeded(e -> forwardLocal(
-            () -> new CircuitBreakerOnFailureRateExceededEvent(name, e.getFailureRate())))
-        .onSlowCallRateExceeded(e -> forwardLocal(
-            () -> new CircuitBreakerOnSlowCallRateExceededEvent(name, e.getSlowCallRate())));
+    // No consumer is registered on the local machine: with one, Resilience4j builds an event
+    // object (and reads the wall clock) on every call. Its transitions are observed instead,
+    // after each call into it and on every sync tick (the asynchronous ones).
   }
 
   // ---------------------------------------------------------------- the call path
@@ -127,9 +123,14 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   @Override
   public boolean tryAcquirePermission() {
     boolean permitted = decide();
+    if (!permitted || observedLocal != State.CLOSED) {
+      checkLocal(); // a CLOSED local machine that permits cannot have moved
+    }
     if (!permitted) {
       notPermitted.increment();
-      events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
+      if (events.hasConsumers()) {
+        events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
+      }
     }
     return permitted;
   }
@@ -162,7 +163,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /**
    * Asks the local machine. Resilience4j's own OPEN state can race with a concurrent transition
    * (an OPEN state object whose deadline passed tries OPEN to HALF_OPEN after another thread
-   * already closed the machine) and throw; re-aligning makes that race common here, so the
+   * already closed the machine) and throw; alignment makes that race common here, so the
    * loser asks again instead of throwing at the caller.
    */
   private boolean localPermission() {
@@ -170,15 +171,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return local.tryAcquirePermission();
     } catch (IllegalStateTransitionException raced) {
       return local.tryAcquirePermission();
-    }
-  }
-
-  /** Feeds an outcome to the local machine; a transition lost to a concurrent one is dropped. */
-  private void localOutcome(Runnable outcome) {
-    try {
-      outcome.run();
-    } catch (IllegalStateTransitionException raced) {
-      LOG.debug("Circuit breaker '{}': local transition lost a race", name, raced);
     }
   }
 
@@ -253,7 +245,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   @Override
   public void releasePermission() {
     local.releasePermission();
-    probeDone();
+    if (isHolder(view)) {
+      probeDone();
+    }
   }
 
   @Override
@@ -264,56 +258,83 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       cause = throwable;
     }
     if (config.getIgnoreExceptionPredicate().test(cause)) {
-      Throwable ignored = cause;
       releasePermission();
-      events.publish(() -> new CircuitBreakerOnIgnoredErrorEvent(name, elapsed(duration, durationUnit), ignored));
+      if (events.hasConsumers()) {
+        Throwable ignored = cause;
+        events.publish(() -> new CircuitBreakerOnIgnoredErrorEvent(name, elapsed(duration, durationUnit), ignored));
+      }
       return;
     }
     boolean failure = config.getRecordExceptionPredicate().test(cause);
-    Throwable recorded = cause;
-    if (failure) {
-      events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), recorded));
-    } else {
-      events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
+    if (events.hasConsumers()) {
+      Throwable recorded = cause;
+      if (failure) {
+        events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), recorded));
+      } else {
+        events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
+      }
     }
-    Throwable fed = cause;
-    localOutcome(() -> local.onError(duration, durationUnit, fed));
+    try {
+      local.onError(duration, durationUnit, cause);
+    } catch (IllegalStateTransitionException raced) {
+      lostRace(raced);
+    }
     count(failure, duration, durationUnit);
     propagateTransitionOnResult(Either.right(cause));
   }
 
   @Override
   public void onSuccess(long duration, TimeUnit durationUnit) {
-    events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
-    localOutcome(() -> local.onSuccess(duration, durationUnit));
+    if (events.hasConsumers()) {
+      events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
+    }
+    try {
+      local.onSuccess(duration, durationUnit);
+    } catch (IllegalStateTransitionException raced) {
+      lostRace(raced);
+    }
     count(false, duration, durationUnit);
   }
 
   @Override
   public void onResult(long duration, TimeUnit durationUnit, @Nullable Object result) {
-    if (result != null && config.getRecordResultPredicate().test(result)) {
-      ResultRecordedAsFailureException failure = new ResultRecordedAsFailureException(name, result);
-      events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), failure));
-      localOutcome(() -> local.onResult(duration, durationUnit, result));
-      count(true, duration, durationUnit);
-      return;
+    boolean failure = result != null && config.getRecordResultPredicate().test(result);
+    if (events.hasConsumers()) {
+      if (failure) {
+        ResultRecordedAsFailureException recorded = new ResultRecordedAsFailureException(name, result);
+        events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), recorded));
+      } else {
+        events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
+      }
     }
-    events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
-    localOutcome(() -> local.onResult(duration, durationUnit, result));
-    count(false, duration, durationUnit);
-    if (result != null) {
+    try {
+      local.onResult(duration, durationUnit, result);
+    } catch (IllegalStateTransitionException raced) {
+      lostRace(raced);
+    }
+    count(failure, duration, durationUnit);
+    if (result != null && !failure) {
       propagateTransitionOnResult(Either.left(result));
     }
   }
 
+  /** A local transition lost to a concurrent one (see {@link #localPermission()}): dropped. */
+  private void lostRace(IllegalStateTransitionException raced) {
+    LOG.debug("Circuit breaker '{}': local transition lost a race", name, raced);
+  }
+
   /** Adds an outcome to the fleet's window, and wakes the sync thread if it could matter now. */
   private void count(boolean failure, long duration, TimeUnit durationUnit) {
-    probeDone();
-    State sharedState = view.state();
+    boolean slow = durationUnit.toNanos(duration) > slowCallNanos;
+    checkLocal(); // any outcome may trip the local machine: a success can complete minimumNumberOfCalls
+    SharedView v = view;
+    State sharedState = v.state();
+    if (sharedState == State.HALF_OPEN && isHolder(v)) {
+      probeDone();
+    }
     if (sharedState == State.DISABLED || sharedState == State.FORCED_OPEN) {
       return;
     }
-    boolean slow = durationUnit.toNanos(duration) > slowCallNanos;
     outcomes.record(failure, slow);
     if ((failure || slow) && outcomes.unflushedBadOutcomes() >= eagerThreshold) {
       engine.wakeEager();
@@ -321,10 +342,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   private void probeDone() {
-    if (heldEpoch >= 0) {
-      probesInFlight.updateAndGet(n -> Math.max(0, n - 1));
-      lastProbeActivityNanos = System.nanoTime();
-    }
+    probesInFlight.updateAndGet(n -> Math.max(0, n - 1));
+    lastProbeActivityNanos = System.nanoTime();
   }
 
   /**
@@ -480,16 +499,28 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     eagerThreshold = Math.max(1, (missing + nodes - 1) / nodes);
   }
 
-  /** Bad calls x to add so that (bad + x) / (calls + x) reaches threshold with the minimum. */
+  /**
+   * Bad calls x to add to a window of {@code calls} calls, {@code bad} of them bad, for its rate
+   * to reach {@code threshold} (percent) with at least the minimum number of calls. A
+   * COUNT_BASED window that is full evicts as it takes: the x new calls replace x old ones,
+   * which held bad calls in proportion.
+   */
   private long missingBad(long calls, long bad, float threshold) {
     long minimum = minimumCalls();
-    long byRate;
-    if (threshold >= 100f) {
-      byRate = bad >= calls ? 0 : Long.MAX_VALUE / 4;
-    } else {
-      byRate = (long) Math.ceil((threshold * calls - 100.0 * bad) / (100.0 - threshold));
+    int size = config.getSlidingWindowSize();
+    boolean counted = config.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED;
+    double rate = threshold / 100.0;
+    long growing = rate >= 1.0
+        ? (bad >= calls ? 0 : Long.MAX_VALUE / 4)
+        : (long) Math.ceil((rate * calls - bad) / (1.0 - rate));
+    long missing = Math.max(growing, minimum - calls);
+    if (counted && calls + missing > size) {
+      // Full window: (bad * (size - x) / calls) + x >= rate * size.
+      double oldBadShare = calls == 0 ? 0 : (double) bad / calls;
+      missing = oldBadShare >= 1.0 ? 0 : (long) Math.ceil((rate - oldBadShare) * size / (1.0 - oldBadShare));
+      missing = Math.max(missing, minimum - Math.min(calls, size));
     }
-    return Math.max(0, Math.max(byRate, minimum - calls));
+    return Math.max(0, missing);
   }
 
   private int minimumCalls() {
@@ -500,8 +531,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   /** Moves the local machine to the shared state. Lock held. */
   private void align(SharedView v, boolean newer) {
-    aligning = true;
-    try {
+    changeLocal(() -> {
       switch (v.state()) {
         case CLOSED -> {
           if (newer) {
@@ -523,8 +553,18 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         case METRICS_ONLY -> localTo(State.METRICS_ONLY, local::transitionToMetricsOnlyState);
         default -> { }
       }
+    });
+  }
+
+  /**
+   * Changes the local machine on purpose (alignment, LOCAL-mode manual operations), so that the
+   * observation of its transitions does not take the change for one it made by itself. Lock held.
+   */
+  private void changeLocal(Runnable change) {
+    try {
+      change.run();
     } finally {
-      aligning = false;
+      observedLocal = local.getState();
     }
   }
 
@@ -565,19 +605,38 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  private void onLocalTransition(StateTransition transition) {
+  /** Reacts to a transition the local machine made by itself; cheap when there was none. */
+  void checkLocal() {
+    if (local.getState() != observedLocal) {
+      observeLocal();
+    }
+  }
+
+  /**
+   * The local machine moved on its own: tripped on this node's calls, reached the verdict of its
+   * trial calls, or fired an automatic transition. Reports a holder's verdict, asks Redis for an
+   * automatic OPEN to HALF_OPEN, publishes threshold events, and the effective state.
+   */
+  private void observeLocal() {
     lock.lock();
     try {
-      if (aligning) {
+      State now = local.getState();
+      State before = observedLocal;
+      if (now == before) {
         return;
       }
+      observedLocal = now;
       SharedView v = view;
+      boolean localDecides = engine.mode() == SyncMode.LOCAL || v.state() == State.CLOSED;
+      if (before == State.CLOSED && now == State.OPEN && localDecides) {
+        publishLocalThresholds();
+      }
       if (engine.mode() == SyncMode.SHARED) {
-        if (isHolder(v) && transition.getFromState() == State.HALF_OPEN && !verdictSent
-            && (transition.getToState() == State.CLOSED || transition.getToState() == State.OPEN)) {
+        if (isHolder(v) && before == State.HALF_OPEN && !verdictSent
+            && (now == State.CLOSED || now == State.OPEN)) {
           verdictSent = true;
-          engine.verdictLater(this, v.version(), transition.getToState());
-        } else if (v.state() == State.OPEN && transition == StateTransition.OPEN_TO_HALF_OPEN
+          engine.verdictLater(this, v.version(), now);
+        } else if (v.state() == State.OPEN && before == State.OPEN && now == State.HALF_OPEN
             && config.isAutomaticTransitionFromOpenToHalfOpenEnabled()) {
           engine.claimLater(this);
         }
@@ -588,10 +647,16 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  /** Threshold events of the local machine count where it decides: LOCAL mode, shared CLOSED. */
-  private void forwardLocal(Supplier<? extends CircuitBreakerEvent> event) {
-    if (engine.mode() == SyncMode.LOCAL || (view.state() == State.CLOSED && !aligning)) {
-      events.publish(event);
+  /** Resilience4j publishes these just before it opens; the local machine's rates say which. */
+  private void publishLocalThresholds() {
+    Metrics metrics = local.getMetrics();
+    float failureRate = metrics.getFailureRate();
+    float slowRate = metrics.getSlowCallRate();
+    if (failureRate >= config.getFailureRateThreshold()) {
+      events.publish(() -> new CircuitBreakerOnFailureRateExceededEvent(name, failureRate));
+    }
+    if (slowRate >= config.getSlowCallRateThreshold()) {
+      events.publish(() -> new CircuitBreakerOnSlowCallRateExceededEvent(name, slowRate));
     }
   }
 
@@ -629,12 +694,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       SharedView v = view;
       if (v.state() == State.HALF_OPEN && !isHolder(v)) {
         // Cut off from the fleet's probe, this node probes for itself.
-        aligning = true;
-        try {
-          localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
-        } finally {
-          aligning = false;
-        }
+        changeLocal(() -> localTo(State.HALF_OPEN, local::transitionToHalfOpenState));
       }
       eagerThreshold = Long.MAX_VALUE;
       refresh();
@@ -664,12 +724,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     lock.lock();
     try {
-      aligning = true;
-      try {
-        local.reset();
-      } finally {
-        aligning = false;
-      }
+      changeLocal(local::reset);
       refresh();
     } finally {
       lock.unlock();
@@ -734,12 +789,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     lock.lock();
     try {
-      aligning = true;
-      try {
-        localTransition.run();
-      } finally {
-        aligning = false;
-      }
+      changeLocal(localTransition);
       refresh();
     } finally {
       lock.unlock();

@@ -373,6 +373,7 @@ public final class SyncEngine implements AutoCloseable {
     }
     long second = Math.floorDiv(clock.millis(), 1000);
     for (SharedCircuitBreaker breaker : breakers.values()) {
+      breaker.checkLocal(); // asynchronous local transitions: automatic, maximum wait in HALF_OPEN
       OutcomeCounter outcomes = breaker.outcomes();
       outcomes.applyDiscard();
       if (outcomes.isDirty()) {
@@ -425,7 +426,7 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private @Nullable Call flushOrRead(SharedCircuitBreaker breaker, long second, long now) {
-    OutcomeCounter.Flush flush = breaker.outcomes().nextFlush(sequence::incrementAndGet);
+    OutcomeCounter.Flush flush = breaker.outcomes().nextFlush(sequence::incrementAndGet, breaker.view().version());
     boolean renew = breaker.holdsActiveLease(leaseNanos) && now - breaker.lastRenewNanos >= leaseNanos / 3;
     String seedMode = breaker.needsSeed ? "1" : breaker.reseedBehind ? "2" : "0";
     if (flush == null && !renew && "0".equals(seedMode)) {
@@ -444,6 +445,7 @@ public final class SyncEngine implements AutoCloseable {
     List<Object> args = args(breaker.encodedName(), Long.toString(sequenceNumber),
         renew ? Long.toString(breaker.heldEpoch()) : "0", seedMode);
     args.addAll("0".equals(seedMode) ? SharedConfig.noSeed() : breaker.seed());
+    args.add(Long.toString(flush == null ? 0 : flush.epoch()));
     if (flush == null) {
       args.add("0");
     } else {
@@ -620,11 +622,10 @@ public final class SyncEngine implements AutoCloseable {
 
   private void addListeners() {
     RTopic topic = redisson.getTopic(keys.channel(), StringCodec.INSTANCE);
-    topic.addListenerAsync(String.class, (channel, message) -> {
-      long received = System.nanoTime();
-      inbox.add(() -> onMessage(message, received));
-      LockSupport.unpark(thread);
-    }).whenComplete((id, error) -> recordListener(id, error));
+    // Messages are applied on Redisson's listener thread: handing them to the sync thread would
+    // add a thread wake-up to every node's share of the fleet's convergence.
+    topic.addListenerAsync(String.class, (channel, message) -> onMessage(message, System.nanoTime()))
+        .whenComplete((id, error) -> recordListener(id, error));
     topic.addListenerAsync(new StatusListener() {
       @Override
       public void onSubscribe(String channel) {
@@ -662,7 +663,11 @@ public final class SyncEngine implements AutoCloseable {
     }
     SharedCircuitBreaker breaker = breakers.get(hint.encodedName());
     if (breaker != null) {
-      applyTo(breaker, hint.view(), receivedNanos);
+      try {
+        applyTo(breaker, hint.view(), receivedNanos);
+      } catch (RuntimeException e) {
+        LOG.error("Applying a message to circuit breaker {} failed", hint.encodedName(), e);
+      }
     }
   }
 

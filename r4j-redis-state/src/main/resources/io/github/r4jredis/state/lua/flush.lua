@@ -7,16 +7,21 @@
 -- ARGV[7]  '0' no seed; '1' seed if the breaker is missing (first flush, or Redis lost it);
 --          '2' seed also if Redis holds an older version than the seed's (Redis lost writes)
 -- ARGV[8..23] seed: config and the state this node last knew
--- ARGV[24] number of buckets n, then n times: age in seconds, calls, failures, slow calls,
+-- ARGV[24] the version the node held when it counted these outcomes: they are merged only into
+--          that episode's window (0: the node never heard from Redis; a seed also accepts them)
+-- ARGV[25] number of buckets n, then n times: age in seconds, calls, failures, slow calls,
 --          slow failures
 local now = now_ms()
 local st, why = load()
+local seeded = false
 if (st == nil and ARGV[7] ~= '0') or (st ~= nil and ARGV[7] == '2' and st.v < (tonumber(ARGV[21]) or 0)) then
   st = seed(8, now)
   if st == nil then return missing_reply('MISSING', now, 'bad seed') end
+  seeded = true
 elseif st == nil then
   return missing_reply('MISSING', now, why)
 end
+local epoch = tonumber(ARGV[24]) or 0
 
 local function add_time_bucket(sec, c, f, s, sf)
   local field = 'b' .. fmt(sec)
@@ -133,13 +138,16 @@ local flags = ''
 if seq <= last_seq then
   status = 'DUP'
 else
-  local n = tonumber(ARGV[24]) or 0
+  local n = tonumber(ARGV[25]) or 0
   local sec = math.floor(now / 1000)
-  local mergeable = st.s == 'CLOSED' or st.s == 'METRICS_ONLY'
+  -- Outcomes counted in an earlier episode (before a reset, or sent before this transition)
+  -- do not belong to this window.
+  local mergeable = (st.s == 'CLOSED' or st.s == 'METRICS_ONLY')
+    and (seeded or epoch == 0 or epoch == st.v)
   if mergeable and st.ct == 'T' then advance_time_window(sec) end
   local tc, tf, ts, tsf = 0, 0, 0, 0
   for i = 0, n - 1 do
-    local base = 25 + i * 5
+    local base = 26 + i * 5
     local age = tonumber(ARGV[base]) or 0
     local c, f, s, sf = tonumber(ARGV[base + 1]) or 0, tonumber(ARGV[base + 2]) or 0,
       tonumber(ARGV[base + 3]) or 0, tonumber(ARGV[base + 4]) or 0

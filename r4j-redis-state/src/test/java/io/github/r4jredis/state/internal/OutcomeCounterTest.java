@@ -19,7 +19,7 @@ class OutcomeCounterTest {
     counter.record(true, true);
     counter.sample(12);
 
-    OutcomeCounter.Flush flush = counter.nextFlush(sequences::incrementAndGet);
+    OutcomeCounter.Flush flush = counter.nextFlush(sequences::incrementAndGet, 3);
 
     assertThat(flush.sequence()).isEqualTo(101);
     assertThat(OutcomeCounter.arguments(flush, 12, true, 60))
@@ -32,13 +32,13 @@ class OutcomeCounterTest {
   void resendsTheSameFlushUntilAcknowledged() {
     counter.record(true, false);
     counter.sample(1);
-    OutcomeCounter.Flush first = counter.nextFlush(sequences::incrementAndGet);
+    OutcomeCounter.Flush first = counter.nextFlush(sequences::incrementAndGet, 3);
     counter.record(false, false);
     counter.sample(1);
 
-    assertThat(counter.nextFlush(sequences::incrementAndGet)).isSameAs(first);
+    assertThat(counter.nextFlush(sequences::incrementAndGet, 3)).isSameAs(first);
     counter.acknowledge(first.sequence());
-    OutcomeCounter.Flush second = counter.nextFlush(sequences::incrementAndGet);
+    OutcomeCounter.Flush second = counter.nextFlush(sequences::incrementAndGet, 3);
     assertThat(second.sequence()).isGreaterThan(first.sequence());
     assertThat(second.total().calls()).isEqualTo(1);
     assertThat(counter.unflushedBadOutcomes()).isZero();
@@ -49,7 +49,7 @@ class OutcomeCounterTest {
   void secondsOutsideATimeWindowAreLeftOutOfTheArguments() {
     counter.record(true, false);
     counter.sample(100);
-    OutcomeCounter.Flush flush = counter.nextFlush(sequences::incrementAndGet);
+    OutcomeCounter.Flush flush = counter.nextFlush(sequences::incrementAndGet, 3);
 
     assertThat(OutcomeCounter.arguments(flush, 200, true, 60)).containsExactly("0");
   }
@@ -61,7 +61,7 @@ class OutcomeCounterTest {
       counter.sample(second);
     }
     counter.prune(99, true, 10);
-    OutcomeCounter.Flush flush = counter.nextFlush(sequences::incrementAndGet);
+    OutcomeCounter.Flush flush = counter.nextFlush(sequences::incrementAndGet, 3);
     assertThat(flush.total().calls()).isEqualTo(10);
     assertThat(counter.unflushedBadOutcomes()).isEqualTo(10);
 
@@ -73,14 +73,14 @@ class OutcomeCounterTest {
       count.sample(second);
     }
     count.prune(9, false, 12);
-    assertThat(count.nextFlush(sequences::incrementAndGet).total().calls()).isEqualTo(15);
+    assertThat(count.nextFlush(sequences::incrementAndGet, 3).total().calls()).isEqualTo(15);
   }
 
   @Test
   void aDiscardDropsOnlyWhatWasRecordedBeforeIt() {
     counter.record(true, false);
     counter.sample(1);
-    counter.nextFlush(sequences::incrementAndGet);
+    counter.nextFlush(sequences::incrementAndGet, 3);
     counter.record(true, false);
     counter.discardUntilNow();
     counter.record(false, false);
@@ -88,7 +88,7 @@ class OutcomeCounterTest {
     counter.applyDiscard();
     counter.sample(2);
 
-    OutcomeCounter.Flush flush = counter.nextFlush(sequences::incrementAndGet);
+    OutcomeCounter.Flush flush = counter.nextFlush(sequences::incrementAndGet, 3);
     assertThat(flush.total().calls()).isEqualTo(1);
     assertThat(flush.total().failures()).isZero();
     assertThat(counter.unflushedBadOutcomes()).isZero();

@@ -65,6 +65,7 @@ class ScriptsIT {
   private SharedView flush(String node, long sequence, String seedMode, SharedConfig config, long... seconds) {
     List<String> args = new ArrayList<>(List.of(Long.toString(sequence), "0", seedMode));
     args.addAll("0".equals(seedMode) ? SharedConfig.noSeed() : config.seed(State.CLOSED, 0, 0, 0));
+    args.add("0"); // epoch: any
     args.add(Integer.toString(seconds.length / 5));
     for (long value : seconds) {
       args.add(Long.toString(value));
@@ -81,6 +82,23 @@ class ScriptsIT {
     assertThat(again.status()).isEqualTo("DUP");
     assertThat(again.calls()).isEqualTo(5);
     assertThat(flush("n1", 2, "0", config, 0, 5, 1, 0, 0).calls()).isEqualTo(10);
+  }
+
+  @Test
+  void outcomesCountedBeforeATransitionStayOutOfTheNewWindow() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 100, 1);
+    long version = flush("n1", 1, "1", config, 0, 5, 0, 0, 0).version();
+    List<String> reset = new ArrayList<>(List.of("RESET", "0", "0"));
+    reset.addAll(SharedConfig.noSeed());
+    assertThat(call(LuaScripts.COMMAND, "n1", reset).version()).isEqualTo(version + 1);
+
+    List<String> late = new ArrayList<>(List.of("2", "0", "0"));
+    late.addAll(SharedConfig.noSeed());
+    late.addAll(List.of(Long.toString(version), "1", "0", "7", "0", "0", "0"));
+    SharedView view = call(LuaScripts.FLUSH, "n1", late);
+
+    assertThat(view.status()).isEqualTo("OK");
+    assertThat(view.calls()).as("counted at version %d, arrived at %d", version, version + 1).isZero();
   }
 
   @Test
@@ -196,6 +214,7 @@ class ScriptsIT {
     flush("n1", 1, "1", config);
     List<String> args = new ArrayList<>(List.of("0", "0", "2"));
     args.addAll(config.seed(State.OPEN, 7, 30_000, 2));
+    args.add("0");
     args.add("0");
 
     SharedView view = call(LuaScripts.FLUSH, "n1", args);

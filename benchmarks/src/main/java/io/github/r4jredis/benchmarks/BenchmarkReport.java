@@ -1,0 +1,343 @@
+package io.github.r4jredis.benchmarks;
+
+import io.github.r4jredis.testkit.RedisServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.redisnode.RedisNode;
+import org.redisson.api.redisnode.RedisNodes;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs every fleet measurement the benchmarks page reports, reads the JMH results, and writes
+ * {@code docs/benchmarks.md} with its charts. {@code benchmarks/run.sh} runs JMH first and then
+ * this; every figure on the page comes from one run of it.
+ */
+@Command(name = "benchmark-report", mixinStandardHelpOptions = true,
+    description = "Run the fleet benchmarks and write docs/benchmarks.md.")
+public final class BenchmarkReport implements Callable<Integer> {
+
+  @Option(names = "--jmh", split = ",", description = "JMH CSV result files (-rf csv), one per thread count.")
+  List<Path> jmh = new ArrayList<>();
+
+  @Option(names = "--docs", defaultValue = "docs", description = "Where benchmarks.md goes (default ${DEFAULT-VALUE}).")
+  Path docs;
+
+  @Option(names = "--sizes", split = ",", defaultValue = "10,25,50,100", description = "Fleet sizes (default ${DEFAULT-VALUE}).")
+  List<Integer> sizes;
+
+  @Option(names = "--rate", defaultValue = "10000", description = "Calls/s of the outage scenarios (default ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--convergence-repetitions", defaultValue = "20", description = "Runs for the latency distribution (default ${DEFAULT-VALUE}).")
+  int convergenceRepetitions;
+
+  @Option(names = "--memory-breakers", defaultValue = "10000", description = "Breakers of the large memory run (default ${DEFAULT-VALUE}).")
+  int memoryBreakers;
+
+  private final PrintWriter progress = new PrintWriter(System.err, true);
+
+  /** Runs the suite. */
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    System.exit(new CommandLine(new BenchmarkReport()).execute(args));
+  }
+
+  private FleetSimulator simulator(int nodes, String... more) {
+    FleetSimulator simulator = new FleetSimulator(new PrintWriter(System.err, true));
+    List<String> args = new ArrayList<>(List.of("--nodes", Integer.toString(nodes),
+        "--rate", String.format(Locale.ROOT, "%.0f", rate)));
+    args.addAll(List.of(more));
+    new CommandLine(simulator).parseArgs(args.toArray(String[]::new));
+    return simulator;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Files.createDirectories(docs.resolve("benchmarks"));
+    StringBuilder md = new StringBuilder();
+    try (RedisServer redis = RedisServer.fromEnvironment()) {
+      RedissonClient admin = Clients.redisson(redis, null);
+      String redisVersion = admin.getRedisNodes(RedisNodes.SINGLE).getInstance()
+          .info(RedisNode.InfoSection.SERVER).get("redis_version");
+      admin.shutdown();
+      header(md, redisVersion);
+      jmh(md);
+
+      progress.println("wasted calls by fleet size");
+      Map<Fleets.Design, Map<Integer, Double>> wasted = new LinkedHashMap<>();
+      Map<Integer, Double> stopped = new LinkedHashMap<>();
+      for (int size : sizes) {
+        for (Fleets.Design design : Fleets.Design.values()) {
+          FleetSimulator sim = simulator(size, "--until-stopped", "--repetitions", "3", "--run", "PT10S");
+          List<Scenario.Result> runs = sim.simulate(redis, design);
+          wasted.computeIfAbsent(design, d -> new LinkedHashMap<>()).put(size,
+              Stats.percentile(runs.stream().map(r -> (double) r.wastedCalls()).toList(), 50));
+          if (design == Fleets.Design.SHARED) {
+            stopped.put(size, Stats.percentile(runs.stream().map(Scenario.Result::stoppedMillis).toList(), 50));
+          }
+          progress.printf("  %d nodes %s: %s%n", size, design.id(), runs.stream().map(Scenario.Result::wastedCalls).toList());
+        }
+      }
+      wastedSection(md, wasted, stopped);
+
+      progress.println("convergence at 50 nodes");
+      List<Double> fanout = PubSubFanout.measure(redis, 50, convergenceRepetitions);
+      Map<Fleets.Design, List<Double>> convergence = new LinkedHashMap<>();
+      for (Fleets.Design design : Fleets.Design.values()) {
+        FleetSimulator sim = simulator(50, "--until-stopped", "--repetitions",
+            Integer.toString(convergenceRepetitions), "--run", "PT10S");
+        convergence.put(design, sim.simulate(redis, design).stream()
+            .map(Scenario.Result::convergenceMillis).filter(c -> c >= 0).toList());
+      }
+      convergenceSection(md, convergence, fanout);
+
+      progress.println("one full outage at 50 nodes");
+      List<Scenario.Result> outages = new ArrayList<>();
+      for (Fleets.Design design : Fleets.Design.values()) {
+        outages.addAll(simulator(50, "--fail-at", "PT1S", "--fail-for", "PT5S", "--run", "PT11S").simulate(redis, design));
+      }
+      outageSection(md, outages);
+
+      progress.println("Redis commands per node");
+      FleetSimulator base = simulator(50);
+      List<CommandRate.Result> commands = new ArrayList<>();
+      for (Fleets.Design design : List.of(Fleets.Design.SHARED, Fleets.Design.NAIVE)) {
+        for (double r : List.of(1_000d, 50_000d)) {
+          commands.add(CommandRate.measure(redis, design, 50, r, base.config(), base.syncInterval));
+        }
+      }
+      commandSection(md, commands);
+
+      progress.println("memory per breaker");
+      List<Memory.Result> memory = List.of(Memory.measure(redis, 1, true), Memory.measure(redis, memoryBreakers, true));
+      memorySection(md, memory);
+
+      targets(md, wasted, convergence, fanout, outages, commands, memory);
+    }
+    Files.writeString(docs.resolve("benchmarks.md"), md.toString(), StandardCharsets.UTF_8);
+    progress.println("wrote " + docs.resolve("benchmarks.md"));
+    return 0;
+  }
+
+  private void header(StringBuilder md, String redisVersion) throws IOException {
+    String cpu = Files.exists(Path.of("/proc/cpuinfo"))
+        ? Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+            .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown")
+        : "unknown";
+    md.append("# Benchmarks\n\n");
+    md.append("Every figure on this page comes from one run of `benchmarks/run.sh` (JMH, then\n"
+        + "`BenchmarkReport`, which runs the fleet simulator and writes this page and its charts).\n\n");
+    md.append(String.format(Locale.ROOT, "- Date: %s%n- Machine: %d cores (%s), %d MiB heap max%n"
+            + "- JDK: %s %s%n- Redis: %s on loopback, started by the test kit%n%n",
+        LocalDate.now(), Runtime.getRuntime().availableProcessors(), cpu,
+        Runtime.getRuntime().maxMemory() / (1024 * 1024), System.getProperty("java.vm.name"),
+        System.getProperty("java.version"), redisVersion));
+    md.append("Every node of a simulated fleet runs in one JVM with its own RedissonClient (one\n"
+        + "netty event loop group shared), on a 2-core machine that also runs Redis: the\n"
+        + "fleet's threads compete for two cores, so latencies here are upper bounds of what\n"
+        + "separate machines see.\n\n");
+    md.append("JVM arguments: `").append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()))
+        .append("`\n\n");
+  }
+
+  private void jmh(StringBuilder md) throws IOException {
+    md.append("## Hot path: one protected call (JMH)\n\n");
+    md.append("`HotPathBenchmark`: a no-op supplier decorated by each design, average time per call;\n"
+        + "OPEN rejects with stack traces off. Allocation from `-prof gc` (the shared breaker's\n"
+        + "sync thread allocates in the background: it shows up spread over the calls).\n\n");
+    if (jmh.isEmpty()) {
+      md.append("(no JMH results given)\n\n");
+      return;
+    }
+    md.append("| benchmark | threads | ns/op | ± | B/op |\n|---|---|---|---|---|\n");
+    for (Path file : jmh) {
+      Map<String, String[]> rows = new LinkedHashMap<>();
+      Map<String, String> alloc = new LinkedHashMap<>();
+      for (String line : Files.readAllLines(file)) {
+        String[] f = line.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1);
+        if (f.length < 7 || f[0].startsWith("\"Benchmark\"")) {
+          continue;
+        }
+        String name = f[0].replace("\"", "");
+        String shortName = name.substring(name.lastIndexOf('.') + 1);
+        if (name.endsWith(":·gc.alloc.rate.norm") || name.endsWith(":gc.alloc.rate.norm")) {
+          String base = name.substring(0, name.indexOf(':'));
+          alloc.put(base.substring(base.lastIndexOf('.') + 1), f[4]);
+        } else if (!name.contains(":")) {
+          rows.put(shortName, f);
+        }
+      }
+      for (Map.Entry<String, String[]> row : rows.entrySet()) {
+        String[] f = row.getValue();
+        md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %s |%n", row.getKey(), f[2],
+            Double.parseDouble(f[4]), parse(f[5]), alloc.getOrDefault(row.getKey(), "-")));
+      }
+    }
+    md.append('\n');
+  }
+
+  private static double parse(String value) {
+    try {
+      return Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  private void wastedSection(StringBuilder md, Map<Fleets.Design, Map<Integer, Double>> wasted,
+      Map<Integer, Double> stopped) throws IOException {
+    md.append("## Calls that reach a dead dependency\n\n");
+    md.append(String.format(Locale.ROOT, "The fleet calls at %.0f calls/s in total (spread evenly), each node's"
+        + " breaker is COUNT_BASED 100 calls, minimum 100, threshold 50 %%, and the window is full of"
+        + " successes when the dependency dies: 50 failures are needed to reach the threshold. Counted:"
+        + " calls that reached the dependency from its death until every node rejects. Median of 3"
+        + " runs each (after a healthy warm-up).%n%n", rate));
+    md.append("| nodes | " + wasted.keySet().stream().map(Fleets.Design::label).collect(Collectors.joining(" | "))
+        + " | independent / shared | shared: last node rejecting after (ms) |\n");
+    md.append("|---|" + "---|".repeat(wasted.size() + 2) + "\n");
+    for (int size : sizes) {
+      md.append("| ").append(size);
+      for (Fleets.Design design : wasted.keySet()) {
+        md.append(String.format(Locale.ROOT, " | %.0f", wasted.get(design).get(size)));
+      }
+      md.append(String.format(Locale.ROOT, " | %.1fx | %.1f |%n",
+          wasted.get(Fleets.Design.INDEPENDENT).get(size) / wasted.get(Fleets.Design.SHARED).get(size),
+          stopped.get(size)));
+    }
+    md.append("\n![wasted calls vs fleet size](benchmarks/wasted-calls.png)\n\n");
+    XYChart chart = new XYChartBuilder().width(800).height(450).title("Calls reaching a dead dependency")
+        .xAxisTitle("nodes").yAxisTitle("calls").build();
+    chart.getStyler().setYAxisLogarithmic(true);
+    for (Map.Entry<Fleets.Design, Map<Integer, Double>> series : wasted.entrySet()) {
+      chart.addSeries(series.getKey().label(), new ArrayList<>(series.getValue().keySet()),
+          new ArrayList<>(series.getValue().values())).setMarker(SeriesMarkers.CIRCLE);
+    }
+    BitmapEncoder.saveBitmap(chart, docs.resolve("benchmarks/wasted-calls.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  private void convergenceSection(StringBuilder md, Map<Fleets.Design, List<Double>> convergence,
+      List<Double> fanout) throws IOException {
+    md.append("## Convergence: first node rejecting to last node rejecting (50 nodes)\n\n");
+    md.append(String.format(Locale.ROOT, "%d outages per design. For the shared breaker and independent"
+        + " breakers, when each node's breaker transitioned to OPEN; for the naive design (no"
+        + " events), each node's first rejected call. The raw pub/sub fan-out is one PUBLISH reaching"
+        + " 50 Redisson clients, measured in the same run.%n%n", convergenceRepetitions));
+    md.append("| | p50 (ms) | p99 (ms) | runs |\n|---|---|---|---|\n");
+    md.append(String.format(Locale.ROOT, "| raw pub/sub fan-out to 50 clients | %.1f | %.1f | %d |%n",
+        Stats.percentile(fanout, 50), Stats.percentile(fanout, 99), fanout.size()));
+    for (Map.Entry<Fleets.Design, List<Double>> entry : convergence.entrySet()) {
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d |%n", entry.getKey().label(),
+          Stats.percentile(entry.getValue(), 50), Stats.percentile(entry.getValue(), 99), entry.getValue().size()));
+    }
+    md.append("\nIndependent breakers \"converge\" fast only because every node trips at the same"
+        + " moment on its own failures: each pays its own 50.\n\n");
+    md.append("![convergence distribution](benchmarks/convergence.png)\n\n");
+    XYChart chart = new XYChartBuilder().width(800).height(450).title("Convergence, 50 nodes (CDF)")
+        .xAxisTitle("ms").yAxisTitle("fraction of runs").build();
+    addCdf(chart, "raw pub/sub fan-out", fanout);
+    for (Map.Entry<Fleets.Design, List<Double>> entry : convergence.entrySet()) {
+      addCdf(chart, entry.getKey().label(), entry.getValue());
+    }
+    BitmapEncoder.saveBitmap(chart, docs.resolve("benchmarks/convergence.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  private static void addCdf(XYChart chart, String name, List<Double> values) {
+    if (values.isEmpty()) {
+      return;
+    }
+    List<Double> sorted = values.stream().sorted().toList();
+    List<Double> fractions = new ArrayList<>();
+    for (int i = 0; i < sorted.size(); i++) {
+      fractions.add((i + 1) / (double) sorted.size());
+    }
+    chart.addSeries(name, sorted, fractions).setMarker(SeriesMarkers.NONE);
+  }
+
+  private void outageSection(StringBuilder md, List<Scenario.Result> outages) {
+    md.append("## One outage: trial calls and recovery (50 nodes)\n\n");
+    md.append(String.format(Locale.ROOT, "The dependency dies 1 s in, for 5 s; wait in OPEN 2 s,"
+        + " permittedNumberOfCallsInHalfOpenState 10, %.0f calls/s. Trial calls: calls that reached the"
+        + " still-dead dependency after every node rejected, grouped by HALF_OPEN episode. Recovery: from"
+        + " the dependency's recovery until every node has called it successfully.%n%n", rate));
+    md.append("| design | wasted before stopping | trial calls per episode | recovery (ms) |\n|---|---|---|---|\n");
+    for (Scenario.Result r : outages) {
+      md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s |%n", r.design().label(), r.wastedCalls(),
+          r.trialCalls(), FleetSimulator.fmt(r.recoveryMillis())));
+    }
+    md.append("\nThe simulated calls take no time, so the naive design's HALF_OPEN, which lets every caller"
+        + " through until the first outcome is recorded, shows few trial calls here; with a dependency"
+        + " that takes seconds to fail, every caller in that window is a trial call.\n\n");
+  }
+
+  private void commandSection(StringBuilder md, List<CommandRate.Result> commands) {
+    md.append("## Redis commands per node (healthy traffic, 50 nodes, 5 s)\n\n");
+    md.append("From `INFO commandstats` before and after. The naive design cannot reach 50k calls/s here:"
+        + " each call waits for a round trip.\n\n");
+    md.append("| design | target calls/s | achieved calls/s | commands/s per node | commands per call |\n"
+        + "|---|---|---|---|---|\n");
+    for (CommandRate.Result r : commands) {
+      md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.1f | %.4f |%n", r.design().label(), r.targetRate(),
+          r.achievedRate(), r.commandsPerNodePerSecond(), r.commandsPerCall()));
+    }
+    md.append('\n');
+  }
+
+  private void memorySection(StringBuilder md, List<Memory.Result> memory) {
+    md.append("## Redis memory per breaker\n\n");
+    md.append("`MEMORY USAGE` summed over a breaker's keys (mean over up to 200 sampled breakers):"
+        + " right after creation, and after 61 s of one call per second per breaker in a 60 s"
+        + " TIME_BASED window (60 per-second buckets, the node's entry).\n\n");
+    md.append("| breakers | idle (bytes) | full 60 s window (bytes) |\n|---|---|---|\n");
+    for (Memory.Result r : memory) {
+      md.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f |%n", r.breakers(), r.idleBytes(), r.fullWindowBytes()));
+    }
+    md.append('\n');
+  }
+
+  private void targets(StringBuilder md, Map<Fleets.Design, Map<Integer, Double>> wasted,
+      Map<Fleets.Design, List<Double>> convergence, List<Double> fanout, List<Scenario.Result> outages,
+      List<CommandRate.Result> commands, List<Memory.Result> memory) {
+    md.append("## Targets\n\n");
+    double shared50 = wasted.get(Fleets.Design.SHARED).getOrDefault(50, Double.NaN);
+    double independent50 = wasted.get(Fleets.Design.INDEPENDENT).getOrDefault(50, Double.NaN);
+    md.append(String.format(Locale.ROOT, "- 50 nodes at %.0f calls/s: %.0f calls reached the dead dependency"
+        + " (independent breakers: %.0f, %.1fx more; target at least 10x).%n", rate, shared50, independent50,
+        independent50 / shared50));
+    double sharedP50 = Stats.percentile(convergence.get(Fleets.Design.SHARED), 50);
+    double fanoutP50 = Stats.percentile(fanout, 50);
+    md.append(String.format(Locale.ROOT, "- Convergence p50 %.1f ms vs raw fan-out p50 %.1f ms: %.2fx (target at"
+        + " most 1.25x).%n", sharedP50, fanoutP50, sharedP50 / fanoutP50));
+    outages.stream().filter(r -> r.design() == Fleets.Design.SHARED).findFirst().ifPresent(r ->
+        md.append(String.format(Locale.ROOT, "- HALF_OPEN trial calls per episode: %s (target: exactly 10).%n",
+            r.trialCalls())));
+    List<CommandRate.Result> shared = commands.stream().filter(c -> c.design() == Fleets.Design.SHARED).toList();
+    if (shared.size() == 2) {
+      md.append(String.format(Locale.ROOT, "- Commands/s per node, shared: %.1f at 1k calls/s, %.1f at 50k"
+              + " calls/s; commands per call at 50k: %.4f (target at most 0.01).%n",
+          shared.get(0).commandsPerNodePerSecond(), shared.get(1).commandsPerNodePerSecond(),
+          shared.get(1).commandsPerCall()));
+    }
+    md.append(String.format(Locale.ROOT, "- Memory per idle breaker: %.0f bytes (target at most 500).%n",
+        memory.get(0).idleBytes()));
+    md.append('\n');
+  }
+}

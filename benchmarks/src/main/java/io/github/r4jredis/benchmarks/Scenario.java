@@ -1,0 +1,176 @@
+package io.github.r4jredis.benchmarks;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One simulated outage against a fleet: nodes call the dependency at a steady total rate (2
+ * driver threads, calls spread evenly over nodes), the dependency fails and recovers, and the
+ * run records when each node started rejecting, which calls reached the failing dependency, and
+ * when each node called successfully again.
+ */
+final class Scenario {
+
+  /**
+   * @param rate calls per second, all nodes together
+   * @param runMillis how long to run at most
+   * @param untilStopped end 200 ms after every node rejects (convergence runs), not at runMillis
+   * @param episodeGapMillis failing calls further apart than this belong to different HALF_OPEN episodes
+   * @param slowNanos duration reported for a slow call
+   */
+  record Settings(double rate, long runMillis, boolean untilStopped, long episodeGapMillis, long slowNanos) {}
+
+  /**
+   * What one run measured; times in milliseconds from the start of the failure.
+   *
+   * @param wastedCalls calls that reached the failing dependency before every node rejected
+   * @param stoppedMillis when the last node started rejecting, -1 if some node never did
+   * @param convergenceMillis from the first node rejecting to the last, -1 if some never did
+   * @param trialCalls calls that reached the failing dependency after that, per HALF_OPEN episode
+   * @param recoveryMillis from the recovery of the dependency until every node called it successfully, -1 if not
+   * @param calls calls attempted in the run
+   */
+  record Result(Fleets.Design design, int nodes, double rate, long wastedCalls, double stoppedMillis,
+      double convergenceMillis, List<Integer> trialCalls, double recoveryMillis, long calls) {}
+
+  private Scenario() {}
+
+  static Result run(Fleets fleet, Dependency dependency, Settings settings) {
+    int nodes = fleet.size();
+    long start = System.nanoTime();
+    long failAt = dependency.failAtNanos();
+    long failUntil = dependency.failUntilNanos();
+    AtomicLongArray firstOpen = filled(nodes);
+    AtomicLongArray firstSuccessAfter = filled(nodes);
+    fleet.listen((node, nanos) -> {
+      long at = nanos - start;
+      if (at >= failAt) {
+        firstOpen.compareAndSet(node, Long.MAX_VALUE, at);
+      }
+    });
+    List<long[]> failingCalls = new ArrayList<>();
+    AtomicLong calls = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    int drivers = Math.min(2, nodes);
+    List<Thread> threads = new ArrayList<>();
+    double perNodePerNano = settings.rate() / nodes / 1e9;
+    for (int d = 0; d < drivers; d++) {
+      int driver = d;
+      long[] failing = new long[4096];
+      int[] count = {0};
+      Thread thread = new Thread(() -> {
+        double[] credit = new double[nodes];
+        long last = System.nanoTime();
+        long[] buffer = failing;
+        while (!stop.get()) {
+          long now = System.nanoTime();
+          double earned = (now - last) * perNodePerNano;
+          last = now;
+          long at = now - start;
+          for (int node = driver; node < nodes; node += drivers) {
+            credit[node] += earned;
+            while (credit[node] >= 1) {
+              credit[node] -= 1;
+              calls.incrementAndGet();
+              if (!fleet.tryAcquire(node)) {
+                continue;
+              }
+              Dependency.Outcome outcome = dependency.call(at);
+              if (dependency.isFailing(at)) {
+                if (count[0] == buffer.length) {
+                  buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                }
+                buffer[count[0]++] = at;
+              } else if (at >= failUntil) {
+                firstSuccessAfter.compareAndSet(node, Long.MAX_VALUE, at);
+              }
+              fleet.record(node, outcome == Dependency.Outcome.FAILURE,
+                  outcome == Dependency.Outcome.SLOW_SUCCESS ? settings.slowNanos() : 1_000_000);
+            }
+          }
+          LockSupport.parkNanos(100_000);
+        }
+        synchronized (failingCalls) {
+          failingCalls.add(Arrays.copyOf(buffer, count[0]));
+        }
+      }, "sim-driver-" + d);
+      threads.add(thread);
+      thread.start();
+    }
+    long limit = TimeUnit.MILLISECONDS.toNanos(settings.runMillis());
+    while (true) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+      long at = System.nanoTime() - start;
+      long stopped = max(firstOpen);
+      if (at > limit || (settings.untilStopped() && stopped != Long.MAX_VALUE
+          && at > stopped + TimeUnit.MILLISECONDS.toNanos(200))) {
+        break;
+      }
+    }
+    stop.set(true);
+    for (Thread thread : threads) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    long stopped = max(firstOpen);
+    long first = min(firstOpen);
+    long[] failing = failingCalls.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+    long wasted = stopped == Long.MAX_VALUE ? failing.length
+        : Arrays.stream(failing).filter(t -> t <= stopped).count();
+    List<Integer> trials = new ArrayList<>();
+    long gap = TimeUnit.MILLISECONDS.toNanos(settings.episodeGapMillis());
+    long previous = Long.MIN_VALUE;
+    for (long t : failing) {
+      if (stopped == Long.MAX_VALUE || t <= stopped) {
+        continue;
+      }
+      if (trials.isEmpty() || t - previous > gap) {
+        trials.add(0);
+      }
+      trials.set(trials.size() - 1, trials.get(trials.size() - 1) + 1);
+      previous = t;
+    }
+    long recovered = max(firstSuccessAfter);
+    return new Result(fleet.design(), nodes, settings.rate(), wasted,
+        stopped == Long.MAX_VALUE ? -1 : millis(stopped - failAt),
+        stopped == Long.MAX_VALUE ? -1 : millis(stopped - first), trials,
+        recovered == Long.MAX_VALUE ? -1 : millis(recovered - failUntil), calls.get());
+  }
+
+  private static AtomicLongArray filled(int n) {
+    AtomicLongArray array = new AtomicLongArray(n);
+    for (int i = 0; i < n; i++) {
+      array.set(i, Long.MAX_VALUE);
+    }
+    return array;
+  }
+
+  private static long max(AtomicLongArray array) {
+    long max = Long.MIN_VALUE;
+    for (int i = 0; i < array.length(); i++) {
+      max = Math.max(max, array.get(i));
+    }
+    return max;
+  }
+
+  private static long min(AtomicLongArray array) {
+    long min = Long.MAX_VALUE;
+    for (int i = 0; i < array.length(); i++) {
+      min = Math.min(min, array.get(i));
+    }
+    return min;
+  }
+
+  private static double millis(long nanos) {
+    return nanos / 1e6;
+  }
+}
