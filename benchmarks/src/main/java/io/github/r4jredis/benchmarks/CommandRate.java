@@ -18,6 +18,35 @@ final class CommandRate {
 
   private CommandRate() {}
 
+  /**
+   * Client commands per call of one node calling as fast as one thread can (the JMH setting):
+   * what the hot path costs Redis, amortised.
+   *
+   * @return commands per call and the calls made
+   */
+  static double[] hotPath(RedisServer redis, CircuitBreakerConfig config, Duration syncInterval) {
+    RedissonClient client = Clients.redisson(redis, null);
+    try (Fleets fleet = Fleets.create(Fleets.Design.SHARED, redis, 1, config, syncInterval,
+        "hot-" + System.nanoTime() % 100000)) {
+      RedisStats stats = new RedisStats(client);
+      long before = stats.commands();
+      long calls = 0;
+      long end = System.nanoTime() + 3_000_000_000L;
+      while (System.nanoTime() < end) {
+        for (int i = 0; i < 1000; i++) {
+          if (fleet.tryAcquire(0)) {
+            fleet.record(0, false, 1000);
+          }
+        }
+        calls += 1000;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(syncInterval.toNanos() * 3); // the last flush
+      return new double[] {(stats.commands() - before) / (double) calls, calls};
+    } finally {
+      client.shutdown();
+    }
+  }
+
   static Result measure(RedisServer redis, Fleets.Design design, int nodes, double rate,
       CircuitBreakerConfig config, Duration syncInterval) {
     RedissonClient client = Clients.redisson(redis, null);

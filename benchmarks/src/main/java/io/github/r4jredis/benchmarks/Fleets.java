@@ -82,6 +82,15 @@ abstract class Fleets implements AutoCloseable {
   /** Back to CLOSED with an empty window everywhere, and waits until every node sees it. */
   abstract void reset();
 
+  /**
+   * One PUBLISH from node 0 to a probe channel every node's client listens on, under whatever
+   * load runs now: the raw fan-out this fleet's clients see, in ms; NaN for a design without
+   * Redis clients.
+   */
+  double fanoutProbe() {
+    return Double.NaN;
+  }
+
   /** Releases clients and threads. */
   @Override
   public abstract void close();
@@ -93,11 +102,19 @@ abstract class Fleets implements AutoCloseable {
     private final List<RedissonClient> clients = new ArrayList<>();
     private final List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
     private final List<CircuitBreaker> breakers = new ArrayList<>();
+    private final String probeChannel;
+    private final java.util.concurrent.atomic.AtomicLong lastProbeArrival = new java.util.concurrent.atomic.AtomicLong();
+    private volatile java.util.concurrent.CountDownLatch probeLatch = new java.util.concurrent.CountDownLatch(0);
 
     Shared(RedisServer redis, int nodes, CircuitBreakerConfig config, Duration syncInterval, String prefix) {
+      probeChannel = prefix + ":probe";
       for (int i = 0; i < nodes; i++) {
         RedissonClient client = Clients.redisson(redis, group);
         clients.add(client);
+        client.getTopic(probeChannel, org.redisson.client.codec.StringCodec.INSTANCE).addListener(String.class, (c, m) -> {
+          lastProbeArrival.accumulateAndGet(System.nanoTime(), Math::max);
+          probeLatch.countDown();
+        });
         RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
             .withCircuitBreakerConfig(config)
             .withKeyPrefix(prefix)
@@ -162,6 +179,23 @@ abstract class Fleets implements AutoCloseable {
 
     private static boolean isReset(CircuitBreaker breaker) {
       return breaker.getState() == State.CLOSED && breaker.getMetrics().getNumberOfBufferedCalls() == 0;
+    }
+
+    @Override
+    double fanoutProbe() {
+      probeLatch = new java.util.concurrent.CountDownLatch(clients.size());
+      lastProbeArrival.set(0);
+      long sent = System.nanoTime();
+      clients.get(0).getTopic(probeChannel, org.redisson.client.codec.StringCodec.INSTANCE).publish("probe");
+      try {
+        if (!probeLatch.await(2, TimeUnit.SECONDS)) {
+          return Double.NaN;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Double.NaN;
+      }
+      return (lastProbeArrival.get() - sent) / 1e6;
     }
 
     /** Mean and maximum pipeline round trip over every node, in ms. */

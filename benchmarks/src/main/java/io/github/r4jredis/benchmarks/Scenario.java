@@ -35,9 +35,19 @@ final class Scenario {
    * @param trialCalls calls that reached the failing dependency after that, per HALF_OPEN episode
    * @param recoveryMillis from the recovery of the dependency until every node called it successfully, -1 if not
    * @param calls calls attempted in the run
+   * @param elapsedMillis how long the run took
+   * @param fanoutMillis raw pub/sub fan-out to the fleet's clients just before the failure, under
+   *     the same load (NaN for designs without Redis clients or runs without failure)
    */
   record Result(Fleets.Design design, int nodes, double rate, long wastedCalls, double stoppedMillis,
-      double convergenceMillis, List<Integer> trialCalls, double recoveryMillis, long calls) {}
+      double convergenceMillis, List<Integer> trialCalls, double recoveryMillis, long calls,
+      double elapsedMillis, double fanoutMillis) {
+
+    /** Calls per second the fleet actually made. */
+    double achievedRate() {
+      return calls / (elapsedMillis / 1000);
+    }
+  }
 
   private Scenario() {}
 
@@ -104,9 +114,15 @@ final class Scenario {
       thread.start();
     }
     long limit = TimeUnit.MILLISECONDS.toNanos(settings.runMillis());
+    double fanout = Double.NaN;
+    boolean probed = failAt == Long.MAX_VALUE;
     while (true) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
       long at = System.nanoTime() - start;
+      if (!probed && at >= failAt - TimeUnit.MILLISECONDS.toNanos(300)) {
+        probed = true;
+        fanout = fleet.fanoutProbe();
+      }
       long stopped = max(firstOpen);
       if (at > limit || (settings.untilStopped() && stopped != Long.MAX_VALUE
           && at > stopped + TimeUnit.MILLISECONDS.toNanos(200))) {
@@ -140,10 +156,11 @@ final class Scenario {
       previous = t;
     }
     long recovered = max(firstSuccessAfter);
+    double elapsed = millis(System.nanoTime() - start);
     return new Result(fleet.design(), nodes, settings.rate(), wasted,
         stopped == Long.MAX_VALUE ? -1 : millis(stopped - failAt),
         stopped == Long.MAX_VALUE ? -1 : millis(stopped - first), trials,
-        recovered == Long.MAX_VALUE ? -1 : millis(recovered - failUntil), calls.get());
+        recovered == Long.MAX_VALUE ? -1 : millis(recovered - failUntil), calls.get(), elapsed, fanout);
   }
 
   private static AtomicLongArray filled(int n) {

@@ -103,6 +103,7 @@ public final class SyncEngine implements AutoCloseable {
   private boolean batchInFlight;
   private boolean subscribed;
   private boolean loadingScripts;
+  private boolean sendDue;
   private boolean lastFailed;
   private long batchSentNanos;
   private long lastSuccessNanos = System.nanoTime();
@@ -356,6 +357,7 @@ public final class SyncEngine implements AutoCloseable {
     }
     if (eagerRequested) {
       eagerRequested = false;
+      sendDue = true;
       LockSupport.parkNanos(this, EAGER_COALESCE_NANOS); // let concurrent failures join this flush
     }
   }
@@ -370,6 +372,10 @@ public final class SyncEngine implements AutoCloseable {
     long now = System.nanoTime();
     if (now - nextTickNanos >= 0) {
       nextTickNanos = now + syncNanos;
+      sendDue = true;
+    }
+    if (!asyncCalls.isEmpty()) {
+      sendDue = true;
     }
     long second = Math.floorDiv(clock.millis(), 1000);
     for (SharedCircuitBreaker breaker : breakers.values()) {
@@ -401,6 +407,12 @@ public final class SyncEngine implements AutoCloseable {
       loadScripts();
       return;
     }
+    // One pipeline per syncInterval, sooner only for an eager flush or a queued verdict or
+    // command: a reply arriving early must not start the next pipeline at once.
+    if (!sendDue) {
+      return;
+    }
+    sendDue = false;
     List<Call> calls = collect(second, now);
     if (!calls.isEmpty() || now - lastSentNanos >= Math.min(reconcileNanos, 4 * syncNanos + 200_000_000L)) {
       send(calls, now);
