@@ -17,7 +17,10 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Simulates an outage against a fleet of N nodes, the same scenario three ways: the shared
@@ -32,11 +35,27 @@ import picocli.CommandLine.Option;
     description = "Simulate an outage against a fleet: shared breaker vs independent vs naive.")
 public final class FleetSimulator implements Callable<Integer> {
 
-  @Option(names = "--nodes", defaultValue = "50", description = "Nodes in the fleet (default ${DEFAULT-VALUE}).")
+  @Spec CommandSpec spec;
+
   int nodes;
 
-  @Option(names = "--rate", defaultValue = "10000", description = "Calls per second, whole fleet (default ${DEFAULT-VALUE}).")
   double rate;
+
+  @Option(names = "--nodes", defaultValue = "50", description = "Nodes in the fleet, 1-1000 (default ${DEFAULT-VALUE}).")
+  void setNodes(int nodes) {
+    if (nodes < 1 || nodes > 1000) {
+      throw new ParameterException(spec.commandLine(), "--nodes must be in [1,1000], was " + nodes);
+    }
+    this.nodes = nodes;
+  }
+
+  @Option(names = "--rate", defaultValue = "10000", description = "Calls per second, whole fleet (default ${DEFAULT-VALUE}).")
+  void setRate(double rate) {
+    if (!(rate > 0 && rate <= 1_000_000)) {
+      throw new ParameterException(spec.commandLine(), "--rate must be in (0,1000000], was " + rate);
+    }
+    this.rate = rate;
+  }
 
   @Option(names = "--designs", split = ",", defaultValue = "shared,independent,naive",
       description = "Which designs to run: shared, independent, naive (default ${DEFAULT-VALUE}).")
@@ -84,8 +103,15 @@ public final class FleetSimulator implements Callable<Integer> {
   @Option(names = "--trace", description = "Replay '<ms>,success|failure|slow' lines instead of --pattern.")
   @Nullable Path trace;
 
-  @Option(names = "--repetitions", defaultValue = "1", description = "Runs per design (default ${DEFAULT-VALUE}).")
   int repetitions;
+
+  @Option(names = "--repetitions", defaultValue = "1", description = "Runs per design, at least 1 (default ${DEFAULT-VALUE}).")
+  void setRepetitions(int repetitions) {
+    if (repetitions < 1) {
+      throw new ParameterException(spec.commandLine(), "--repetitions must be at least 1, was " + repetitions);
+    }
+    this.repetitions = repetitions;
+  }
 
   @Option(names = "--warmup", defaultValue = "PT3S",
       description = "Healthy traffic before the first run, for the JIT (default ${DEFAULT-VALUE}).")
@@ -132,10 +158,6 @@ public final class FleetSimulator implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (nodes < 1 || rate <= 0 || repetitions < 1) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
-          "--nodes, --rate and --repetitions must be positive, were " + nodes + ", " + rate + ", " + repetitions);
-    }
     try (RedisServer redis = RedisServer.fromEnvironment()) {
       out.printf("Redis %s; %d nodes, %.0f calls/s, %s window %d, minimum %d calls, %.0f%% threshold, %s %s%n",
           redis.address(), nodes, rate, windowType, windowSize, minimumCalls, failureRateThreshold,

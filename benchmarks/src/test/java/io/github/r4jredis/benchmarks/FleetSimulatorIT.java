@@ -62,7 +62,7 @@ class FleetSimulatorIT {
         .setErr(new PrintWriter(err, true))
         .execute("--nodes", "0");
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("--nodes, --rate and --repetitions must be positive, were 0");
+    assertThat(err.toString()).contains("--nodes must be in [1,1000], was 0");
     assertThat(List.of(Fleets.Design.values())).hasSize(3);
   }
 }
