@@ -70,8 +70,11 @@ public final class RedisCircuitBreakerRegistry
   /** Default time without an answer from Redis after which breakers decide locally. */
   public static final Duration DEFAULT_LOCAL_MODE_AFTER = Duration.ofMillis(500);
 
-  /** Default age after which an idle breaker's shared state is read again. */
-  public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(1);
+  /**
+   * Default interval in which every breaker's shared state is read again (a safety net: state
+   * changes arrive with every flush reply and by pub/sub).
+   */
+  public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(5);
 
   /** Default lifetime of a half-open probe lease that its holder stops renewing. */
   public static final Duration DEFAULT_PROBE_LEASE = Duration.ofSeconds(5);
@@ -400,7 +403,10 @@ public final class RedisCircuitBreakerRegistry
       return this;
     }
 
-    /** Age after which an idle breaker's shared state is read again, in [100 ms, 10 min]. Default 1 s. */
+    /**
+     * Interval in which every breaker's shared state is read again, in [100 ms, 10 min]: a
+     * safety net for lost messages, spread evenly over the sync ticks. Default 5 s.
+     */
     public Builder withReconcileInterval(Duration reconcileInterval) {
       this.reconcileInterval = requireRange("reconcileInterval", reconcileInterval, Duration.ofMillis(100), Duration.ofMinutes(10));
       return this;

@@ -115,6 +115,19 @@ class RegistryIT {
     }
   }
 
+  /** Regression: reconcile reads once filled every pipeline, and breakers past the first 1000 never got seeded. */
+  @Test
+  void everyBreakerOfALargeRegistryIsSeeded(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL, b -> b.withReconcileInterval(java.time.Duration.ofMillis(100)))) {
+      List<RedisCircuitBreaker> breakers = new java.util.ArrayList<>();
+      for (int i = 0; i < 2_500; i++) {
+        breakers.add(fleet.breaker(0, "b" + i));
+      }
+      await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.stateVersion() > 0));
+      assertThat(fleet.node(0).sharedBreakers()).hasSize(2_500);
+    }
+  }
+
   @Test
   void valuesInRedisAreReadableText(RedisServer redis, @KeyPrefix String prefix) {
     try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL)) {

@@ -213,7 +213,8 @@ public final class SyncEngine implements AutoCloseable {
 
   /**
    * Runs a manual command (CLOSED, OPEN, OPEN_FOR, HALF_OPEN, DISABLED, METRICS_ONLY,
-   * FORCED_OPEN, RESET) with this node's seed. Synchronous, bounded by the command timeout.
+   * FORCED_OPEN, RESET) with this node's seed. Synchronous, bounded by four command timeouts
+   * (at least 2 s): not on the call path.
    *
    * @return the reply, or {@code null} if Redis did not answer in time
    */
@@ -221,19 +222,19 @@ public final class SyncEngine implements AutoCloseable {
     if (mode == SyncMode.LOCAL) {
       return null;
     }
-    return callNow(commandCall(breaker.encodedName(), op, waitMillis, breaker.seed()));
+    return adminNow(commandCall(breaker.encodedName(), op, waitMillis, breaker.seed()));
   }
 
   /** The shared state of one breaker by name; null if Redis did not answer in time. */
   public @Nullable SharedView read(String name) {
     String encoded = KeySpace.encode(name);
-    return callNow(new Call(LuaScripts.READ, encoded, args(encoded), (v, t) -> { }, () -> { }));
+    return adminNow(new Call(LuaScripts.READ, encoded, args(encoded), (v, t) -> { }, () -> { }));
   }
 
   /** As {@link #command} for a breaker this node may not have created; keeps its shared config. */
   public @Nullable SharedView command(String name, String op) {
     String encoded = KeySpace.encode(name);
-    return callNow(commandCall(encoded, op, 0, null));
+    return adminNow(commandCall(encoded, op, 0, null));
   }
 
   private Call commandCall(String encoded, String op, long waitMillis, @Nullable List<String> seed) {
@@ -293,7 +294,7 @@ public final class SyncEngine implements AutoCloseable {
     Collection<String> names;
     try {
       names = redisson.<String>getSet(keys.indexKey(), StringCodec.INSTANCE).readAllAsync()
-          .toCompletableFuture().get(commandMillis, TimeUnit.MILLISECONDS);
+          .toCompletableFuture().get(adminMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("Redis did not list the breakers under " + keys.indexKey(), e);
     } catch (InterruptedException e) {
@@ -315,7 +316,7 @@ public final class SyncEngine implements AutoCloseable {
     Map<String, SharedView> result = new LinkedHashMap<>();
     List<Object> replies;
     try {
-      replies = execute(calls).get(commandMillis * 2, TimeUnit.MILLISECONDS);
+      replies = execute(calls).get(adminMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("Redis did not answer the reads of " + calls.size() + " breakers", e);
     } catch (InterruptedException e) {
@@ -323,6 +324,9 @@ public final class SyncEngine implements AutoCloseable {
       throw new IllegalStateException("Interrupted while reading breakers", e);
     }
     for (int i = 0; i < valid.size(); i++) {
+      if (replies.get(i) instanceof Throwable) {
+        continue;
+      }
       SharedView view = parse(replies.get(i));
       if (view != null && !view.isMissing()) {
         result.put(KeySpace.decode(valid.get(i)), view);
@@ -419,37 +423,52 @@ public final class SyncEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * The calls of the next pipeline: flushes first (outcomes, seeds, lease renewals), then reads
+   * of breakers a message announced, then reconcile reads, spread so that each breaker is read
+   * about once per reconcile interval. A pipeline cut at {@value #MAX_CALLS_PER_BATCH} calls
+   * resumes where it stopped at the next tick.
+   */
   private List<Call> collect(long second, long now) {
     List<Call> calls = new ArrayList<>();
     List<SharedCircuitBreaker> all = new ArrayList<>(breakers.values());
     int size = all.size();
-    for (int i = 0; i < size && calls.size() < MAX_CALLS_PER_BATCH; i++) {
-      SharedCircuitBreaker breaker = all.get((rotation + i) % size);
-      Call call = flushOrRead(breaker, second, now);
-      if (call != null) {
-        calls.add(call);
+    List<SharedCircuitBreaker> toRead = new ArrayList<>();
+    int examined = 0;
+    for (; examined < size && calls.size() < MAX_CALLS_PER_BATCH; examined++) {
+      SharedCircuitBreaker breaker = all.get((rotation + examined) % size);
+      Call flush = flushCall(breaker, second, now);
+      if (flush != null) {
+        calls.add(flush);
+      } else if (breaker.verifyDue || now - breaker.lastViewNanos >= reconcileNanos) {
+        toRead.add(breaker);
       }
     }
-    rotation = size == 0 ? 0 : (rotation + 1) % size;
+    rotation = size == 0 ? 0 : (rotation + Math.max(1, examined)) % size;
+    long reconcileBudget = Math.max(1, (long) Math.ceil((double) size * syncNanos / reconcileNanos));
+    for (SharedCircuitBreaker breaker : toRead) {
+      if (calls.size() >= MAX_CALLS_PER_BATCH || (!breaker.verifyDue && reconcileBudget-- <= 0)) {
+        continue;
+      }
+      breaker.lastViewNanos = now; // at most one read per interval, answered or not
+      calls.add(new Call(LuaScripts.READ, breaker.encodedName(), args(breaker.encodedName()),
+          (v, sent) -> {
+            breaker.verifyDue = false;
+            applyTo(breaker, v, sent);
+          }, () -> { }));
+    }
     for (Call call = asyncCalls.poll(); call != null && calls.size() < MAX_CALLS_PER_BATCH; call = asyncCalls.poll()) {
       calls.add(call);
     }
     return calls;
   }
 
-  private @Nullable Call flushOrRead(SharedCircuitBreaker breaker, long second, long now) {
+  /** The breaker's flush, if it has outcomes, a seed or a lease renewal to send. */
+  private @Nullable Call flushCall(SharedCircuitBreaker breaker, long second, long now) {
     OutcomeCounter.Flush flush = breaker.outcomes().nextFlush(sequence::incrementAndGet, breaker.view().version());
     boolean renew = breaker.holdsActiveLease(leaseNanos) && now - breaker.lastRenewNanos >= leaseNanos / 3;
     String seedMode = breaker.needsSeed ? "1" : breaker.reseedBehind ? "2" : "0";
     if (flush == null && !renew && "0".equals(seedMode)) {
-      if (breaker.verifyDue || now - breaker.lastViewNanos >= reconcileNanos) {
-        breaker.lastViewNanos = now; // at most one read per interval, answered or not
-        return new Call(LuaScripts.READ, breaker.encodedName(), args(breaker.encodedName()),
-            (v, sent) -> {
-              breaker.verifyDue = false;
-              applyTo(breaker, v, sent);
-            }, () -> { });
-      }
       return null;
     }
     CircuitBreakerConfig config = breaker.sharedConfig().config();
@@ -685,17 +704,39 @@ public final class SyncEngine implements AutoCloseable {
 
   /** Runs one call now from the calling thread, waiting at most the command timeout. */
   private @Nullable SharedView callNow(Call call) {
+    return callNow(call, commandMillis, false);
+  }
+
+  /**
+   * Runs an administrative call (manual transition, reset, read) from the calling thread. Not on
+   * the call path, so it may wait longer than a claim (a client built with lazy initialization
+   * connects on first use), and a script Redis does not know yet is loaded and tried again.
+   */
+  private @Nullable SharedView adminNow(Call call) {
+    return callNow(call, adminMillis(), true);
+  }
+
+  private long adminMillis() {
+    return Math.max(commandMillis * 4, 2_000);
+  }
+
+  private @Nullable SharedView callNow(Call call, long timeoutMillis, boolean loadIfMissing) {
     try {
-      List<Object> replies = execute(List.of(call)).get(commandMillis, TimeUnit.MILLISECONDS);
+      List<Object> replies = execute(List.of(call)).get(timeoutMillis, TimeUnit.MILLISECONDS);
       Object reply = replies.get(0);
       if (reply instanceof Throwable failure) {
-        if (isNoScript(failure)) {
-          scriptsLoaded = false;
-          wake();
-        } else {
+        if (!isNoScript(failure)) {
           LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
+          return null;
         }
-        return null;
+        scriptsLoaded = false;
+        wake();
+        if (!loadIfMissing) {
+          return null;
+        }
+        redisson.getScript(StringCodec.INSTANCE).scriptLoadAsync(call.script().text())
+            .toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        return callNow(call, timeoutMillis, false);
       }
       return parse(reply);
     } catch (ExecutionException | TimeoutException e) {
@@ -764,8 +805,8 @@ public final class SyncEngine implements AutoCloseable {
     List<Call> calls = new ArrayList<>();
     for (SharedCircuitBreaker breaker : breakers.values()) {
       breaker.outcomes().sample(second);
-      Call call = flushOrRead(breaker, second, now);
-      if (call != null && call.script() == LuaScripts.FLUSH) {
+      Call call = flushCall(breaker, second, now);
+      if (call != null) {
         calls.add(call);
       }
     }
