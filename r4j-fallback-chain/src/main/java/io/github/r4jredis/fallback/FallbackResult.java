@@ -30,9 +30,9 @@ public final class FallbackResult<T> {
     this.message = message;
   }
 
-  /** A fresh answer from the primary call. */
-  public static <T> FallbackResult<T> primary(T value) {
-    return new FallbackResult<>(Tier.PRIMARY, Objects.requireNonNull(value, "value"), null, Duration.ZERO, "");
+  /** A fresh answer from the primary call; null for a call without a value (a write, say). */
+  public static <T> FallbackResult<T> primary(@Nullable T value) {
+    return new FallbackResult<>(Tier.PRIMARY, value, null, Duration.ZERO, "");
   }
 
   /**
@@ -74,7 +74,10 @@ public final class FallbackResult<T> {
     return tier;
   }
 
-  /** The value, present for {@link Tier#PRIMARY} and {@link Tier#STALE_CACHE} only. */
+  /**
+   * The value: present for {@link Tier#STALE_CACHE}, and for {@link Tier#PRIMARY} unless the
+   * call returned null; empty for the other tiers.
+   */
   public Optional<T> value() {
     return Optional.ofNullable(value);
   }

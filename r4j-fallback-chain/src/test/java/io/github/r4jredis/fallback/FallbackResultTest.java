@@ -46,11 +46,20 @@ class FallbackResultTest {
   }
 
   @Test
+  void primaryWithoutValueIsAWriteThatSucceeded() {
+    FallbackResult<Void> done = FallbackResult.primary(null);
+
+    assertThat(done.tier()).isEqualTo(Tier.PRIMARY);
+    assertThat(done.value()).isEmpty();
+    assertThat(done.isDegraded()).isFalse();
+  }
+
+  @Test
   void rejectsMissingPartsAndNegativeStaleness() {
     assertThatThrownBy(() -> FallbackResult.stale("v", Duration.ofMillis(-1), down))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("staleness must not be negative, was PT-0.001S");
-    assertThatThrownBy(() -> FallbackResult.primary(null)).isInstanceOf(NullPointerException.class).hasMessage("value");
+    assertThatThrownBy(() -> FallbackResult.stale(null, Duration.ZERO, down)).hasMessage("value");
     assertThatThrownBy(() -> FallbackResult.queued(null, "m")).hasMessage("cause");
   }
 }

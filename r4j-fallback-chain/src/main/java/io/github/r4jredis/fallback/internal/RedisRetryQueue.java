@@ -1,0 +1,720 @@
+package io.github.r4jredis.fallback.internal;
+
+import io.github.r4jredis.fallback.DrainResult;
+import io.github.r4jredis.fallback.FallbackStoreException;
+import io.github.r4jredis.fallback.ManualReview;
+import io.github.r4jredis.fallback.Operation;
+import io.github.r4jredis.fallback.OperationContext;
+import io.github.r4jredis.fallback.OperationHandler;
+import io.github.r4jredis.fallback.PayloadCodec;
+import io.github.r4jredis.fallback.QueueEntry;
+import io.github.r4jredis.fallback.QueueStats;
+import io.github.r4jredis.fallback.Receipt;
+import io.github.r4jredis.fallback.RetryPolicy;
+import io.github.r4jredis.fallback.RetryQueue;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
+import org.redisson.api.RScript;
+import org.redisson.api.RStream;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamCreateGroupArgs;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.api.stream.StreamReadGroupArgs;
+import org.redisson.client.RedisException;
+import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link RetryQueue} on Redis. All keys of a queue share the hash tag {@code {<name>}}, so the
+ * scripts that move an operation between them are atomic, also on Redis Cluster. Every script
+ * gets the same keys, in this order:
+ *
+ * <pre>
+ * KEYS[1] &lt;prefix&gt;:fb:{&lt;name&gt;}:stream       ready operations, read by the consumer group "workers"
+ * KEYS[2] &lt;prefix&gt;:fb:{&lt;name&gt;}:queued       ZSET of the keys of queued operations (score: first enqueue ms)
+ * KEYS[3] &lt;prefix&gt;:fb:{&lt;name&gt;}:done         ZSET of done keys (score: completion ms), pruned after the retention
+ * KEYS[4] &lt;prefix&gt;:fb:{&lt;name&gt;}:delayed      ZSET of operations waiting for their next attempt (score: due ms)
+ * KEYS[5] &lt;prefix&gt;:fb:{&lt;name&gt;}:dead         dead-letter stream
+ * KEYS[6] &lt;prefix&gt;:fb:{&lt;name&gt;}:review       manual review stream
+ * KEYS[7] &lt;prefix&gt;:fb:{&lt;name&gt;}:reviewing    ZSET of the keys under review
+ * KEYS[8] &lt;prefix&gt;:fb:{&lt;name&gt;}:resolved     audit stream of resolved reviews (about 10,000 kept)
+ * </pre>
+ *
+ * <p>An operation is always in exactly one of stream, delayed, dead, review (or done): each move
+ * is one script, and every script is safe to run twice (Redisson re-sends after a timeout).
+ *
+ * <p>Thread-safe. Drains run on one background thread per queue, or on the caller's; a node
+ * runs one drain at a time.
+ */
+public final class RedisRetryQueue implements RetryQueue, ManualReview {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisRetryQueue.class);
+  private static final String GROUP = "workers";
+  private static final int MAX_ERROR_LENGTH = 500;
+  private static final String ENQUEUE = script("enqueue.lua");
+  private static final String COMPLETE = script("complete.lua");
+  private static final String RESCHEDULE = script("reschedule.lua");
+  private static final String BURY = script("bury.lua");
+  private static final String PROMOTE = script("promote.lua");
+  private static final String RESOLVE = script("resolve.lua");
+  private static final String REQUEUE = script("requeue.lua");
+  private static final String STATS = script("stats.lua");
+
+  /** What happened to one operation; the names are the values of the {@code outcome} tag. */
+  private enum Outcome { QUEUED, DUPLICATE, SUCCEEDED, RETRIED, DEAD, REVIEWED, DEFERRED }
+
+  private record Handler<P>(PayloadCodec<P> codec, OperationHandler<P> handler) {}
+
+  private final RedissonClient redisson;
+  private final String name;
+  private final String nodeId;
+  private final @Nullable CircuitBreaker breaker;
+  private final RetryPolicy policy;
+  private final int batchSize;
+  private final Duration claimAfter;
+  private final Duration retention;
+  private final Clock clock;
+  private final String stream;
+  private final List<Object> keys;
+  private final Map<String, Handler<?>> handlers = new ConcurrentHashMap<>();
+  private final List<Consumer<QueueEntry>> reviewListeners = new CopyOnWriteArrayList<>();
+  private final @Nullable ScheduledExecutorService scheduler;
+  private final Object drainLock = new Object();
+  private final AtomicBoolean failing = new AtomicBoolean();
+  private final AtomicReference<QueueStats> lastStats =
+      new AtomicReference<>(new QueueStats(0, 0, Duration.ZERO, 0, 0));
+  private final Map<Outcome, Counter> counters = new EnumMap<>(Outcome.class);
+
+  /** Use {@link RetryQueue#builder}. */
+  public RedisRetryQueue(RedissonClient redisson, String prefix, String name, String nodeId,
+      @Nullable CircuitBreaker breaker, RetryPolicy policy, Duration drainInterval, int batchSize,
+      Duration claimAfter, Duration retention, Clock clock, MeterRegistry meters) {
+    this.redisson = redisson;
+    this.name = name;
+    this.nodeId = nodeId;
+    this.breaker = breaker;
+    this.policy = policy;
+    this.batchSize = batchSize;
+    this.claimAfter = claimAfter;
+    this.retention = retention;
+    this.clock = clock;
+    String tag = prefix + ":fb:{" + name + "}:";
+    this.stream = tag + "stream";
+    this.keys = List.of(stream, tag + "queued", tag + "done", tag + "delayed", tag + "dead", tag + "review",
+        tag + "reviewing", tag + "resolved");
+    registerMeters(meters);
+    createGroup();
+    if (drainInterval.isZero()) {
+      this.scheduler = null;
+      return;
+    }
+    ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "r4j-fallback-" + name);
+      thread.setDaemon(true);
+      return thread;
+    });
+    this.scheduler = executor;
+    executor.scheduleWithFixedDelay(this::drainQuietly, drainInterval.toMillis(), drainInterval.toMillis(),
+        TimeUnit.MILLISECONDS);
+    if (breaker != null) {
+      breaker.getEventPublisher().onStateTransition(event -> {
+        if (event.getStateTransition().getToState() == CircuitBreaker.State.CLOSED && !executor.isShutdown()) {
+          executor.execute(this::drainQuietly); // the dependency is back: start on the queue now
+        }
+      });
+    }
+  }
+
+  private void registerMeters(MeterRegistry meters) {
+    Tags tags = Tags.of("queue", name);
+    gauge(meters, tags, "r4jredis.fallback.queue.depth", "Operations queued: ready, in progress or delayed",
+        QueueStats::depth);
+    gauge(meters, tags, "r4jredis.fallback.queue.oldest.age", "Seconds since the oldest queued operation was queued",
+        s -> s.oldestAge().toMillis() / 1000.0);
+    gauge(meters, tags, "r4jredis.fallback.dead.letters", "Operations in the dead letters", QueueStats::deadLetters);
+    gauge(meters, tags, "r4jredis.fallback.review.backlog", "Operations waiting for manual review",
+        QueueStats::reviewBacklog);
+    for (Outcome outcome : Outcome.values()) {
+      counters.put(outcome, Counter.builder("r4jredis.fallback.queue.operations")
+          .description("Operations of a retry queue by outcome: queued, duplicate, succeeded, retried, dead, "
+              + "reviewed, deferred")
+          .tags(tags).tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(meters));
+    }
+  }
+
+  /** The gauges show the figures of the last drain or {@link #stats()} call: a scrape never waits for Redis. */
+  private void gauge(MeterRegistry meters, Tags tags, String meter, String description,
+      ToDoubleFunction<QueueStats> value) {
+    Gauge.builder(meter, lastStats, s -> value.applyAsDouble(s.get())).description(description).tags(tags)
+        .strongReference(true).register(meters);
+  }
+
+  private void createGroup() {
+    try {
+      redisson.getStream(stream, StringCodec.INSTANCE)
+          .createGroup(StreamCreateGroupArgs.name(GROUP).id(StreamMessageId.ALL).makeStream());
+    } catch (RedisException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("BUSYGROUP")) {
+        LOG.debug("Could not create the consumer group of queue {} (the next drain tries again): {}", name,
+            e.getMessage());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- registration, enqueue
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public <P> RetryQueue register(String operation, Class<P> payloadType, OperationHandler<P> handler) {
+    return register(operation, PayloadCodec.json(payloadType), handler);
+  }
+
+  @Override
+  public <P> RetryQueue register(String operation, PayloadCodec<P> codec, OperationHandler<P> handler) {
+    Objects.requireNonNull(operation, "operation");
+    Objects.requireNonNull(codec, "codec");
+    Objects.requireNonNull(handler, "handler");
+    if (handlers.putIfAbsent(operation, new Handler<>(codec, handler)) != null) {
+      throw new IllegalStateException("operation '" + operation + "' already has a handler on queue " + name);
+    }
+    return this;
+  }
+
+  @Override
+  public Receipt enqueue(Operation<?> operation) {
+    Receipt receipt = add(operation, "queue", Map.of());
+    counters.get(receipt.duplicate() ? Outcome.DUPLICATE : Outcome.QUEUED).increment();
+    return receipt;
+  }
+
+  private Receipt add(Operation<?> operation, String target, Map<String, String> extra) {
+    long now = clock.millis();
+    Map<String, String> fields = fields(operation, encode(operation), now);
+    fields.putAll(extra);
+    List<Object> reply = eval(ENQUEUE, "queue " + operation,
+        args(List.of(operation.idempotencyKey(), target, Long.toString(now)), fields));
+    boolean duplicate = "DUPLICATE".equals(reply.get(0));
+    return new Receipt(duplicate ? "" : reply.get(1).toString(), duplicate);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <P> String encode(Operation<P> operation) {
+    Handler<?> handler = handlers.get(operation.name());
+    if (handler != null) {
+      return ((PayloadCodec<P>) handler.codec()).encode(operation.payload());
+    }
+    // Queued on a node without the handler (a web node; workers run it): strings as they are, else JSON.
+    return operation.payload() instanceof String text ? text : Json.writeValue(operation.payload());
+  }
+
+  private static Map<String, String> fields(Operation<?> operation, String payload, long enqueuedAt) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("op", operation.name());
+    fields.put("key", operation.idempotencyKey());
+    fields.put("payload", payload);
+    fields.put("attempt", "0");
+    fields.put("enqueuedAt", Long.toString(enqueuedAt));
+    fields.put("critical", operation.isCritical() ? "1" : "0");
+    fields.put("review", operation.isReviewOnFailure() ? "1" : "0");
+    return fields;
+  }
+
+  // ---------------------------------------------------------------- drain
+
+  private void drainQuietly() {
+    try {
+      drain();
+      if (failing.compareAndSet(true, false)) {
+        LOG.info("Queue {} drains again", name);
+      }
+    } catch (RuntimeException e) {
+      if (failing.compareAndSet(false, true)) {
+        LOG.warn("Queue {} cannot drain (tried again every interval, logged once): {}", name, e.toString());
+      } else {
+        LOG.debug("Queue {} cannot drain", name, e);
+      }
+    }
+  }
+
+  @Override
+  public DrainResult drain() {
+    synchronized (drainLock) {
+      Map<Outcome, Integer> tally = new EnumMap<>(Outcome.class);
+      // One permission up front: while the breaker permits nothing, the queue is not even read.
+      boolean permitted = breaker == null || breaker.tryAcquirePermission();
+      if (permitted) {
+        boolean holding = breaker != null;
+        try {
+          eval(PROMOTE, "promote due operations", List.of(Long.toString(clock.millis()), Integer.toString(batchSize)));
+          Iterator<Map.Entry<StreamMessageId, Map<String, String>>> batch = read().entrySet().iterator();
+          while (batch.hasNext()) {
+            Map.Entry<StreamMessageId, Map<String, String>> entry = batch.next();
+            Run run = new Run(entry.getKey().toString(), entry.getValue(), holding);
+            holding = false;
+            Outcome outcome = run.process();
+            tally.merge(outcome, 1, Integer::sum);
+            if (outcome == Outcome.DEFERRED) {
+              // The breaker stopped permitting calls: the rest of the batch waits untried.
+              batch.forEachRemaining(rest -> {
+                deferred(rest.getKey().toString(), rest.getValue());
+                tally.merge(Outcome.DEFERRED, 1, Integer::sum);
+              });
+            }
+          }
+        } finally {
+          if (holding) {
+            breaker.releasePermission();
+          }
+        }
+      }
+      stats();
+      return new DrainResult(tally.getOrDefault(Outcome.SUCCEEDED, 0), tally.getOrDefault(Outcome.RETRIED, 0),
+          tally.getOrDefault(Outcome.DEAD, 0), tally.getOrDefault(Outcome.REVIEWED, 0),
+          tally.getOrDefault(Outcome.DUPLICATE, 0), tally.getOrDefault(Outcome.DEFERRED, 0));
+    }
+  }
+
+  /** Operations abandoned by a dead node first, then new ones, {@code batchSize} in all. */
+  private Map<StreamMessageId, Map<String, String>> read() {
+    RStream<String, String> entries = redisson.getStream(stream, StringCodec.INSTANCE);
+    try {
+      Map<StreamMessageId, Map<String, String>> batch = new LinkedHashMap<>(
+          entries.autoClaim(GROUP, nodeId, claimAfter.toMillis(), TimeUnit.MILLISECONDS, StreamMessageId.MIN,
+              batchSize).getMessages());
+      if (batch.size() < batchSize) {
+        batch.putAll(entries.readGroup(GROUP, nodeId, StreamReadGroupArgs.neverDelivered().count(batchSize - batch.size())));
+      }
+      return batch;
+    } catch (RedisException e) {
+      if (e.getMessage() != null && e.getMessage().contains("NOGROUP")) {
+        createGroup(); // Redis lost the stream (restarted without persistence): nothing to read
+        return Map.of();
+      }
+      throw new FallbackStoreException("Cannot read queue " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** One delivery of one operation to this node. */
+  private final class Run {
+    private final String id;
+    private final Map<String, String> fields;
+    private final String operation;
+    private final String key;
+    private final int attempt;
+    private boolean permitted;
+
+    Run(String id, Map<String, String> fields, boolean permitted) {
+      this.id = id;
+      this.fields = fields;
+      this.operation = fields.getOrDefault("op", "");
+      this.key = fields.getOrDefault("key", id);
+      this.attempt = parseInt(fields.get("attempt")) + 1;
+      this.permitted = permitted;
+    }
+
+    Outcome process() {
+      try {
+        return decideAndRun();
+      } finally {
+        if (permitted && breaker != null) {
+          breaker.releasePermission(); // taken for an operation that did not call the dependency
+        }
+      }
+    }
+
+    private Outcome decideAndRun() {
+      if (isDone(key)) {
+        complete(id, key); // a second copy of something done: drop it
+        return count(Outcome.DUPLICATE);
+      }
+      Handler<?> handler = handlers.get(operation);
+      if (handler == null) {
+        return count(bury(id, "dead", with(attempt - 1, ""), "no handler for operation '" + operation
+            + "' on node " + nodeId, Map.of()) ? Outcome.DEAD : Outcome.DUPLICATE);
+      }
+      Prepared<?> prepared;
+      try {
+        prepared = Prepared.of(handler, fields.getOrDefault("payload", ""));
+      } catch (RuntimeException e) {
+        return count(bury(id, "dead", with(attempt - 1, describe(e)), "unreadable payload: " + describe(e),
+            Map.of()) ? Outcome.DEAD : Outcome.DUPLICATE);
+      }
+      if (!permitted && breaker != null && !breaker.tryAcquirePermission()) {
+        deferred(id, fields);
+        return count(Outcome.DEFERRED);
+      }
+      permitted = false; // used by the call below
+      long start = System.nanoTime();
+      try {
+        prepared.run(new OperationContext(operation, key, attempt,
+            Instant.ofEpochMilli(parseLong(fields.get("enqueuedAt")))));
+      } catch (Exception e) {
+        if (breaker != null) {
+          breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+        }
+        return count(failed(e));
+      }
+      if (breaker != null) {
+        breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
+      complete(id, key);
+      return count(Outcome.SUCCEEDED);
+    }
+
+    private Outcome failed(Exception error) {
+      String message = describe(error);
+      Map<String, String> next = with(attempt, message);
+      if ("1".equals(fields.get("review"))) {
+        return review(next, "failed, flagged for review: " + message);
+      }
+      if (policy.shouldRetry(operation, attempt)) {
+        reschedule(id, next, clock.millis() + policy.backoff(attempt).toMillis());
+        return Outcome.RETRIED;
+      }
+      String reason = "failed " + attempt + (attempt == 1 ? " time" : " times") + ", last: " + message;
+      if ("1".equals(fields.get("critical"))) {
+        return review(next, reason);
+      }
+      return bury(id, "dead", next, reason, Map.of()) ? Outcome.DEAD : Outcome.DUPLICATE;
+    }
+
+    private Outcome review(Map<String, String> next, String reason) {
+      return bury(id, "review", next, reason, Map.of()) ? Outcome.REVIEWED : Outcome.DUPLICATE;
+    }
+
+    private Map<String, String> with(int attempts, String lastError) {
+      Map<String, String> next = new LinkedHashMap<>(fields);
+      next.put("attempt", Integer.toString(attempts));
+      next.put("lastError", lastError);
+      return next;
+    }
+  }
+
+  /** A decoded payload and its handler: decoding fails before the dependency is called. */
+  private record Prepared<P>(OperationHandler<P> handler, P payload) {
+    static <P> Prepared<P> of(Handler<P> handler, String payload) {
+      return new Prepared<>(handler.handler(), handler.codec().decode(payload));
+    }
+
+    void run(OperationContext context) throws Exception {
+      handler.handle(payload, context);
+    }
+  }
+
+  private Outcome count(Outcome outcome) {
+    counters.get(outcome).increment();
+    return outcome;
+  }
+
+  private boolean isDone(String key) {
+    try {
+      return redisson.getScoredSortedSet(keys.get(2).toString(), StringCodec.INSTANCE).getScore(key) != null;
+    } catch (RedisException e) {
+      throw new FallbackStoreException("Cannot read the done keys of queue " + name, e);
+    }
+  }
+
+  private void complete(String id, String key) {
+    eval(COMPLETE, "complete " + id,
+        List.of(GROUP, id, key, Long.toString(clock.millis()), Long.toString(retention.toMillis())));
+  }
+
+  private void reschedule(String id, Map<String, String> fields, long dueMillis) {
+    eval(RESCHEDULE, "reschedule " + id, List.of(GROUP, id, Long.toString(dueMillis), Json.write(fields)));
+  }
+
+  /** Put back untried (the breaker said no): due at the next drain, attempts unchanged. */
+  private void deferred(String id, Map<String, String> fields) {
+    reschedule(id, fields, clock.millis());
+  }
+
+  /** Moves a pending entry to the dead letters or review; false when it was no longer pending. */
+  private boolean bury(String id, String target, Map<String, String> fields, String reason,
+      Map<String, String> context) {
+    Map<String, String> entry = new LinkedHashMap<>(fields);
+    entry.put("reason", reason);
+    entry.put("context", Json.write(context));
+    String key = fields.getOrDefault("key", id);
+    Object newId = eval(BURY, "move " + id + " to " + target,
+        args(List.of(GROUP, id, target, key, Long.toString(clock.millis())), entry)).get(0);
+    if (newId.toString().isEmpty()) {
+      return false;
+    }
+    if (target.equals("review")) {
+      announce(toEntry(newId.toString(), entry));
+    }
+    return true;
+  }
+
+  private void announce(QueueEntry entry) {
+    for (Consumer<QueueEntry> listener : reviewListeners) {
+      try {
+        listener.accept(entry);
+      } catch (RuntimeException e) {
+        LOG.warn("A review listener of queue {} failed on {}", name, entry.id(), e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- manual review
+
+  @Override
+  public ManualReview review() {
+    return this;
+  }
+
+  @Override
+  public Receipt submit(Operation<?> operation, String reason, Map<String, String> context) {
+    Objects.requireNonNull(reason, "reason");
+    Map<String, String> extra = new LinkedHashMap<>();
+    extra.put("reason", reason);
+    extra.put("context", Json.write(Objects.requireNonNull(context, "context")));
+    Receipt receipt = add(operation, "review", extra);
+    if (receipt.duplicate()) {
+      counters.get(Outcome.DUPLICATE).increment();
+    } else {
+      counters.get(Outcome.REVIEWED).increment();
+      announce(toEntry(receipt.id(), fields(operation, encode(operation), clock.millis()), extra));
+    }
+    return receipt;
+  }
+
+  @Override
+  public List<QueueEntry> list(int max) {
+    return range(keys.get(5).toString(), max);
+  }
+
+  @Override
+  public boolean resolve(String id, String note) {
+    Objects.requireNonNull(note, "note");
+    QueueEntry entry = find(keys.get(5).toString(), id);
+    if (entry == null) {
+      return false;
+    }
+    Map<String, String> audit = new LinkedHashMap<>();
+    audit.put("reviewId", id);
+    audit.put("op", entry.operation());
+    audit.put("key", entry.idempotencyKey());
+    audit.put("note", note);
+    audit.put("by", nodeId);
+    Object result = eval(RESOLVE, "resolve " + id,
+        args(List.of(id, entry.idempotencyKey(), Long.toString(clock.millis())), audit)).get(0);
+    return Long.valueOf(1L).equals(result);
+  }
+
+  @Override
+  public boolean requeue(String id) {
+    QueueEntry entry = find(keys.get(5).toString(), id);
+    if (entry == null) {
+      return false;
+    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("op", entry.operation());
+    fields.put("key", entry.idempotencyKey());
+    fields.put("payload", entry.payload());
+    fields.put("attempt", "0");
+    fields.put("enqueuedAt", Long.toString(entry.enqueuedAt().toEpochMilli()));
+    fields.put("critical", "1"); // it was worth a review once: if it fails again, it comes back
+    fields.put("review", "0");
+    String enqueuedAt = Long.toString(entry.enqueuedAt().toEpochMilli());
+    Object newId = eval(REQUEUE, "requeue " + id, args(List.of(id, entry.idempotencyKey(), enqueuedAt), fields)).get(0);
+    return !newId.toString().isEmpty();
+  }
+
+  @Override
+  public long backlog() {
+    return stats().reviewBacklog();
+  }
+
+  @Override
+  public ManualReview onSubmitted(Consumer<QueueEntry> listener) {
+    reviewListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  // ---------------------------------------------------------------- stats and reads
+
+  @Override
+  public QueueStats stats() {
+    List<Object> reply = eval(STATS, "read the state", List.of());
+    long oldest = ((Number) reply.get(4)).longValue();
+    Duration age = oldest < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - oldest));
+    QueueStats stats = new QueueStats(((Number) reply.get(0)).longValue(), ((Number) reply.get(1)).longValue(), age,
+        ((Number) reply.get(2)).longValue(), ((Number) reply.get(3)).longValue());
+    lastStats.set(stats);
+    return stats;
+  }
+
+  @Override
+  public List<QueueEntry> deadLetters(int max) {
+    return range(keys.get(4).toString(), max);
+  }
+
+  @Override
+  public RetryPolicy retryPolicy() {
+    return policy;
+  }
+
+  private List<QueueEntry> range(String key, int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("max must be at least 1, was " + max);
+    }
+    try {
+      Map<StreamMessageId, Map<String, String>> entries =
+          redisson.<String, String>getStream(key, StringCodec.INSTANCE).range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX).count(max));
+      List<QueueEntry> result = new ArrayList<>();
+      entries.forEach((id, fields) -> result.add(toEntry(id.toString(), fields)));
+      return result;
+    } catch (RedisException e) {
+      throw new FallbackStoreException("Cannot read " + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private @Nullable QueueEntry find(String key, String id) {
+    StreamMessageId messageId = parseId(Objects.requireNonNull(id, "id"));
+    try {
+      Map<StreamMessageId, Map<String, String>> entries =
+          redisson.<String, String>getStream(key, StringCodec.INSTANCE).range(StreamRangeArgs.startId(messageId).endId(messageId).count(1));
+      return entries.isEmpty() ? null : toEntry(id, entries.values().iterator().next());
+    } catch (RedisException e) {
+      throw new FallbackStoreException("Cannot read " + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static StreamMessageId parseId(String id) {
+    String[] parts = id.split("-", -1);
+    try {
+      if (parts.length == 2) {
+        return new StreamMessageId(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("not a stream entry id (like 1700000000000-0): '" + id + "'");
+  }
+
+  private static QueueEntry toEntry(String id, Map<String, String> fields, Map<String, String> extra) {
+    Map<String, String> all = new LinkedHashMap<>(fields);
+    all.putAll(extra);
+    return toEntry(id, all);
+  }
+
+  private static QueueEntry toEntry(String id, Map<String, String> fields) {
+    Map<String, String> context = new LinkedHashMap<>(Json.readMap(fields.getOrDefault("context", "")));
+    String lastError = fields.getOrDefault("lastError", "");
+    if (!lastError.isEmpty()) {
+      context.putIfAbsent("lastError", lastError);
+    }
+    return new QueueEntry(id, fields.getOrDefault("op", ""), fields.getOrDefault("key", ""),
+        parseInt(fields.get("attempt")), Instant.ofEpochMilli(parseLong(fields.get("enqueuedAt"))),
+        fields.getOrDefault("payload", ""), fields.getOrDefault("reason", ""), context);
+  }
+
+  // ---------------------------------------------------------------- scripts
+
+  private static List<Object> args(List<String> head, Map<String, String> fields) {
+    List<Object> args = new ArrayList<>(head);
+    fields.forEach((k, v) -> {
+      args.add(k);
+      args.add(v);
+    });
+    return args;
+  }
+
+  /** Runs a queue script with all the queue's keys; the reply as a list (a scalar reply is one element). */
+  private List<Object> eval(String script, String what, List<Object> args) {
+    Object result;
+    try {
+      result = redisson.getScript(StringCodec.INSTANCE)
+          .eval(stream, RScript.Mode.READ_WRITE, script, RScript.ReturnType.LIST, keys, args.toArray());
+    } catch (RedisException e) {
+      throw new FallbackStoreException("Cannot " + what + " on queue " + name + ": " + e.getMessage(), e);
+    }
+    if (result instanceof List<?> list) {
+      return new ArrayList<>(list);
+    }
+    List<Object> single = new ArrayList<>();
+    single.add(result == null ? "" : result);
+    return single;
+  }
+
+  /** A script of this module's {@code lua} folder. */
+  static String script(String file) {
+    String path = "/io/github/r4jredis/fallback/lua/" + file;
+    try (InputStream in = RedisRetryQueue.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing script " + path);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String describe(Throwable error) {
+    String text = error.getClass().getSimpleName() + (error.getMessage() == null ? "" : ": " + error.getMessage());
+    return text.length() > MAX_ERROR_LENGTH ? text.substring(0, MAX_ERROR_LENGTH) : text;
+  }
+
+  private static int parseInt(@Nullable String value) {
+    try {
+      return value == null ? 0 : Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static long parseLong(@Nullable String value) {
+    try {
+      return value == null ? 0 : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RetryQueue[" + name + "]";
+  }
+}
