@@ -30,6 +30,9 @@ public interface PayloadCodec<T> {
     return new PayloadCodec<>() {
       @Override
       public String encode(T value) {
+        if (!type.isInstance(value)) { // generics are erased: a wrong type would be written as JSON anyway
+          throw new IllegalArgumentException("not a " + type.getName() + ": " + value.getClass().getName());
+        }
         try {
           return mapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {

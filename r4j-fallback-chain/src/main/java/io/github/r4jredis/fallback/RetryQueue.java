@@ -50,6 +50,8 @@ public interface RetryQueue extends AutoCloseable {
    * done within the retention. Its first run is at the next drain.
    *
    * @return the entry id, and whether it was a duplicate (then nothing was added)
+   * @throws IllegalArgumentException when the codec registered for the operation cannot encode
+   *     its payload
    * @throws FallbackStoreException when Redis cannot store it (nothing was queued)
    */
   Receipt enqueue(Operation<?> operation);

@@ -66,11 +66,12 @@ public final class StaleCache<T> {
     this.local = Caffeine.newBuilder()
         .maximumSize(builder.maximumSize)
         .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-        // An entry expires maxStaleness after its value was good, also one copied from the fleet.
+        // An entry leaves just after maxStaleness from when its value was good (also one copied
+        // from the fleet); get() applies the exact limit.
         .expireAfter(new Expiry<String, Entry<T>>() {
           @Override
           public long expireAfterCreate(String key, Entry<T> entry, long currentTime) {
-            return Math.max(0, maxNanos - TimeUnit.MILLISECONDS.toNanos(clock.millis() - entry.storedAt()));
+            return Math.max(0, maxNanos - TimeUnit.MILLISECONDS.toNanos(clock.millis() - entry.storedAt() - 1));
           }
 
           @Override
@@ -103,9 +104,12 @@ public final class StaleCache<T> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     long now = clock.millis();
+    if (shared == null) {
+      local.put(key, new Entry<>(value, now, 0));
+      return;
+    }
     Entry<T> previous = local.getIfPresent(key);
-    boolean share = shared != null
-        && (previous == null || now - previous.sharedAt() >= sharedWriteInterval.toMillis());
+    boolean share = previous == null || now - previous.sharedAt() >= sharedWriteInterval.toMillis();
     local.put(key, new Entry<>(value, now, share ? now : previous.sharedAt()));
     if (share) {
       shared.write(key, value, now);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.r4jredis.testkit.KeyPrefix;
+import io.github.r4jredis.testkit.MutableClock;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;

@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
 
 /**
  * A real Redis server for a test: a throwaway {@code redis-server} child process, a Testcontainers
@@ -73,6 +76,34 @@ public interface RedisServer extends AutoCloseable {
 
   /** Password, or {@code null} when the server asks for none. */
   @Nullable String password();
+
+  /**
+   * A new Redisson client of this server, set up for tests: 1 s timeouts, one retry, two
+   * threads, and lazy connection, so it can be made while the server is down and reconnects when
+   * it comes back. The caller closes it with {@code shutdown()}.
+   */
+  default RedissonClient newRedisson() {
+    Config config = new Config();
+    config.useSingleServer()
+        .setAddress(address())
+        .setConnectionMinimumIdleSize(1)
+        .setConnectionPoolSize(4)
+        .setSubscriptionConnectionMinimumIdleSize(1)
+        .setSubscriptionConnectionPoolSize(2)
+        .setTimeout(1000)
+        .setConnectTimeout(1000)
+        .setRetryAttempts(1);
+    if (username() != null) {
+      config.setUsername(username());
+    }
+    if (password() != null) {
+      config.setPassword(password());
+    }
+    config.setLazyInitialization(true);
+    config.setThreads(2);
+    config.setNettyThreads(2);
+    return Redisson.create(config);
+  }
 
   /** Whether this testkit owns the server and may kill, pause and restart it. */
   boolean isManaged();

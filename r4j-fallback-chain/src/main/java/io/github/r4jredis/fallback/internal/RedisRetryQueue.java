@@ -235,7 +235,12 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   private <P> String encode(Operation<P> operation) {
     Handler<?> handler = handlers.get(operation.name());
     if (handler != null) {
-      return ((PayloadCodec<P>) handler.codec()).encode(operation.payload());
+      try {
+        return ((PayloadCodec<P>) handler.codec()).encode(operation.payload());
+      } catch (ClassCastException e) {
+        throw new IllegalArgumentException("the payload of " + operation + " is a "
+            + operation.payload().getClass().getName() + ", which its registered codec does not take", e);
+      }
     }
     // Queued on a node without the handler (a web node; workers run it): strings as they are, else JSON.
     return operation.payload() instanceof String text ? text : Json.writeValue(operation.payload());

@@ -1,4 +1,4 @@
-package io.github.r4jredis.state;
+package io.github.r4jredis.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,15 +8,17 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A clock tests move by hand. {@link #skewMillis()} is how far it was moved: given to the
- * registry as the server clock skew, it moves Redis-side deadlines by the same amount.
+ * A clock tests move by hand, starting at the system time. {@link #skewMillis()} is how far it
+ * was moved: given to a registry as the server clock skew, it moves Redis-side deadlines by the
+ * same amount. Thread-safe.
  */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
 
   private final long startMillis;
   private final AtomicLong millis;
 
-  MutableClock() {
+  /** A clock at the system time now. */
+  public MutableClock() {
     this(System.currentTimeMillis());
   }
 
@@ -25,11 +27,13 @@ final class MutableClock extends Clock {
     this.millis = new AtomicLong(startMillis);
   }
 
-  void advance(Duration duration) {
+  /** Moves the clock forward (or back, for a negative duration). */
+  public void advance(Duration duration) {
     millis.addAndGet(duration.toMillis());
   }
 
-  long skewMillis() {
+  /** How far the clock was moved since it was made. */
+  public long skewMillis() {
     return millis.get() - startMillis;
   }
 

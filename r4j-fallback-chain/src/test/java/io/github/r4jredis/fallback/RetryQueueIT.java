@@ -1,0 +1,383 @@
+package io.github.r4jredis.fallback;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.r4jredis.testkit.KeyPrefix;
+import io.github.r4jredis.testkit.MutableClock;
+import io.github.r4jredis.testkit.RedisServer;
+import io.github.r4jredis.testkit.RedisTest;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+
+/** The retry queue against a real Redis: delivery, retries, dead letters, review, breaker, several nodes. */
+@RedisTest
+class RetryQueueIT {
+
+  /** The payload of the tests' bookings. */
+  record Booking(String patient, String slot) {}
+
+  private static final Duration AWAIT = Duration.ofSeconds(20);
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final MutableClock clock = new MutableClock();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private RedisServer redis;
+  private String prefix;
+
+  @BeforeEach
+  void setUp(RedisServer redis, @KeyPrefix String prefix) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (AutoCloseable closeable : closeables) {
+      closeable.close();
+    }
+  }
+
+  /** A node's queue "bookings", drained by hand unless the customizer sets an interval. */
+  private RetryQueue queue(UnaryOperator<RetryQueue.Builder> customizer) {
+    RedissonClient client = redis.newRedisson();
+    closeables.add(client::shutdown);
+    RetryQueue queue = customizer.apply(RetryQueue.builder(client, "bookings")
+        .keyPrefix(prefix).drainInterval(Duration.ZERO).clock(clock).meterRegistry(meters)
+        .retryPolicy(RetryPolicy.builder().maxAttempts(3).randomization(0).build())).build();
+    closeables.add(queue);
+    return queue;
+  }
+
+  private RetryQueue queue() {
+    return queue(b -> b);
+  }
+
+  private static Operation<Booking> booking(String key) {
+    return Operation.of("create-booking", new Booking("p-" + key, "mon-09:00")).withIdempotencyKey(key);
+  }
+
+  @Test
+  void queuedOperationsRunOnceAndTheirKeysKeepDuplicatesOut() {
+    List<String> booked = new CopyOnWriteArrayList<>();
+    List<OperationContext> contexts = new CopyOnWriteArrayList<>();
+    RetryQueue queue = queue().register("create-booking", Booking.class, (booking, ctx) -> {
+      booked.add(booking.patient());
+      contexts.add(ctx);
+    });
+
+    Receipt first = queue.enqueue(booking("b-1"));
+    assertThat(first.duplicate()).isFalse();
+    assertThat(first.id()).matches("\\d+-\\d+");
+    assertThat(queue.enqueue(booking("b-1"))).isEqualTo(new Receipt("", true)); // still queued
+    queue.enqueue(booking("b-2"));
+    assertThat(queue.stats().ready()).isEqualTo(2);
+
+    DrainResult result = queue.drain();
+
+    assertThat(result).isEqualTo(new DrainResult(2, 0, 0, 0, 0, 0));
+    assertThat(booked).containsExactly("p-b-1", "p-b-2");
+    assertThat(contexts.get(0).idempotencyKey()).isEqualTo("b-1");
+    assertThat(contexts.get(0).attempt()).isEqualTo(1);
+    assertThat(contexts.get(0).enqueuedAt()).isEqualTo(clock.instant());
+    assertThat(queue.stats()).isEqualTo(new QueueStats(0, 0, Duration.ZERO, 0, 0));
+    assertThat(queue.enqueue(booking("b-1")).duplicate()).isTrue(); // done within the retention
+    assertThat(queue.drain().total()).isZero();
+  }
+
+  @Test
+  void aDoneKeyIsForgottenAfterTheRetention() {
+    RetryQueue queue = queue(b -> b.idempotencyRetention(Duration.ofMinutes(1)))
+        .register("create-booking", Booking.class, (booking, ctx) -> { });
+    queue.enqueue(booking("b-1"));
+    queue.drain();
+
+    clock.advance(Duration.ofMinutes(2));
+    queue.enqueue(booking("b-2"));
+    queue.drain(); // completing b-2 prunes keys done before the retention
+
+    assertThat(queue.enqueue(booking("b-1")).duplicate()).isFalse();
+  }
+
+  @Test
+  void failuresBackOffExponentiallyThenGoToTheDeadLetters() {
+    List<Integer> attempts = new CopyOnWriteArrayList<>();
+    RetryQueue queue = queue().register("create-booking", Booking.class, (booking, ctx) -> {
+      attempts.add(ctx.attempt());
+      throw new IOException("calcom is down");
+    });
+    queue.enqueue(booking("b-1"));
+
+    assertThat(queue.drain().retried()).isEqualTo(1);
+    assertThat(queue.stats().delayed()).isEqualTo(1);
+    assertThat(queue.drain().total()).as("not due yet").isZero();
+    clock.advance(Duration.ofMillis(999));
+    assertThat(queue.drain().total()).as("1 s after the first failure").isZero();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(queue.drain().retried()).isEqualTo(1);
+    clock.advance(Duration.ofMillis(1999));
+    assertThat(queue.drain().total()).as("2 s after the second failure").isZero();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(queue.drain().deadLettered()).isEqualTo(1);
+
+    assertThat(attempts).containsExactly(1, 2, 3);
+    QueueEntry dead = queue.deadLetters(10).get(0);
+    assertThat(dead.operation()).isEqualTo("create-booking");
+    assertThat(dead.idempotencyKey()).isEqualTo("b-1");
+    assertThat(dead.attempts()).isEqualTo(3);
+    assertThat(dead.reason()).isEqualTo("failed 3 times, last: IOException: calcom is down");
+    assertThat(dead.payload()).isEqualTo("{\"patient\":\"p-b-1\",\"slot\":\"mon-09:00\"}");
+    assertThat(queue.stats()).isEqualTo(new QueueStats(0, 0, Duration.ZERO, 1, 0));
+    assertThat(queue.enqueue(booking("b-1")).duplicate()).as("a dead letter may be queued again").isFalse();
+  }
+
+  @Test
+  void aPoisonMessageIsDeadLetteredAndTheQueueKeepsFlowing() {
+    RetryQueue web = queue(); // queues without handlers, as a web node does
+    AtomicInteger booked = new AtomicInteger();
+    RetryQueue worker = queue().register("create-booking", Booking.class, (booking, ctx) -> booked.incrementAndGet());
+    for (int i = 0; i < 10; i++) {
+      web.enqueue(booking("good-" + i));
+    }
+    web.enqueue(Operation.of("create-booking", "{not json").withIdempotencyKey("poison"));
+    web.enqueue(Operation.of("cancel-booking", "b-7").withIdempotencyKey("unknown"));
+    for (int i = 10; i < 20; i++) {
+      web.enqueue(booking("good-" + i));
+    }
+
+    DrainResult result = worker.drain();
+
+    assertThat(result.succeeded()).isEqualTo(20);
+    assertThat(result.deadLettered()).isEqualTo(2);
+    assertThat(booked).hasValue(20);
+    assertThat(worker.deadLetters(10)).extracting(QueueEntry::idempotencyKey).containsExactly("poison", "unknown");
+    assertThat(worker.deadLetters(10).get(0).reason()).startsWith("unreadable payload: IllegalArgumentException: not a ");
+    assertThat(worker.deadLetters(10).get(1).reason()).startsWith("no handler for operation 'cancel-booking' on node ");
+    assertThat(worker.stats().depth()).isZero();
+  }
+
+  @Test
+  void criticalOperationsGoToReviewWhereTheyAreResolvedOrRequeued() {
+    List<QueueEntry> announced = new CopyOnWriteArrayList<>();
+    AtomicInteger failuresLeft = new AtomicInteger(3);
+    RetryQueue queue = queue(b -> b.retryPolicy(RetryPolicy.builder().maxAttempts(1).build()))
+        .register("create-booking", Booking.class, (booking, ctx) -> {
+          if (failuresLeft.getAndDecrement() > 0) {
+            throw new IOException("502 Bad Gateway");
+          }
+        });
+    queue.review().onSubmitted(announced::add);
+    queue.enqueue(booking("b-1").critical());
+    queue.enqueue(booking("b-2").critical());
+    queue.enqueue(booking("b-3")); // not critical: dead letters
+
+    assertThat(queue.drain()).isEqualTo(new DrainResult(0, 0, 1, 2, 0, 0));
+
+    List<QueueEntry> items = queue.review().list(10);
+    assertThat(items).extracting(QueueEntry::idempotencyKey).containsExactly("b-1", "b-2");
+    assertThat(items.get(0).reason()).isEqualTo("failed 1 time, last: IOException: 502 Bad Gateway");
+    assertThat(items.get(0).context()).containsEntry("lastError", "IOException: 502 Bad Gateway");
+    assertThat(announced).extracting(QueueEntry::id).containsExactlyElementsOf(items.stream().map(QueueEntry::id).toList());
+    assertThat(queue.review().backlog()).isEqualTo(2);
+    assertThat(queue.enqueue(booking("b-1")).duplicate()).as("under review").isTrue();
+
+    assertThat(queue.review().resolve(items.get(0).id(), "booked by phone")).isTrue();
+    assertThat(queue.review().resolve(items.get(0).id(), "twice")).isFalse();
+    assertThat(queue.enqueue(booking("b-1")).duplicate()).as("resolved counts as done").isTrue();
+
+    assertThat(queue.review().requeue(items.get(1).id())).isTrue();
+    assertThat(queue.review().requeue(items.get(1).id())).isFalse();
+    assertThat(queue.drain().succeeded()).isEqualTo(1); // the failures ran out
+    assertThat(queue.stats()).isEqualTo(new QueueStats(0, 0, Duration.ZERO, 1, 0));
+  }
+
+  @Test
+  void reviewOnFailureSkipsTheRetriesAndSubmitTakesAnythingToReview() {
+    RetryQueue queue = queue().register("refund", String.class, (id, ctx) -> {
+      throw new IllegalStateException("amount changed");
+    });
+    queue.enqueue(Operation.of("refund", "r-1").withIdempotencyKey("r-1").reviewOnFailure());
+
+    assertThat(queue.drain().reviewed()).isEqualTo(1);
+    assertThat(queue.review().list(10).get(0).reason())
+        .isEqualTo("failed, flagged for review: IllegalStateException: amount changed");
+
+    Receipt submitted = queue.review().submit(Operation.of("refund", "r-2").withIdempotencyKey("r-2"),
+        "customer disputes the charge", Map.of("ticket", "T-1234"));
+    assertThat(submitted.duplicate()).isFalse();
+    assertThat(queue.review().submit(Operation.of("refund", "r-2").withIdempotencyKey("r-2"), "again", Map.of())
+        .duplicate()).isTrue();
+    QueueEntry item = queue.review().list(10).get(1);
+    assertThat(item.id()).isEqualTo(submitted.id());
+    assertThat(item.reason()).isEqualTo("customer disputes the charge");
+    assertThat(item.context()).containsEntry("ticket", "T-1234");
+    assertThat(item.payload()).isEqualTo("\"r-2\"");
+  }
+
+  @Test
+  void anOpenBreakerKeepsTheQueueUnreadAndAHalfOpenOneLetsOnlyItsTrialCallsThrough() {
+    CircuitBreaker breaker = CircuitBreaker.of("calcom", CircuitBreakerConfig.custom()
+        .permittedNumberOfCallsInHalfOpenState(2).build());
+    AtomicInteger calls = new AtomicInteger();
+    RetryQueue queue = queue(b -> b.circuitBreaker(breaker)).register("create-booking", Booking.class,
+        (booking, ctx) -> {
+          calls.incrementAndGet();
+          throw new IOException("still down");
+        });
+    for (int i = 0; i < 10; i++) {
+      queue.enqueue(booking("b-" + i));
+    }
+
+    breaker.transitionToOpenState();
+    assertThat(queue.drain().total()).isZero();
+    assertThat(calls).hasValue(0);
+    assertThat(queue.stats().ready()).isEqualTo(10);
+
+    breaker.transitionToHalfOpenState();
+    DrainResult trial = queue.drain();
+
+    assertThat(calls).hasValue(2);
+    assertThat(trial.retried()).isEqualTo(2);
+    assertThat(trial.deferred()).isEqualTo(8);
+    assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    QueueStats stats = queue.stats();
+    assertThat(stats.depth()).isEqualTo(10);
+    assertThat(stats.delayed()).isEqualTo(10);
+  }
+
+  @Test
+  void theQueueDrainsByItselfWhenTheBreakerCloses() {
+    CircuitBreaker breaker = CircuitBreaker.ofDefaults("calcom");
+    AtomicInteger booked = new AtomicInteger();
+    RetryQueue queue = queue(b -> b.circuitBreaker(breaker).drainInterval(Duration.ofHours(1)).clock(java.time.Clock.systemUTC()))
+        .register("create-booking", Booking.class, (booking, ctx) -> booked.incrementAndGet());
+    breaker.transitionToOpenState();
+    for (int i = 0; i < 5; i++) {
+      queue.enqueue(booking("b-" + i));
+    }
+
+    breaker.transitionToHalfOpenState();
+    breaker.transitionToClosedState(); // the scheduled drain is an hour away: only the transition drains
+
+    await().atMost(AWAIT).until(() -> booked.get() == 5);
+    assertThat(queue.stats().depth()).isZero();
+  }
+
+  @Test
+  void theMetersShowTheQueue() {
+    RetryQueue queue = queue().register("create-booking", Booking.class, (booking, ctx) -> {
+      throw new IOException("down");
+    });
+    queue.enqueue(booking("b-1"));
+    clock.advance(Duration.ofSeconds(90));
+    queue.enqueue(booking("b-2").reviewOnFailure());
+    queue.stats();
+
+    assertThat(gauge("r4jredis.fallback.queue.depth")).isEqualTo(2);
+    assertThat(gauge("r4jredis.fallback.queue.oldest.age")).isEqualTo(90);
+    queue.drain();
+    assertThat(gauge("r4jredis.fallback.review.backlog")).isEqualTo(1);
+    clock.advance(Duration.ofSeconds(1));
+    queue.drain();
+    clock.advance(Duration.ofSeconds(2));
+    queue.drain();
+    assertThat(gauge("r4jredis.fallback.dead.letters")).isEqualTo(1);
+    assertThat(gauge("r4jredis.fallback.queue.depth")).isZero();
+    assertThat(count("queued")).isEqualTo(2);
+    assertThat(count("retried")).isEqualTo(2);
+    assertThat(count("dead")).isEqualTo(1);
+    assertThat(count("reviewed")).isEqualTo(1);
+  }
+
+  private double gauge(String name) {
+    return meters.get(name).tag("queue", "bookings").gauge().value();
+  }
+
+  private double count(String outcome) {
+    return meters.get("r4jredis.fallback.queue.operations").tag("queue", "bookings").tag("outcome", outcome)
+        .counter().count();
+  }
+
+  @Test
+  void severalNodesShareTheWorkAndRunEveryOperationExactlyOnce() throws Exception {
+    int nodes = 4;
+    int operations = 2000;
+    Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+    Map<String, AtomicInteger> byNode = new ConcurrentHashMap<>();
+    List<RetryQueue> queues = new ArrayList<>();
+    for (int n = 0; n < nodes; n++) {
+      String node = "node-" + n;
+      queues.add(queue(b -> b.nodeId(node).drainInterval(Duration.ofMillis(20)).batchSize(25)
+          .clock(java.time.Clock.systemUTC()))
+          .register("create-booking", Booking.class, (booking, ctx) -> {
+            runs.computeIfAbsent(ctx.idempotencyKey(), k -> new AtomicInteger()).incrementAndGet();
+            byNode.computeIfAbsent(node, k -> new AtomicInteger()).incrementAndGet();
+          }));
+    }
+    ExecutorService producers = Executors.newFixedThreadPool(nodes);
+    try {
+      List<Future<Integer>> duplicates = new ArrayList<>();
+      for (int n = 0; n < nodes; n++) {
+        RetryQueue queue = queues.get(n);
+        // Every producer sends every operation: three of each four are duplicates.
+        duplicates.add(producers.submit(() -> {
+          int seen = 0;
+          for (int i = 0; i < operations; i++) {
+            seen += queue.enqueue(booking("b-" + i)).duplicate() ? 1 : 0;
+          }
+          return seen;
+        }));
+      }
+      int totalDuplicates = 0;
+      for (Future<Integer> future : duplicates) {
+        totalDuplicates += future.get();
+      }
+      assertThat(totalDuplicates).isEqualTo((nodes - 1) * operations);
+    } finally {
+      producers.shutdownNow();
+    }
+
+    await().atMost(AWAIT).until(() -> runs.size() == operations && queues.get(0).stats().depth() == 0);
+    assertThat(runs.values()).allSatisfy(count -> assertThat(count).hasValue(1));
+    assertThat(byNode).hasSizeGreaterThan(1);
+    System.out.printf("%d operations, %d nodes: runs per node %s%n", operations, nodes, byNode);
+  }
+
+  @Test
+  void badInputIsRejectedWithAClearMessage() {
+    RetryQueue queue = queue().register("create-booking", Booking.class, (booking, ctx) -> { });
+    assertThatThrownBy(() -> queue.register("create-booking", Booking.class, (booking, ctx) -> { }))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("operation 'create-booking' already has a handler on queue bookings");
+    assertThatThrownBy(() -> queue.enqueue(Operation.of("create-booking", "a string")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not a " + Booking.class.getName() + ": java.lang.String");
+    assertThatThrownBy(() -> queue.review().resolve("nonsense", "x"))
+        .hasMessage("not a stream entry id (like 1700000000000-0): 'nonsense'");
+    assertThatThrownBy(() -> queue.deadLetters(0)).hasMessage("max must be at least 1, was 0");
+    assertThatThrownBy(() -> Operation.of("create booking", "x")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> booking("k").withIdempotencyKey("a|b")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RetryQueue.builder(redis.newRedisson(), "bookings").batchSize(0))
+        .hasMessage("batchSize must be in [1,10000], was 0");
+    assertThatThrownBy(() -> RetryQueue.builder(redis.newRedisson(), "bookings").claimAfter(Duration.ofMillis(10)))
+        .hasMessage("claimAfter must be at least 100 ms, was PT0.01S");
+  }
+}
