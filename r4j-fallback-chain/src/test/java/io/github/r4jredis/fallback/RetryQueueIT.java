@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.MutableClock;
+import io.github.r4jredis.testkit.RedisCluster;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -26,7 +27,9 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
 
 /** The retry queue against a real Redis: delivery, retries, dead letters, review, breaker, several nodes. */
 @RedisTest
@@ -264,6 +267,17 @@ class RetryQueueIT {
   }
 
   @Test
+  void anIdleQueueDoesNotAskTheBreaker() {
+    CircuitBreaker breaker = CircuitBreaker.ofDefaults("calcom");
+    RetryQueue queue = queue(b -> b.circuitBreaker(breaker));
+    breaker.transitionToOpenState();
+
+    assertThat(queue.drain().total()).isZero();
+
+    assertThat(breaker.getMetrics().getNumberOfNotPermittedCalls()).isZero();
+  }
+
+  @Test
   void theQueueDrainsByItselfWhenTheBreakerCloses() {
     CircuitBreaker breaker = CircuitBreaker.ofDefaults("calcom");
     AtomicInteger booked = new AtomicInteger();
@@ -359,6 +373,31 @@ class RetryQueueIT {
     assertThat(runs.values()).allSatisfy(count -> assertThat(count).hasValue(1));
     assertThat(byNode).hasSizeGreaterThan(1);
     System.out.printf("%d operations, %d nodes: runs per node %s%n", operations, nodes, byNode);
+  }
+
+  @Test
+  void everyMoveWorksOnARedisClusterThroughTheHashTag(RedisCluster cluster) {
+    Config config = new Config();
+    config.useClusterServers().setNodeAddresses(cluster.nodeAddresses());
+    RedissonClient client = Redisson.create(config);
+    closeables.add(client::shutdown);
+    AtomicInteger failures = new AtomicInteger(2);
+    RetryQueue queue = RetryQueue.builder(client, "bookings").keyPrefix(prefix).drainInterval(Duration.ZERO)
+        .clock(clock).meterRegistry(meters).retryPolicy(RetryPolicy.builder().maxAttempts(1).build()).build()
+        .register("create-booking", Booking.class, (booking, ctx) -> {
+          if (failures.getAndDecrement() > 0) {
+            throw new IOException("down");
+          }
+        });
+    closeables.add(queue);
+    queue.enqueue(booking("b-1"));
+    queue.enqueue(booking("b-2").critical());
+    queue.enqueue(booking("b-3"));
+
+    assertThat(queue.drain()).isEqualTo(new DrainResult(1, 0, 1, 1, 0, 0));
+    assertThat(queue.review().requeue(queue.review().list(1).get(0).id())).isTrue();
+    assertThat(queue.drain().succeeded()).isEqualTo(1);
+    assertThat(queue.stats()).isEqualTo(new QueueStats(0, 0, Duration.ZERO, 1, 0));
   }
 
   @Test

@@ -279,12 +279,13 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   public DrainResult drain() {
     synchronized (drainLock) {
       Map<Outcome, Integer> tally = new EnumMap<>(Outcome.class);
-      // One permission up front: while the breaker permits nothing, the queue is not even read.
-      boolean permitted = breaker == null || breaker.tryAcquirePermission();
+      eval(PROMOTE, "promote due operations", List.of(Long.toString(clock.millis()), Integer.toString(batchSize)));
+      // One permission up front, and only when there is work: while the breaker permits nothing
+      // the queue is not even read, and an idle queue never claims a half-open breaker's trial call.
+      boolean permitted = stats().ready() > 0 && (breaker == null || breaker.tryAcquirePermission());
       if (permitted) {
         boolean holding = breaker != null;
         try {
-          eval(PROMOTE, "promote due operations", List.of(Long.toString(clock.millis()), Integer.toString(batchSize)));
           Iterator<Map.Entry<StreamMessageId, Map<String, String>>> batch = read().entrySet().iterator();
           while (batch.hasNext()) {
             Map.Entry<StreamMessageId, Map<String, String>> entry = batch.next();
