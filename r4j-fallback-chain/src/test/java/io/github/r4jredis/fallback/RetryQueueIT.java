@@ -260,6 +260,7 @@ class RetryQueueIT {
     assertThat(calls).hasValue(2);
     assertThat(trial.retried()).isEqualTo(2);
     assertThat(trial.deferred()).isEqualTo(8);
+    assertThat(count("deferred")).isEqualTo(8);
     assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
     QueueStats stats = queue.stats();
     assertThat(stats.depth()).isEqualTo(10);

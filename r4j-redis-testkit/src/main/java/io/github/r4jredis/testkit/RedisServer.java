@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -83,6 +84,14 @@ public interface RedisServer extends AutoCloseable {
    * it comes back. The caller closes it with {@code shutdown()}.
    */
   default RedissonClient newRedisson() {
+    return newRedisson(config -> { });
+  }
+
+  /**
+   * Like {@link #newRedisson()}, with {@code customizer} applied to the configuration last (to
+   * share an event loop group between many clients, say).
+   */
+  default RedissonClient newRedisson(Consumer<Config> customizer) {
     Config config = new Config();
     config.useSingleServer()
         .setAddress(address())
@@ -102,6 +111,7 @@ public interface RedisServer extends AutoCloseable {
     config.setLazyInitialization(true);
     config.setThreads(2);
     config.setNettyThreads(2);
+    customizer.accept(config);
     return Redisson.create(config);
   }
 

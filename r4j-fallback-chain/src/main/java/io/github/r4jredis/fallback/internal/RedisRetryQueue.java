@@ -297,7 +297,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
               // The breaker stopped permitting calls: the rest of the batch waits untried.
               batch.forEachRemaining(rest -> {
                 deferred(rest.getKey().toString(), rest.getValue());
-                tally.merge(Outcome.DEFERRED, 1, Integer::sum);
+                tally.merge(count(Outcome.DEFERRED), 1, Integer::sum);
               });
             }
           }
