@@ -2,6 +2,7 @@ package io.github.r4jredis.health;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -42,6 +43,63 @@ public final class DependencyGraph {
   /** A builder for a graph. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * A graph from configuration: each service mapped to the services it calls, as Spring binds
+   * {@code r4j.redis.health.dependencies.appointments=calcom,retell}.
+   *
+   * @throws IllegalArgumentException for a blank name, a self-dependency or a cycle
+   */
+  public static DependencyGraph of(Map<String, ? extends Collection<String>> dependsOn) {
+    Objects.requireNonNull(dependsOn, "dependsOn");
+    Builder builder = builder();
+    dependsOn.forEach((service, upstreams) -> builder.dependsOn(service,
+        Objects.requireNonNull(upstreams, "upstreams of " + service).toArray(String[]::new)));
+    return builder.build();
+  }
+
+  /**
+   * The shortest chain of calls from {@code service} to {@code upstream}, both included, such as
+   * {@code [appointments, retell, calcom]}; empty when {@code service} does not depend on it.
+   */
+  public List<String> pathTo(String service, String upstream) {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(upstream, "upstream");
+    Map<String, String> previous = new LinkedHashMap<>();
+    Deque<String> queue = new ArrayDeque<>(List.of(service));
+    previous.put(service, service);
+    while (!queue.isEmpty()) {
+      String next = queue.poll();
+      if (next.equals(upstream) && !next.equals(service)) {
+        List<String> path = new ArrayList<>();
+        for (String at = next; !at.equals(service); at = previous.get(at)) {
+          path.add(0, at);
+        }
+        path.add(0, service);
+        return List.copyOf(path);
+      }
+      for (String up : upstreamsOf(next)) {
+        if (previous.putIfAbsent(up, next) == null) {
+          queue.add(up);
+        }
+      }
+    }
+    return List.of();
+  }
+
+  /** Every service {@code service} calls, directly or through others, nearest first. */
+  public List<String> transitiveUpstreamsOf(String service) {
+    Objects.requireNonNull(service, "service");
+    Set<String> seen = new LinkedHashSet<>();
+    Deque<String> queue = new ArrayDeque<>(upstreamsOf(service));
+    while (!queue.isEmpty()) {
+      String next = queue.poll();
+      if (seen.add(next)) {
+        queue.addAll(upstreamsOf(next));
+      }
+    }
+    return List.copyOf(seen);
   }
 
   /** Every service the graph names, as an upstream or a dependent, in declaration order. */

@@ -56,4 +56,20 @@ class DependencyGraphTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("service name must not be blank");
   }
+
+  @Test
+  void shouldBuildFromConfigurationAndFindTheShortestPath() {
+    DependencyGraph graph = DependencyGraph.of(java.util.Map.of(
+        "retell", java.util.List.of("calcom"),
+        "appointments", java.util.List.of("retell"),
+        "web", java.util.List.of("appointments", "calcom")));
+
+    assertThat(graph.pathTo("appointments", "calcom")).containsExactly("appointments", "retell", "calcom");
+    assertThat(graph.pathTo("web", "calcom")).containsExactly("web", "calcom");
+    assertThat(graph.pathTo("calcom", "web")).isEmpty();
+    assertThat(graph.transitiveUpstreamsOf("web")).containsExactly("appointments", "calcom", "retell");
+    assertThatThrownBy(() -> DependencyGraph.of(java.util.Map.of("a", java.util.List.of("b"), "b", java.util.List.of("a"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageMatching("service dependencies must not form a cycle, found (a -> b -> a|b -> a -> b)");
+  }
 }

@@ -14,10 +14,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +41,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
-import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamRangeArgs;
@@ -74,7 +69,7 @@ import org.slf4j.LoggerFactory;
 public final class RedisHealthMonitor implements HealthMonitor {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisHealthMonitor.class);
-  private static final String HISTORY_ADD = script();
+
   private static final int READ_BATCH = 1000;
 
   private final RedissonClient redisson;
@@ -295,16 +290,15 @@ public final class RedisHealthMonitor implements HealthMonitor {
 
   private void store(ServiceState state, ProbeResult result) {
     long now = clock.millis();
-    List<Object> args = List.of(Integer.toString(maxHistory), (now - retention.toMillis()) + "-0",
-        Long.toString(retention.toMillis() + 2 * state.probe.interval().toMillis()),
-        "ok", result.healthy() ? "1" : "0",
-        "us", Long.toString(result.latency().toNanos() / 1000),
-        "at", Long.toString(result.at().toEpochMilli()),
-        "node", result.node(),
-        "err", result.error());
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("ok", result.healthy() ? "1" : "0");
+    fields.put("us", Long.toString(result.latency().toNanos() / 1000));
+    fields.put("at", Long.toString(result.at().toEpochMilli()));
+    fields.put("node", result.node());
+    fields.put("err", result.error());
     try {
-      redisson.getScript(StringCodec.INSTANCE).eval(state.historyKey, RScript.Mode.READ_WRITE, HISTORY_ADD,
-          RScript.ReturnType.STRING, List.of(state.historyKey), args.toArray());
+      BoundedStream.add(redisson, state.historyKey, maxHistory, now - retention.toMillis(),
+          retention.plus(state.probe.interval().multipliedBy(2)), fields);
       redisRecovered();
     } catch (RedisException e) {
       redisFailed(e);
@@ -468,15 +462,4 @@ public final class RedisHealthMonitor implements HealthMonitor {
     return "HealthMonitor[" + nodeId + ", " + services.keySet() + "]";
   }
 
-  private static String script() {
-    String path = "/io/github/r4jredis/health/lua/history-add.lua";
-    try (InputStream in = RedisHealthMonitor.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("missing script " + path);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

@@ -1,0 +1,53 @@
+package io.github.r4jredis.health.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+/** Appends to a Redis stream bounded by count and age (the {@code stream-add.lua} script). */
+public final class BoundedStream {
+
+  private static final String ADD = load();
+
+  private BoundedStream() {}
+
+  /**
+   * Appends {@code fields} to {@code key}, keeping about {@code maxEntries} entries, none older
+   * than {@code oldestMillis}, and the key for {@code ttl} after this write.
+   *
+   * @return the new entry id
+   * @throws org.redisson.client.RedisException when Redis does not answer
+   */
+  public static String add(RedissonClient redisson, String key, int maxEntries, long oldestMillis, Duration ttl,
+      Map<String, String> fields) {
+    List<Object> args = new ArrayList<>(List.of(Integer.toString(maxEntries), Math.max(0, oldestMillis) + "-0",
+        Long.toString(ttl.toMillis())));
+    fields.forEach((k, v) -> {
+      args.add(k);
+      args.add(v);
+    });
+    Object id = redisson.getScript(StringCodec.INSTANCE).eval(key, RScript.Mode.READ_WRITE, ADD,
+        RScript.ReturnType.STRING, List.of(key), args.toArray());
+    return String.valueOf(id);
+  }
+
+  private static String load() {
+    String path = "/io/github/r4jredis/health/lua/stream-add.lua";
+    try (InputStream in = BoundedStream.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing script " + path);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
