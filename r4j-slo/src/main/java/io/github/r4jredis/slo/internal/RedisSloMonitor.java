@@ -1,0 +1,568 @@
+package io.github.r4jredis.slo.internal;
+
+import io.github.r4jredis.slo.ServiceMetrics;
+import io.github.r4jredis.slo.SloAlert;
+import io.github.r4jredis.slo.SloAlert.Type;
+import io.github.r4jredis.slo.SloDefinition;
+import io.github.r4jredis.slo.SloMonitor;
+import io.github.r4jredis.slo.SloReports;
+import io.github.r4jredis.slo.SloReports.Direction;
+import io.github.r4jredis.slo.SloStatus;
+import io.github.r4jredis.slo.SloStoreException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link SloMonitor} whose figures live in Redis ({@link FleetStore}). Flushes and evaluations
+ * run on one scheduler thread; the call path only touches {@link Recorder}'s adders.
+ *
+ * <p>Thread-safe: recorders in a concurrent map, flushes serialised by {@code flushLock}, the last
+ * evaluation of each service in an atomic reference the gauges read.
+ */
+public final class RedisSloMonitor implements SloMonitor {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisSloMonitor.class);
+  /** The burn-rate windows of the SRE workbook's multi-window alerts. */
+  static final Map<String, Duration> BURN_WINDOWS = burnWindows();
+  static final double FAST_BURN = 14.4;
+  static final double SLOW_BURN = 6.0;
+
+  private final FleetStore store;
+  private final String nodeId;
+  private final SloDefinition defaultDefinition;
+  private final Map<String, SloDefinition> definitions;
+  private final Duration openAlertAfter;
+  private final int minRequests;
+  private final boolean notPermittedIsFailure;
+  private final List<AlertListener> listeners;
+  private final Supplier<List<String>> cascades;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final Map<String, Recorder> recorders = new ConcurrentHashMap<>();
+  private final Map<String, AtomicReference<Evaluation>> evaluations = new ConcurrentHashMap<>();
+  /** The alerts this node announced and has not seen resolved: the answer while Redis is away. */
+  private final Map<String, SloAlert> announced = new ConcurrentHashMap<>();
+  private final Object flushLock = new Object();
+  private final AtomicBoolean failing = new AtomicBoolean();
+  private final ScheduledExecutorService scheduler;
+
+  /** The outcome of one evaluation of a service: what the gauges show. */
+  private record Evaluation(SloStatus status, ServiceMetrics lastHour) {}
+
+  /** Use {@link SloMonitor#builder}. */
+  public RedisSloMonitor(RedissonClient redisson, String prefix, String nodeId, SloDefinition defaultDefinition,
+      Map<String, SloDefinition> definitions, Duration flushInterval, Duration evaluationInterval,
+      Duration openAlertAfter, int minRequests, boolean notPermittedIsFailure, List<AlertListener> listeners,
+      Supplier<List<String>> cascades, Clock clock, MeterRegistry meters) {
+    this.store = new FleetStore(redisson, prefix);
+    this.nodeId = nodeId;
+    this.defaultDefinition = defaultDefinition;
+    this.definitions = definitions;
+    this.openAlertAfter = openAlertAfter;
+    this.minRequests = minRequests;
+    this.notPermittedIsFailure = notPermittedIsFailure;
+    this.listeners = listeners;
+    this.cascades = cascades;
+    this.clock = clock;
+    this.meters = meters;
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "r4j-slo");
+      thread.setDaemon(true);
+      return thread;
+    });
+    if (!flushInterval.isZero()) {
+      scheduler.scheduleWithFixedDelay(() -> quietly("flush", this::flush), flushInterval.toMillis(),
+          flushInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    if (!evaluationInterval.isZero()) {
+      scheduler.scheduleWithFixedDelay(() -> quietly("evaluate", this::evaluate), evaluationInterval.toMillis(),
+          evaluationInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static Map<String, Duration> burnWindows() {
+    Map<String, Duration> windows = new LinkedHashMap<>();
+    windows.put("5m", Duration.ofMinutes(5));
+    windows.put("30m", Duration.ofMinutes(30));
+    windows.put("1h", Duration.ofHours(1));
+    windows.put("6h", Duration.ofHours(6));
+    return windows;
+  }
+
+  private void quietly(String what, Runnable task) {
+    try {
+      task.run();
+      if (failing.compareAndSet(true, false)) {
+        LOG.info("SLO monitor reaches Redis again");
+      }
+    } catch (RuntimeException e) {
+      if (failing.compareAndSet(false, true)) {
+        LOG.warn("SLO monitor cannot {} (counts stay pending, logged once until Redis answers): {}", what,
+            e.toString());
+      } else {
+        LOG.debug("SLO monitor cannot {}", what, e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- binding
+
+  @Override
+  public SloMonitor bind(CircuitBreaker breaker) {
+    Objects.requireNonNull(breaker, "breaker");
+    Recorder recorder = new Recorder(breaker, nodeId, clock, definition(breaker.getName()).latencyThreshold());
+    if (recorders.putIfAbsent(breaker.getName(), recorder) != null) {
+      throw new IllegalStateException("a breaker named '" + breaker.getName() + "' is bound already");
+    }
+    breaker.getEventPublisher().onEvent(recorder::onEvent);
+    registerMeters(recorder);
+    return this;
+  }
+
+  @Override
+  public SloMonitor bindAll(CircuitBreakerRegistry registry) {
+    Objects.requireNonNull(registry, "registry");
+    registry.getEventPublisher().onEntryAdded(event -> {
+      if (!recorders.containsKey(event.getAddedEntry().getName())) {
+        bind(event.getAddedEntry());
+      }
+    });
+    for (CircuitBreaker breaker : registry.getAllCircuitBreakers()) {
+      if (!recorders.containsKey(breaker.getName())) {
+        bind(breaker);
+      }
+    }
+    return this;
+  }
+
+  @Override
+  public Set<String> services() {
+    return Set.copyOf(recorders.keySet());
+  }
+
+  private SloDefinition definition(String service) {
+    return definitions.getOrDefault(service, defaultDefinition);
+  }
+
+  private Recorder recorder(String service) {
+    Recorder recorder = recorders.get(Objects.requireNonNull(service, "service"));
+    if (recorder == null) {
+      throw new IllegalArgumentException("no breaker named '" + service + "' is bound; bound: " + new TreeSet<>(
+          recorders.keySet()));
+    }
+    return recorder;
+  }
+
+  // ---------------------------------------------------------------- meters
+
+  private void registerMeters(Recorder recorder) {
+    String service = recorder.service();
+    Tags tags = Tags.of("service", service);
+    AtomicReference<Evaluation> last = evaluations.computeIfAbsent(service, s -> new AtomicReference<>());
+    outcome(tags, "success", recorder.successes);
+    outcome(tags, "failure", recorder.failures);
+    outcome(tags, "not_permitted", recorder.notPermitted);
+    outcome(tags, "ignored", recorder.ignored);
+    FunctionCounter.builder("r4jredis.slo.slow.calls", recorder.slow, a -> a.sum())
+        .description("Calls slower than the breaker's slow-call threshold, on this node").tags(tags).register(meters);
+    gauge(last, tags, "r4jredis.slo.availability", "Share of successful calls over the SLO window, fleet-wide",
+        null, e -> e.status().availability());
+    gauge(last, tags, "r4jredis.slo.availability.target", "The availability objective", null,
+        e -> e.status().definition().availabilityTarget());
+    gauge(last, tags, "r4jredis.slo.error.budget.remaining", "Share of the SLO window's error budget left", null,
+        e -> e.status().errorBudgetRemaining());
+    for (String window : BURN_WINDOWS.keySet()) {
+      gauge(last, tags.and("window", window), "r4jredis.slo.burn.rate",
+          "How many times faster than sustainable the error budget burns", null,
+          e -> e.status().burnRates().getOrDefault(window, 0.0));
+    }
+    gauge(last, tags.and("quantile", "0.5"), "r4jredis.slo.latency", "Latency over the last hour, fleet-wide",
+        "seconds", e -> seconds(e.lastHour().latencyP50()));
+    gauge(last, tags.and("quantile", "0.95"), "r4jredis.slo.latency", "Latency over the last hour, fleet-wide",
+        "seconds", e -> seconds(e.lastHour().latencyP95()));
+    gauge(last, tags.and("quantile", "0.99"), "r4jredis.slo.latency", "Latency over the last hour, fleet-wide",
+        "seconds", e -> seconds(e.lastHour().latencyP99()));
+    SloDefinition definition = definition(service);
+    Gauge.builder("r4jredis.slo.latency.threshold", definition, d -> seconds(d.latencyThreshold()))
+        .description("The latency objective's threshold").baseUnit("seconds").tags(tags).strongReference(true)
+        .register(meters);
+    gauge(last, tags.and("stat", "mean"), "r4jredis.slo.recovery.time", "Time from opening to closing again",
+        "seconds", e -> seconds(e.status().meanRecovery()));
+    gauge(last, tags.and("stat", "max"), "r4jredis.slo.recovery.time", "Time from opening to closing again",
+        "seconds", e -> seconds(e.status().maxRecovery()));
+    gauge(last, tags.and("objective", "availability"), "r4jredis.slo.objective.met", "1 when the objective is met",
+        null, e -> e.status().availabilityMet() ? 1 : 0);
+    gauge(last, tags.and("objective", "latency"), "r4jredis.slo.objective.met", "1 when the objective is met",
+        null, e -> e.status().latencyMet() ? 1 : 0);
+    gauge(last, tags.and("objective", "recovery"), "r4jredis.slo.objective.met", "1 when the objective is met",
+        null, e -> e.status().recoveryMet() ? 1 : 0);
+    gauge(last, tags, "r4jredis.slo.transitions", "State transitions in the last hour, fleet-wide", null,
+        e -> e.lastHour().transitions());
+    for (State state : State.values()) {
+      gauge(last, tags.and("state", state.name().toLowerCase(Locale.ROOT)), "r4jredis.slo.time.in.state",
+          "Time in each state in the last hour", "seconds",
+          e -> seconds(e.lastHour().timeInState().getOrDefault(state, Duration.ZERO)));
+    }
+    gauge(last, tags, "r4jredis.slo.alerts.active", "Alerts firing for the service", null,
+        e -> e.status().activeAlerts().size());
+  }
+
+  private void outcome(Tags tags, String outcome, LongAdder adder) {
+    FunctionCounter.builder("r4jredis.slo.calls", adder, a -> a.sum())
+        .description("Calls seen by this node, by outcome (sum over the fleet's nodes for rates)")
+        .tags(tags).tag("outcome", outcome).register(meters);
+  }
+
+  /** A gauge of the last evaluation: NaN before the first. */
+  private void gauge(AtomicReference<Evaluation> last, Tags tags, String name, String description,
+      @Nullable String unit, ToDoubleFunction<Evaluation> value) {
+    Gauge.builder(name, last, ref -> ref.get() == null ? Double.NaN : value.applyAsDouble(ref.get()))
+        .description(description).baseUnit(unit).tags(tags).strongReference(true).register(meters);
+  }
+
+  private static double seconds(Duration duration) {
+    return duration.toNanos() / 1e9;
+  }
+
+  // ---------------------------------------------------------------- flush
+
+  @Override
+  public void flush() {
+    synchronized (flushLock) {
+      long now = clock.millis();
+      SloStoreException first = null;
+      for (Recorder recorder : recorders.values()) {
+        Recorder.Pending pending = recorder.pending();
+        if (pending.isEmpty()) {
+          continue;
+        }
+        try {
+          store.flush(recorder.service(), pending, now, definition(recorder.service()).window());
+          recorder.sent(pending);
+        } catch (SloStoreException e) {
+          recorder.failed(pending);
+          first = first == null ? e : first;
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- figures
+
+  @Override
+  public ServiceMetrics getMetrics(String service) {
+    return getMetrics(service, Duration.ofHours(1));
+  }
+
+  @Override
+  public ServiceMetrics getMetrics(String service, Duration window) {
+    recorder(service);
+    Objects.requireNonNull(window, "window");
+    Duration longest = definition(service).window();
+    if (window.toMillis() < 60_000 || window.compareTo(longest) > 0) {
+      throw new IllegalArgumentException("window must be from 1 min to the SLO window (" + longest + "), was "
+          + window);
+    }
+    long now = clock.millis();
+    return metrics(service, window, store.window(service, now, window),
+        Timeline.of(store.transitions(service, now - window.toMillis(), now), now - window.toMillis(), now));
+  }
+
+  private ServiceMetrics metrics(String service, Duration window, Counts counts, Timeline timeline) {
+    return new ServiceMetrics(service, window, counts.requests(true), counts.successes(), counts.failures(),
+        counts.notPermitted(), counts.ignored(), counts.slow(), LatencyBuckets.quantile(counts.buckets(), 0.5),
+        LatencyBuckets.quantile(counts.buckets(), 0.95), LatencyBuckets.quantile(counts.buckets(), 0.99),
+        timeline.transitions(), timeline.timeInState(), timeline.recoveries().size(), timeline.meanRecovery(),
+        timeline.maxRecovery(), timeline.currentOutage());
+  }
+
+  @Override
+  public SloStatus getSloMetrics(String service) {
+    recorder(service);
+    long now = clock.millis();
+    return status(service, figures(service, now), activeAlerts(), now);
+  }
+
+  /** Everything evaluated of a service, read once: the SLO window, the burn windows, the timelines. */
+  private record Figures(Counts slo, Map<String, Counts> burn, Timeline sloTimeline, Timeline hourTimeline) {}
+
+  private Figures figures(String service, long now) {
+    Duration window = definition(service).window();
+    Map<String, Counts> burn = new LinkedHashMap<>();
+    BURN_WINDOWS.forEach((name, duration) -> burn.put(name, store.window(service, now, duration)));
+    return new Figures(store.window(service, now, window), burn,
+        Timeline.of(store.transitions(service, now - window.toMillis(), now), now - window.toMillis(), now),
+        Timeline.of(store.transitions(service, now - 3_600_000, now), now - 3_600_000, now));
+  }
+
+  private SloStatus status(String service, Figures figures, List<SloAlert> firing, long now) {
+    SloDefinition definition = definition(service);
+    Counts slo = figures.slo();
+    Map<String, Double> burn = new LinkedHashMap<>();
+    figures.burn().forEach((name, counts) -> burn.put(name, burnRate(definition, counts)));
+    Timeline timeline = figures.sloTimeline();
+    long requests = slo.requests(notPermittedIsFailure);
+    double availability = requests == 0 ? 1.0 : 1.0 - (double) slo.bad(notPermittedIsFailure) / requests;
+    double compliance = slo.withinThreshold();
+    boolean recoveryMet = timeline.maxRecovery().compareTo(definition.recoveryTarget()) <= 0
+        && timeline.currentOutage().map(d -> d.compareTo(definition.recoveryTarget()) <= 0).orElse(true);
+    List<SloAlert> own = firing.stream().filter(a -> a.service().equals(service)).toList();
+    return new SloStatus(service, definition, requests, availability, availability >= definition.availabilityTarget(),
+        1.0 - burnRate(definition, slo), burn, LatencyBuckets.quantile(slo.buckets(), definition.latencyPercentile()),
+        compliance, compliance >= definition.latencyPercentile(), timeline.meanRecovery(), timeline.maxRecovery(),
+        recoveryMet, own, Instant.ofEpochMilli(now));
+  }
+
+  private double burnRate(SloDefinition definition, Counts counts) {
+    long requests = counts.requests(notPermittedIsFailure);
+    return requests == 0 ? 0.0 : definition.errorBudget().burnRate(requests - counts.bad(notPermittedIsFailure),
+        counts.bad(notPermittedIsFailure));
+  }
+
+  // ---------------------------------------------------------------- evaluation and alerts
+
+  @Override
+  public void evaluate() {
+    long now = clock.millis();
+    Map<String, String> firing = store.alerts();
+    Instant at = Instant.ofEpochMilli(now);
+    for (Recorder recorder : recorders.values()) {
+      String service = recorder.service();
+      SloDefinition definition = definition(service);
+      Figures figures = figures(service, now);
+      SloStatus status = status(service, figures, List.of(), now);
+      Counts recent = figures.burn().get("5m");
+      Duration recentLatency = LatencyBuckets.quantile(recent.buckets(), definition.latencyPercentile());
+      Optional<Duration> outage = figures.sloTimeline().currentOutage();
+
+      judge(firing, Type.BREAKER_OPEN, service, "critical",
+          outage.isPresent() && outage.get().compareTo(openAlertAfter) > 0,
+          outage.map(d -> d.toMillis() / 1000.0).orElse(0.0), openAlertAfter.toMillis() / 1000.0,
+          service + " has not closed for " + outage.map(RedisSloMonitor::human).orElse("0 s") + " (alert after "
+              + human(openAlertAfter) + ")", at);
+      judge(firing, Type.LATENCY, service, "warning",
+          recent.requests(true) >= minRequests && recentLatency.compareTo(definition.latencyThreshold()) > 0,
+          seconds(recentLatency), seconds(definition.latencyThreshold()),
+          String.format(Locale.ROOT, "%s p%s latency over the last 5 min is %d ms, above %d ms", service,
+              percentile(definition.latencyPercentile()), recentLatency.toMillis(),
+              definition.latencyThreshold().toMillis()), at);
+      judge(firing, Type.AVAILABILITY, service, "warning",
+          status.requests() >= minRequests && !status.availabilityMet(), status.availability(),
+          definition.availabilityTarget(), String.format(Locale.ROOT, "%s availability over %s is %.3f%%, below %.3f%%",
+              service, human(definition.window()), status.availability() * 100, definition.availabilityTarget() * 100),
+          at);
+      double burn1h = status.burnRates().get("1h");
+      double burn5m = status.burnRates().get("5m");
+      judge(firing, Type.FAST_BURN, service, "critical",
+          figures.burn().get("1h").requests(notPermittedIsFailure) >= minRequests && burn1h >= FAST_BURN
+              && burn5m >= FAST_BURN,
+          burn1h, FAST_BURN, String.format(Locale.ROOT, "%s burns its error budget %.1fx over 1 h and %.1fx over 5 min "
+              + "(page at %.1fx): 2%% of a 30-day budget per hour", service, burn1h, burn5m, FAST_BURN), at);
+      double burn6h = status.burnRates().get("6h");
+      double burn30m = status.burnRates().get("30m");
+      judge(firing, Type.SLOW_BURN, service, "warning",
+          figures.burn().get("6h").requests(notPermittedIsFailure) >= minRequests && burn6h >= SLOW_BURN
+              && burn30m >= SLOW_BURN,
+          burn6h, SLOW_BURN, String.format(Locale.ROOT, "%s burns its error budget %.1fx over 6 h and %.1fx over "
+              + "30 min (ticket at %.1fx)", service, burn6h, burn30m, SLOW_BURN), at);
+
+      evaluations.get(service).set(new Evaluation(status(service, figures, activeFrom(firing), now),
+          metrics(service, Duration.ofHours(1), figures.burn().get("1h"), figures.hourTimeline())));
+    }
+    List<String> cascading = cascades.get();
+    judge(firing, Type.CASCADE, "*", "warning", !cascading.isEmpty(), cascading.size(), 0,
+        "cascading failure: " + String.join("; ", cascading), at);
+  }
+
+  /** Fires or resolves one alert, announcing it only when this node changed it in Redis. */
+  private void judge(Map<String, String> firing, Type type, String service, String severity, boolean condition,
+      double value, double threshold, String message, Instant at) {
+    String key = type + "|" + service;
+    if (condition && !firing.containsKey(key)) {
+      String stored = at.toEpochMilli() + "|" + severity + "|" + value + "|" + threshold + "|" + message;
+      if (store.fire(key, stored)) {
+        firing.put(key, stored);
+        SloAlert alert = new SloAlert(type, service, severity, true, message, value, threshold, at);
+        announced.put(key, alert);
+        announce(alert);
+      }
+    } else if (!condition && firing.containsKey(key)) {
+      SloAlert fired = parse(key, firing.get(key));
+      firing.remove(key);
+      if (store.resolve(key)) {
+        announced.remove(key);
+        announce(new SloAlert(type, service, fired == null ? severity : fired.severity(), false,
+            "resolved: " + (fired == null ? message : fired.message()), value, threshold, at));
+      }
+    }
+  }
+
+  private void announce(SloAlert alert) {
+    for (AlertListener listener : listeners) {
+      try {
+        listener.onAlert(alert);
+      } catch (RuntimeException e) {
+        LOG.warn("An SLO alert listener failed on {}", alert.key(), e);
+      }
+    }
+  }
+
+  @Override
+  public List<SloAlert> activeAlerts() {
+    try {
+      return activeFrom(store.alerts());
+    } catch (SloStoreException e) {
+      return List.copyOf(announced.values());
+    }
+  }
+
+  private static List<SloAlert> activeFrom(Map<String, String> firing) {
+    List<SloAlert> alerts = new ArrayList<>();
+    new TreeMap<>(firing).forEach((key, value) -> {
+      SloAlert alert = parse(key, value);
+      if (alert != null) {
+        alerts.add(alert);
+      }
+    });
+    return alerts;
+  }
+
+  private static @Nullable SloAlert parse(String key, String value) {
+    String[] keyParts = key.split("\\|", 2);
+    String[] parts = value.split("\\|", 5);
+    try {
+      return new SloAlert(Type.valueOf(keyParts[0]), keyParts[1], parts[1], true, parts[4], Double.parseDouble(parts[2]),
+          Double.parseDouble(parts[3]), Instant.ofEpochMilli(Long.parseLong(parts[0])));
+    } catch (RuntimeException e) {
+      LOG.debug("Ignoring an unreadable alert {} = {}", key, value);
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- reports
+
+  @Override
+  public SloReports.SystemTrends getSystemTrends() {
+    long now = clock.millis();
+    Map<String, SloReports.ServiceTrend> trends = new TreeMap<>();
+    for (String service : new TreeSet<>(recorders.keySet())) {
+      Counts last = store.window(service, now, Duration.ofHours(1));
+      Counts previous = store.window(service, now, Duration.ofHours(2)).minus(last);
+      double rate = failureRate(last);
+      double previousRate = failureRate(previous);
+      Duration p99 = LatencyBuckets.quantile(last.buckets(), 0.99);
+      Duration previousP99 = LatencyBuckets.quantile(previous.buckets(), 0.99);
+      trends.put(service, new SloReports.ServiceTrend(service, last.requests(true), previous.requests(true), rate,
+          previousRate, p99, previousP99, direction(rate, previousRate, p99, previousP99)));
+    }
+    return new SloReports.SystemTrends(trends, Instant.ofEpochMilli(now));
+  }
+
+  private double failureRate(Counts counts) {
+    long requests = counts.requests(true);
+    return requests == 0 ? 0.0 : (double) counts.bad(true) / requests;
+  }
+
+  private static Direction direction(double rate, double previousRate, Duration p99, Duration previousP99) {
+    if (Math.abs(rate - previousRate) >= 0.01) {
+      return rate > previousRate ? Direction.DEGRADING : Direction.IMPROVING;
+    }
+    if (!previousP99.isZero() && !p99.isZero()) {
+      double change = (double) (p99.toNanos() - previousP99.toNanos()) / previousP99.toNanos();
+      if (Math.abs(change) >= 0.2) {
+        return change > 0 ? Direction.DEGRADING : Direction.IMPROVING;
+      }
+    }
+    return Direction.STABLE;
+  }
+
+  @Override
+  public SloReports.DashboardMetrics getDashboardMetrics() {
+    long now = clock.millis();
+    List<SloAlert> firing = activeAlerts();
+    Map<String, SloReports.ServiceSummary> services = new TreeMap<>();
+    long total = 0;
+    int meeting = 0;
+    for (Recorder recorder : recorders.values()) {
+      String service = recorder.service();
+      Figures figures = figures(service, now);
+      SloStatus status = status(service, figures, firing, now);
+      Counts hour = figures.burn().get("1h");
+      total += hour.requests(true);
+      meeting += status.isMet() ? 1 : 0;
+      services.put(service, new SloReports.ServiceSummary(recorder.breaker().getState(), hour.requests(true),
+          failureRate(hour), LatencyBuckets.quantile(hour.buckets(), 0.99), status.availability(),
+          status.errorBudgetRemaining(), status.burnRates().get("1h"), status.activeAlerts().size()));
+    }
+    return new SloReports.DashboardMetrics(services, total, meeting, firing, Instant.ofEpochMilli(now));
+  }
+
+  @Override
+  public SloReports.HealthStatus getHealthStatus() {
+    List<SloAlert> firing = activeAlerts();
+    SloReports.Health health = firing.stream().anyMatch(a -> a.severity().equals("critical"))
+        ? SloReports.Health.CRITICAL : firing.isEmpty() ? SloReports.Health.HEALTHY : SloReports.Health.DEGRADED;
+    return new SloReports.HealthStatus(health, firing.stream().map(SloAlert::message).toList(), clock.instant());
+  }
+
+  private static String human(Duration duration) {
+    if (duration.toDays() >= 1 && duration.toHoursPart() == 0 && duration.toMinutesPart() == 0) {
+      return duration.toDays() + " days";
+    }
+    if (duration.toHours() >= 1 && duration.toMinutesPart() == 0 && duration.toSecondsPart() == 0) {
+      return duration.toHours() + " h";
+    }
+    return duration.toMinutes() >= 1 && duration.toSecondsPart() == 0 ? duration.toMinutes() + " min"
+        : duration.toSeconds() + " s";
+  }
+
+  private static String percentile(double percentile) {
+    double value = percentile * 100;
+    return value == Math.rint(value) ? Long.toString((long) value) : String.format(Locale.ROOT, "%.1f", value);
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    quietly("flush on close", this::flush);
+  }
+
+  @Override
+  public String toString() {
+    return "SloMonitor[" + nodeId + ", " + new TreeSet<>(recorders.keySet()) + "]";
+  }
+}
