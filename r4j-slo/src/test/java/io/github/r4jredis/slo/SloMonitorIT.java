@@ -351,6 +351,22 @@ class SloMonitorIT {
   }
 
   @Test
+  void theScheduleFlushesAndEvaluatesByItself() {
+    CircuitBreaker calcom = breaker("calcom");
+    RedissonClient client = redis.newRedisson();
+    closeables.add(client::shutdown);
+    SloMonitor slo = SloMonitor.builder(client).keyPrefix(prefix).meterRegistry(meters).alertListener(alerts::add)
+        .flushInterval(Duration.ofMillis(50)).evaluationInterval(Duration.ofMillis(100)).build().bind(calcom);
+    closeables.add(slo);
+
+    calls(calcom, 50, 50, Duration.ofMillis(2));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> alerts.stream().anyMatch(a -> a.type() == Type.FAST_BURN));
+    assertThat(slo.getMetrics("calcom").requests()).isEqualTo(100);
+    assertThat(meters.get("r4jredis.slo.availability").tag("service", "calcom").gauge().value()).isEqualTo(0.5);
+  }
+
+  @Test
   void badSettingsAreRejected() {
     RedissonClient client = redis.newRedisson();
     closeables.add(client::shutdown);
