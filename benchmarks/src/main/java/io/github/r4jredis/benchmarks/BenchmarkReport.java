@@ -380,6 +380,11 @@ public final class BenchmarkReport implements Callable<Integer> {
             + " Resilience4j's %.1f ns, %.2fx its throughput (target at least 0.8x).%n", threads, shared, plain,
             plain / shared));
       }
+      Double slo = scores.get("sharedClosedWithSlo");
+      if (shared != null && slo != null) {
+        md.append(String.format(Locale.ROOT, "- An SLO monitor bound to the breaker, %s thread(s): %.1f ns per call"
+            + " against %.1f ns without, %+.1f ns for its event consumer.%n", threads, slo, shared, slo - shared));
+      }
     });
     double shared50 = wasted.get(Fleets.Design.SHARED).getOrDefault(50, Double.NaN);
     double independent50 = wasted.get(Fleets.Design.INDEPENDENT).getOrDefault(50, Double.NaN);

@@ -1,5 +1,6 @@
 package io.github.r4jredis.benchmarks;
 
+import io.github.r4jredis.slo.SloMonitor;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -25,7 +26,8 @@ import org.redisson.api.RedissonClient;
 /**
  * Cost of one protected call of a no-op supplier: called directly; through a plain per-JVM
  * Resilience4j breaker (CLOSED and OPEN); through the fleet-shared breaker on a live Redis
- * (CLOSED and OPEN); and through the naive shared breaker that asks Redis on every call.
+ * (CLOSED and OPEN), also with an r4j-slo monitor bound; and through the naive shared breaker
+ * that asks Redis on every call.
  * The OPEN cases reject with stack traces disabled ({@code writableStackTraceEnabled(false)}),
  * as a latency-minded user configures it.
  *
@@ -52,6 +54,8 @@ public class HotPathBenchmark {
   private Supplier<String> plainOpen;
   private Supplier<String> sharedClosed;
   private Supplier<String> sharedOpen;
+  private Supplier<String> sharedWithSlo;
+  private SloMonitor slo;
 
   /** Starts Redis, the registry and every breaker; opens the OPEN ones. */
   @Setup(Level.Trial)
@@ -73,11 +77,15 @@ public class HotPathBenchmark {
     sharedOpenBreaker.transitionToOpenStateFor(Duration.ofDays(1));
     sharedOpen = CircuitBreaker.decorateSupplier(sharedOpenBreaker, NO_OP);
     naive = new NaiveRedisBreaker(redisson, "naive-" + ProcessHandle.current().pid(), config);
+    CircuitBreaker sloBreaker = registry.circuitBreaker("shared-slo");
+    slo = SloMonitor.builder(redisson).keyPrefix("bench-" + ProcessHandle.current().pid()).build().bind(sloBreaker);
+    sharedWithSlo = CircuitBreaker.decorateSupplier(sloBreaker, NO_OP);
   }
 
   /** Stops the registry, the client and a Redis the kit started. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    slo.close();
     registry.close();
     redisson.shutdown();
     redis.close();
@@ -105,6 +113,15 @@ public class HotPathBenchmark {
   @Benchmark
   public String sharedClosed() {
     return sharedClosed.get();
+  }
+
+  /**
+   * The fleet-shared breaker in CLOSED with an r4j-slo monitor bound: Resilience4j builds an
+   * event per call for its consumer, which counts it; flushes to Redis run in the background.
+   */
+  @Benchmark
+  public String sharedClosedWithSlo() {
+    return sharedWithSlo.get();
   }
 
   /** The fleet-shared breaker in OPEN: the rejection path. */
