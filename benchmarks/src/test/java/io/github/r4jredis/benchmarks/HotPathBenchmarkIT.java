@@ -27,7 +27,7 @@ class HotPathBenchmarkIT {
 
     assertThat(results).extracting(r -> r.getParams().getBenchmark().replace(HotPathBenchmark.class.getName() + ".", ""))
         .containsExactlyInAnyOrder("direct", "plainResilience4j", "plainResilience4jOpen", "sharedClosed",
-            "sharedOpen", "naiveShared");
+            "sharedClosedWithSlo", "sharedOpen", "naiveShared");
     assertThat(results).allSatisfy(r -> assertThat(r.getPrimaryResult().getScore()).isPositive());
   }
 }

@@ -140,29 +140,28 @@ public final class RedisSloMonitor implements SloMonitor {
 
   @Override
   public SloMonitor bind(CircuitBreaker breaker) {
-    Objects.requireNonNull(breaker, "breaker");
+    if (!bindIfAbsent(Objects.requireNonNull(breaker, "breaker"))) {
+      throw new IllegalStateException("a breaker named '" + breaker.getName() + "' is bound already");
+    }
+    return this;
+  }
+
+  private boolean bindIfAbsent(CircuitBreaker breaker) {
     Recorder recorder = new Recorder(breaker, nodeId, clock, definition(breaker.getName()).latencyThreshold());
     if (recorders.putIfAbsent(breaker.getName(), recorder) != null) {
-      throw new IllegalStateException("a breaker named '" + breaker.getName() + "' is bound already");
+      return false;
     }
     breaker.getEventPublisher().onEvent(recorder::onEvent);
     registerMeters(recorder);
-    return this;
+    return true;
   }
 
   @Override
   public SloMonitor bindAll(CircuitBreakerRegistry registry) {
     Objects.requireNonNull(registry, "registry");
-    registry.getEventPublisher().onEntryAdded(event -> {
-      if (!recorders.containsKey(event.getAddedEntry().getName())) {
-        bind(event.getAddedEntry());
-      }
-    });
-    for (CircuitBreaker breaker : registry.getAllCircuitBreakers()) {
-      if (!recorders.containsKey(breaker.getName())) {
-        bind(breaker);
-      }
-    }
+    // Listen first, then bind what exists: a breaker added in between is bound once either way.
+    registry.getEventPublisher().onEntryAdded(event -> bindIfAbsent(event.getAddedEntry()));
+    registry.getAllCircuitBreakers().forEach(this::bindIfAbsent);
     return this;
   }
 
