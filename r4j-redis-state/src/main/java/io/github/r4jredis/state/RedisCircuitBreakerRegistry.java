@@ -253,6 +253,34 @@ public final class RedisCircuitBreakerRegistry
   }
 
   /**
+   * Moves a breaker to {@code state} for the whole fleet, as {@code transitionTo...State()} on a
+   * node that holds it would, under Resilience4j's table of legal transitions (a move to the
+   * state it is in is legal and starts it again). For operators: the breaker need not exist on
+   * this node, and its shared config is kept. Every node follows within one sync.
+   *
+   * @return the shared state after the move; empty when Redis has no breaker of that name
+   * @throws IllegalStateException when Resilience4j forbids the move from the current state
+   * @throws RedisStateException when Redis does not answer within the command timeout
+   */
+  public Optional<SharedBreakerState> transition(String name, CircuitBreaker.State state) {
+    KeySpace.requireValidName(name);
+    Objects.requireNonNull(state, "state");
+    SharedView reply = runtime.command(name, state.name());
+    if (reply == null) {
+      throw new RedisStateException("Cannot move circuit breaker '" + KeySpace.printable(name, 80)
+          + "' to " + state + ": Redis did not answer within the command timeout");
+    }
+    if (reply.isMissing()) {
+      return Optional.empty();
+    }
+    if ("ILLEGAL".equals(reply.status())) {
+      throw new IllegalStateException("Circuit breaker '" + KeySpace.printable(name, 80)
+          + "' cannot move from " + reply.state() + " to " + state);
+    }
+    return Optional.of(toState(name, reply));
+  }
+
+  /**
    * Resets every breaker under this prefix for the whole fleet.
    *
    * @return the names reset

@@ -115,6 +115,28 @@ class RegistryIT {
     }
   }
 
+  @Test
+  void movesBreakersThisNodeNeverCreatedUnderResilience4jsTransitionTable(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 2, prefix, SMALL)) {
+      RedisCircuitBreaker holder = fleet.breaker(0, "calcom");
+      FleetIT.awaitSeeded(List.of(holder));
+      RedisCircuitBreakerRegistry operator = fleet.node(1);
+
+      SharedBreakerState forced = operator.transition("calcom", State.FORCED_OPEN).orElseThrow();
+
+      assertThat(forced.state()).isEqualTo(State.FORCED_OPEN);
+      assertThat(forced.version()).isGreaterThan(holder.stateVersion() - 1);
+      await().atMost(Fleet.AWAIT).until(() -> holder.getState() == State.FORCED_OPEN);
+      assertThat(operator.transition("calcom", State.METRICS_ONLY)).get()
+          .extracting(SharedBreakerState::state).isEqualTo(State.METRICS_ONLY);
+      assertThatThrownBy(() -> operator.transition("calcom", State.HALF_OPEN))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("Circuit breaker 'calcom' cannot move from METRICS_ONLY to HALF_OPEN");
+      assertThat(operator.transition("unknown", State.DISABLED)).isEmpty();
+      assertThat(operator.getAllCircuitBreakers()).isEmpty();
+    }
+  }
+
   /** Regression: reconcile reads once filled every pipeline, and breakers past the first 1000 never got seeded. */
   @Test
   void everyBreakerOfALargeRegistryIsSeeded(RedisServer redis, @KeyPrefix String prefix) {

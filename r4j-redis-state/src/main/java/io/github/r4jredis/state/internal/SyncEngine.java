@@ -71,6 +71,8 @@ public final class SyncEngine implements AutoCloseable {
       History history) {}
 
   static final int MAX_CALLS_PER_BATCH = 1000;
+  /** Breakers read per pipeline when listing them all. */
+  private static final int READ_ALL_SLICE = 500;
   private static final long EAGER_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
 
@@ -313,23 +315,27 @@ public final class SyncEngine implements AutoCloseable {
       valid.add(encoded);
       calls.add(new Call(LuaScripts.READ, encoded, args(encoded), (v, t) -> { }, () -> { }));
     }
+    // Read in slices, each with its own deadline: one pipeline of 10,000 scripts on a busy
+    // machine would make the answer depend on the registry's size rather than on Redis' health.
     Map<String, SharedView> result = new LinkedHashMap<>();
-    List<Object> replies;
-    try {
-      replies = execute(calls).get(adminMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("Redis did not answer the reads of " + calls.size() + " breakers", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while reading breakers", e);
-    }
-    for (int i = 0; i < valid.size(); i++) {
-      if (replies.get(i) instanceof Throwable) {
-        continue;
+    for (int from = 0; from < calls.size(); from += READ_ALL_SLICE) {
+      int to = Math.min(from + READ_ALL_SLICE, calls.size());
+      List<Object> replies;
+      try {
+        replies = execute(calls.subList(from, to), adminMillis()).get(adminMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("Redis did not answer the reads of breakers " + from + "-" + to
+            + " of " + calls.size(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while reading breakers", e);
       }
-      SharedView view = parse(replies.get(i));
-      if (view != null && !view.isMissing()) {
-        result.put(KeySpace.decode(valid.get(i)), view);
+      for (int i = from; i < to; i++) {
+        Object reply = replies.get(i - from);
+        SharedView view = reply instanceof Throwable ? null : parse(reply);
+        if (view != null && !view.isMissing()) {
+          result.put(KeySpace.decode(valid.get(i)), view);
+        }
       }
     }
     return result;
@@ -519,7 +525,7 @@ public final class SyncEngine implements AutoCloseable {
     batchInFlight = true;
     batchSentNanos = now;
     lastSentNanos = now;
-    offload(() -> execute(calls)).whenComplete((replies, error) -> {
+    offload(() -> execute(calls, commandMillis)).whenComplete((replies, error) -> {
       inbox.add(() -> completed(calls, replies, error, now));
       LockSupport.unpark(thread);
     });
@@ -721,30 +727,44 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private @Nullable SharedView callNow(Call call, long timeoutMillis, boolean loadIfMissing) {
+    Object reply;
     try {
-      List<Object> replies = execute(List.of(call)).get(timeoutMillis, TimeUnit.MILLISECONDS);
-      Object reply = replies.get(0);
-      if (reply instanceof Throwable failure) {
-        if (!isNoScript(failure)) {
-          LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
-          return null;
-        }
-        scriptsLoaded = false;
-        wake();
-        if (!loadIfMissing) {
-          return null;
-        }
-        redisson.getScript(StringCodec.INSTANCE).scriptLoadAsync(call.script().text())
-            .toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
-        return callNow(call, timeoutMillis, false);
+      reply = execute(List.of(call), timeoutMillis).get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
+    } catch (ExecutionException e) {
+      if (!isNoScript(e)) {
+        return null; // Redis unreachable or slow: the caller degrades, the sync thread reports it
       }
+      reply = e.getCause(); // a pipeline of one fails as a whole when its one call fails
+    } catch (TimeoutException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+    if (!(reply instanceof Throwable failure)) {
       return parse(reply);
+    }
+    if (!isNoScript(failure)) {
+      LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
+      return null;
+    }
+    // Redis lost its script cache (restart, SCRIPT FLUSH), or this call beat the sync thread's
+    // first load: the sync thread reloads them all; an operator's call loads its own and retries.
+    scriptsLoaded = false;
+    wake();
+    if (!loadIfMissing) {
+      return null;
+    }
+    try {
+      redisson.getScript(StringCodec.INSTANCE).scriptLoadAsync(call.script().text())
+          .toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
     }
+    return callNow(call, timeoutMillis, false);
   }
 
   /**
@@ -757,11 +777,13 @@ public final class SyncEngine implements AutoCloseable {
 
   /**
    * Sends calls in one pipeline. The future completes with one element per call, its reply or
-   * its failure; exceptionally only when the pipeline as a whole failed.
+   * its failure; exceptionally only when the pipeline as a whole failed. Operator commands wait
+   * longer than the sync's own calls: they are not on anyone's call path, and giving up on them
+   * turns a fleet-wide transition into a local one.
    */
-  private CompletableFuture<List<Object>> execute(List<Call> calls) {
+  private CompletableFuture<List<Object>> execute(List<Call> calls, long responseMillis) {
     RBatch batch = redisson.createBatch(BatchOptions.defaults()
-        .responseTimeout(commandMillis, TimeUnit.MILLISECONDS)
+        .responseTimeout(responseMillis, TimeUnit.MILLISECONDS)
         .retryAttempts(0));
     RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
     List<CompletableFuture<Object>> futures = new ArrayList<>(calls.size());
@@ -812,7 +834,7 @@ public final class SyncEngine implements AutoCloseable {
     }
     if (!calls.isEmpty()) {
       try {
-        execute(calls).get(commandMillis, TimeUnit.MILLISECONDS);
+        execute(calls, commandMillis).get(commandMillis, TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException e) {
         LOG.debug("Final flush did not complete", e);
       } catch (InterruptedException e) {
