@@ -2,6 +2,9 @@ package io.github.r4jredis.spring;
 
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -22,7 +25,7 @@ public class R4jRedisProperties {
   private Duration syncInterval = RedisCircuitBreakerRegistry.DEFAULT_SYNC_INTERVAL;
   private int minimumReportingNodes = RedisCircuitBreakerRegistry.DEFAULT_MINIMUM_REPORTING_NODES;
   private final Toggle fallback = new Toggle();
-  private final Toggle health = new Toggle();
+  private final Health health = new Health();
   private final Toggle slo = new Toggle();
 
   /** Whether the fleet-shared registry replaces Resilience4j's. Default {@code true}. */
@@ -111,14 +114,36 @@ public class R4jRedisProperties {
     return fallback;
   }
 
-  /** {@code r4j.redis.health.enabled}: health probes and the state overview. */
-  public Toggle getHealth() {
+  /**
+   * {@code r4j.redis.health.enabled}: the state overview, and the cascade detector of
+   * {@code r4j.redis.health.dependencies}.
+   */
+  public Health getHealth() {
     return health;
   }
 
   /** {@code r4j.redis.slo.enabled}: SLO evaluation and its meters. */
   public Toggle getSlo() {
     return slo;
+  }
+
+  /** The health module's switch and the services' dependencies. */
+  public static class Health extends Toggle {
+    private Map<String, List<String>> dependencies = new LinkedHashMap<>();
+
+    /**
+     * Which services each service calls, e.g. {@code appointments: calcom, retell}: the graph
+     * the cascade detector follows. Default: none (no cascade detector unless the application
+     * defines a {@code DependencyGraph} bean).
+     */
+    public Map<String, List<String>> getDependencies() {
+      return dependencies;
+    }
+
+    /** See {@link #getDependencies()}. */
+    public void setDependencies(Map<String, List<String>> dependencies) {
+      this.dependencies = Objects.requireNonNull(dependencies, "r4j.redis.health.dependencies");
+    }
   }
 
   /** An on/off switch for one feature module. */
