@@ -21,8 +21,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The feature modules, each when it is on the class path and not switched off
@@ -87,6 +89,20 @@ public class R4jRedisModulesAutoConfiguration {
       cascades.ifAvailable(builder::cascadeDetector);
       health.ifAvailable(builder::healthMonitor);
       return builder.build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({RestController.class, StateOverview.class, SloMonitor.class})
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnProperty(prefix = "r4j.redis.api", name = "enabled", havingValue = "true")
+  static class Api {
+
+    @Bean
+    @ConditionalOnMissingBean
+    R4jMonitoringController r4jMonitoringController(RedisCircuitBreakerRegistry registry,
+        ObjectProvider<StateOverview> overview, ObjectProvider<HealthMonitor> health, ObjectProvider<SloMonitor> slo) {
+      return new R4jMonitoringController(registry, overview, health, slo);
     }
   }
 

@@ -27,6 +27,7 @@ public class R4jRedisProperties {
   private final Toggle fallback = new Toggle();
   private final Health health = new Health();
   private final Toggle slo = new Toggle();
+  private final Api api = new Api();
 
   /** Whether the fleet-shared registry replaces Resilience4j's. Default {@code true}. */
   public boolean isEnabled() {
@@ -125,6 +126,30 @@ public class R4jRedisProperties {
   /** {@code r4j.redis.slo.enabled}: SLO evaluation and its meters. */
   public Toggle getSlo() {
     return slo;
+  }
+
+  /**
+   * {@code r4j.redis.api.enabled}: the operators' JSON API under {@code /api} (needs Spring MVC,
+   * r4j-health and r4j-slo). Off by default: it can reset and force open breakers, so switch it
+   * on together with Spring Security.
+   */
+  public Api getApi() {
+    return api;
+  }
+
+  /** The switch of the operators' API, off by default. */
+  public static class Api {
+    private boolean enabled;
+
+    /** Whether {@code /api} is served. Default {@code false}. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** See {@link #isEnabled()}. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
   }
 
   /** The health module's switch and the services' dependencies. */
