@@ -317,26 +317,43 @@ public final class SyncEngine implements AutoCloseable {
     }
     // Read in slices, each with its own deadline: one pipeline of 10,000 scripts on a busy
     // machine would make the answer depend on the registry's size rather than on Redis' health.
+    // A read that fails (its connection dropped by another command's timeout) is tried again;
+    // a list with breakers silently missing would mislead an operator, so it is never returned.
     Map<String, SharedView> result = new LinkedHashMap<>();
-    for (int from = 0; from < calls.size(); from += READ_ALL_SLICE) {
-      int to = Math.min(from + READ_ALL_SLICE, calls.size());
-      List<Object> replies;
-      try {
-        replies = execute(calls.subList(from, to), adminMillis()).get(adminMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new IllegalStateException("Redis did not answer the reads of breakers " + from + "-" + to
-            + " of " + calls.size(), e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("Interrupted while reading breakers", e);
-      }
-      for (int i = from; i < to; i++) {
-        Object reply = replies.get(i - from);
-        SharedView view = reply instanceof Throwable ? null : parse(reply);
-        if (view != null && !view.isMissing()) {
-          result.put(KeySpace.decode(valid.get(i)), view);
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < calls.size(); i++) {
+      pending.add(i);
+    }
+    for (int attempt = 0; attempt < 3 && !pending.isEmpty(); attempt++) {
+      List<Integer> failed = new ArrayList<>();
+      for (int from = 0; from < pending.size(); from += READ_ALL_SLICE) {
+        List<Integer> slice = pending.subList(from, Math.min(from + READ_ALL_SLICE, pending.size()));
+        List<Object> replies;
+        try {
+          replies = execute(slice.stream().map(calls::get).toList(), adminMillis())
+              .get(adminMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          failed.addAll(slice);
+          continue;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("Interrupted while reading breakers", e);
+        }
+        for (int k = 0; k < slice.size(); k++) {
+          Object reply = replies.get(k);
+          SharedView view = reply instanceof Throwable || reply == null ? null : parse(reply);
+          if (view == null) {
+            failed.add(slice.get(k));
+          } else if (!view.isMissing()) {
+            result.put(KeySpace.decode(valid.get(slice.get(k))), view);
+          }
         }
       }
+      pending = failed;
+    }
+    if (!pending.isEmpty()) {
+      throw new IllegalStateException("Redis did not answer the reads of " + pending.size() + " of "
+          + calls.size() + " breakers under " + keys.indexKey());
     }
     return result;
   }
@@ -785,14 +802,6 @@ public final class SyncEngine implements AutoCloseable {
     RBatch batch = redisson.createBatch(BatchOptions.defaults()
         .responseTimeout(responseMillis, TimeUnit.MILLISECONDS)
         .retryAttempts(0));
-    RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
-    List<CompletableFuture<Object>> futures = new ArrayList<>(calls.size());
-    for (Call call : calls) {
-      List<Object> callKeys = keys.scriptKeys(call.encodedName());
-      RFuture<Object> future = script.evalShaAsync((String) callKeys.get(0), RScript.Mode.READ_WRITE,
-          call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toArray());
-      futures.add(future.toCompletableFuture());
-    }
     List<String> created = new ArrayList<>();
     for (Call call : calls) {
       if (call.creates()) {
@@ -801,21 +810,38 @@ public final class SyncEngine implements AutoCloseable {
     }
     if (!created.isEmpty()) {
       // Listing and the CLI find breakers through this set (another slot on a Cluster, so not
-      // inside the script). Idempotent.
+      // inside the script). Idempotent. Sent before the scripts: Redis runs a pipeline in order,
+      // so a breaker's state never exists unlisted, even when the rest of the pipeline is lost.
       batch.getSet(keys.indexKey(), StringCodec.INSTANCE).addAllAsync(created);
     } else if (calls.isEmpty()) {
       batch.getSet(keys.indexKey(), StringCodec.INSTANCE).sizeAsync(); // a heartbeat
     }
-    return batch.executeAsync().toCompletableFuture().handle((result, error) -> {
-      if (error != null && futures.stream().noneMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
-        throw new CompletionException(error);
-      }
-      List<Object> replies = new ArrayList<>(futures.size());
-      for (CompletableFuture<Object> future : futures) {
-        replies.add(future.handle((value, failure) -> failure != null ? (Object) failure : value).getNow(error));
-      }
-      return replies;
-    });
+    RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
+    List<CompletableFuture<Object>> futures = new ArrayList<>(calls.size());
+    for (Call call : calls) {
+      List<Object> callKeys = keys.scriptKeys(call.encodedName());
+      RFuture<Object> future = script.evalShaAsync((String) callKeys.get(0), RScript.Mode.READ_WRITE,
+          call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toArray());
+      futures.add(future.toCompletableFuture());
+    }
+    // The batch's future may complete before the futures of its commands do (they complete on
+    // the reply's thread, one after the other): wait for them too, briefly, so no reply is
+    // taken for missing.
+    CompletableFuture<?> all = CompletableFuture.allOf(futures.toArray(CompletableFuture<?>[]::new));
+    return batch.executeAsync().toCompletableFuture()
+        .handle((result, error) -> error)
+        .thenCompose(error -> all.handle((v, t) -> error).completeOnTimeout(error, responseMillis, TimeUnit.MILLISECONDS))
+        .thenApply(error -> {
+          if (error != null && futures.stream().noneMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
+            throw new CompletionException(error);
+          }
+          Throwable missing = error != null ? error : new IllegalStateException("no reply in the pipeline");
+          List<Object> replies = new ArrayList<>(futures.size());
+          for (CompletableFuture<Object> future : futures) {
+            replies.add(future.handle((value, failure) -> failure != null ? (Object) failure : value).getNow(missing));
+          }
+          return replies;
+        });
   }
 
   private void finalFlush() {
