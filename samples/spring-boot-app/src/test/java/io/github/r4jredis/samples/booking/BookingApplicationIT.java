@@ -17,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,16 +48,23 @@ class BookingApplicationIT {
   }
 
   private ConfigurableApplicationContext start(RedisServer redis, String prefix, String... more) {
+    // As command-line arguments: they win over application.yml (builder properties would not,
+    // and the app would reach for the Redis of its own configuration).
     List<String> properties = new ArrayList<>(List.of(
         "server.port=0",
         "r4j.redis.url=" + redis.address(),
         "r4j.redis.key-prefix=" + prefix,
         "app.probe-interval=PT0.2S",
+        // No HALF_OPEN during the test: its trial calls (the queue's drain among them) would
+        // fail against the dead calcom and push the queued booking's next attempt out.
+        "resilience4j.circuitbreaker.instances.calcom.wait-duration-in-open-state=5m",
         "app.security.operator-password=correct-horse-battery",
         "app.security.viewer-password=just-looking-around"));
     properties.addAll(List.of(more));
+    Map<String, String> byName = new LinkedHashMap<>(); // a later one replaces an earlier one
+    properties.forEach(p -> byName.put(p.substring(0, p.indexOf('=')), p));
     ConfigurableApplicationContext context = new SpringApplicationBuilder(BookingApplication.class)
-        .properties(properties.toArray(String[]::new)).run();
+        .run(byName.values().stream().map(p -> "--" + p).toArray(String[]::new));
     contexts.add(context);
     base = "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
     return context;
@@ -66,6 +75,7 @@ class BookingApplicationIT {
       CapturedOutput output) throws Exception {
     ConfigurableApplicationContext app = start(redis, prefix);
     SimulatedDependencies dependencies = app.getBean(SimulatedDependencies.class);
+    assertThat(app.getEnvironment().getProperty("r4j.redis.url")).isEqualTo(redis.address());
 
     assertThat(json(get("/api/slots?day=2026-12-01")).get("source").asText()).isEqualTo("calcom");
     assertThat(json(get("/api/appointments/slots?day=2026-12-01")).get("tier").asText()).isEqualTo("PRIMARY");
