@@ -15,8 +15,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -134,14 +136,14 @@ public final class R4jCli implements Runnable {
         if (registry != null) {
           registry.close();
         }
-        client.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS); // no quiet period: nothing is pending
+        client.shutdown(0, 2, TimeUnit.SECONDS); // no quiet period: nothing is pending
       }
     }
 
     abstract int run() throws Exception;
 
     RedissonClient client() {
-      return java.util.Objects.requireNonNull(client);
+      return Objects.requireNonNull(client);
     }
 
     /** An operator's registry: it creates no breaker and reports no outcome. */
@@ -341,22 +343,17 @@ public final class R4jCli implements Runnable {
     }
   }
 
-  /** {@code r4j force-open NAME}. */
-  @Command(name = "force-open", mixinStandardHelpOptions = true,
-      description = "Force a breaker OPEN for the whole fleet until it is reset.")
-  static final class ForceOpen extends Transition {
+  /** Shared by the commands that move one named breaker to a state until it is reset. */
+  abstract static class MoveTo extends Transition {
 
-    @Parameters(paramLabel = "NAME", description = "The breaker to force open.")
+    @Parameters(paramLabel = "NAME", description = "The breaker.")
     String name;
 
-    @Override
-    String verb() {
-      return "force open";
-    }
+    abstract State target();
 
     @Override
     Optional<SharedBreakerState> apply(RedisCircuitBreakerRegistry registry, String name) {
-      return registry.transition(name, State.FORCED_OPEN);
+      return registry.transition(name, target());
     }
 
     @Override
@@ -365,13 +362,26 @@ public final class R4jCli implements Runnable {
     }
   }
 
+  /** {@code r4j force-open NAME}. */
+  @Command(name = "force-open", mixinStandardHelpOptions = true,
+      description = "Force a breaker OPEN for the whole fleet until it is reset.")
+  static final class ForceOpen extends MoveTo {
+
+    @Override
+    String verb() {
+      return "force open";
+    }
+
+    @Override
+    State target() {
+      return State.FORCED_OPEN;
+    }
+  }
+
   /** {@code r4j disable NAME}. */
   @Command(name = "disable", mixinStandardHelpOptions = true,
       description = "Disable a breaker for the whole fleet (every call permitted) until it is reset.")
-  static final class Disable extends Transition {
-
-    @Parameters(paramLabel = "NAME", description = "The breaker to disable.")
-    String name;
+  static final class Disable extends MoveTo {
 
     @Override
     String verb() {
@@ -379,13 +389,8 @@ public final class R4jCli implements Runnable {
     }
 
     @Override
-    Optional<SharedBreakerState> apply(RedisCircuitBreakerRegistry registry, String name) {
-      return registry.transition(name, State.DISABLED);
-    }
-
-    @Override
-    int run() throws IOException {
-      return transition(List.of(name), "circuit breaker '" + name + "'");
+    State target() {
+      return State.DISABLED;
     }
   }
 

@@ -10,12 +10,14 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,8 +69,10 @@ public class R4jMonitoringController {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("nodeId", registry.nodeId());
     body.put("syncMode", registry.syncMode().name());
-    body.put("system", overview.getIfAvailable() == null ? null : overview.getObject().getSystemHealth());
-    body.put("slo", slo.getIfAvailable() == null ? null : slo.getObject().getHealthStatus());
+    StateOverview system = overview.getIfAvailable();
+    SloMonitor monitor = slo.getIfAvailable();
+    body.put("system", system == null ? null : system.getSystemHealth());
+    body.put("slo", monitor == null ? null : monitor.getHealthStatus());
     return body;
   }
 
@@ -134,7 +138,7 @@ public class R4jMonitoringController {
   }
 
   private ResponseEntity<Object> act(String action, String name, @Nullable Principal user, HttpServletRequest request,
-      java.util.function.Supplier<Optional<SharedBreakerState>> operation) {
+      Supplier<Optional<SharedBreakerState>> operation) {
     if (user == null) {
       AUDIT.warn("action={} breaker={} user=anonymous from={} outcome=refused (not authenticated)",
           action, name, request.getRemoteAddr());
@@ -158,7 +162,7 @@ public class R4jMonitoringController {
     return ResponseEntity.ok(R4jRedisEndpoint.Breaker.of(after.get()));
   }
 
-  private static <T> Map<String, Object> perService(java.util.Collection<String> services, Function<String, T> read) {
+  private static <T> Map<String, Object> perService(Collection<String> services, Function<String, T> read) {
     Map<String, Object> body = new LinkedHashMap<>();
     new TreeSet<>(services).forEach(s -> body.put(s, read.apply(s)));
     return body;

@@ -35,7 +35,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
@@ -72,6 +71,8 @@ abstract class DemoFleet implements AutoCloseable {
   final String label;
   final int size;
   final FlakyService service;
+  /** Node {@code i}'s breaker; filled by the subclass's constructor. */
+  final List<CircuitBreaker> breakers = new ArrayList<>();
   final Tally tally = new Tally();
   final ConcurrentLinkedQueue<Transition> transitions = new ConcurrentLinkedQueue<>();
   // Java 17's HttpClient cannot be closed: it gets an executor that can.
@@ -96,7 +97,9 @@ abstract class DemoFleet implements AutoCloseable {
     };
   }
 
-  abstract CircuitBreaker breaker(int node);
+  CircuitBreaker breaker(int node) {
+    return breakers.get(node);
+  }
 
   /** One user request on node {@code node}: a read or a booking, through its protection. */
   abstract void call(int node, boolean read, String day, String bookingKey);
@@ -183,7 +186,6 @@ abstract class DemoFleet implements AutoCloseable {
     private final EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final List<RedissonClient> clients = new ArrayList<>();
     private final List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
-    private final List<CircuitBreaker> breakers = new ArrayList<>();
     private final List<RetryQueue> queues = new ArrayList<>();
     private final List<FallbackChain<String>> chains = new ArrayList<>();
 
@@ -191,7 +193,7 @@ abstract class DemoFleet implements AutoCloseable {
       super("r4j-redis", size, service);
       for (int i = 0; i < size; i++) {
         String nodeId = String.format("node-%02d", i + 1);
-        RedissonClient client = Redisson.create(clientConfig(redis));
+        RedissonClient client = redis.newRedisson(this::sharedEventLoops);
         clients.add(client);
         MeterRegistry meters = new SimpleMeterRegistry(); // each node its own, as on separate servers
         RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
@@ -226,26 +228,10 @@ abstract class DemoFleet implements AutoCloseable {
       }
     }
 
-    private Config clientConfig(RedisServer redis) {
-      Config config = new Config();
-      config.useSingleServer()
-          .setAddress(redis.address())
-          .setConnectionMinimumIdleSize(1)
-          .setConnectionPoolSize(4)
-          .setSubscriptionConnectionMinimumIdleSize(1)
-          .setSubscriptionConnectionPoolSize(1)
-          .setTimeout(2000);
-      if (redis.password() != null) {
-        config.setPassword(redis.password());
-      }
+    /** The test kit's small pools, on one shared event loop group: 500 nodes fit in one JVM. */
+    private void sharedEventLoops(Config config) {
       config.setEventLoopGroup(eventLoops);
       config.setThreads(1);
-      return config;
-    }
-
-    @Override
-    CircuitBreaker breaker(int node) {
-      return breakers.get(node);
     }
 
     @Override
@@ -298,18 +284,11 @@ abstract class DemoFleet implements AutoCloseable {
   /** Plain Resilience4j: one breaker per node, each learning about the outage on its own. */
   static final class Independent extends DemoFleet {
 
-    private final List<CircuitBreaker> breakers = new ArrayList<>();
-
     Independent(int size, FlakyService service) {
       super("independent", size, service);
       for (int i = 0; i < size; i++) {
         breakers.add(CircuitBreaker.of("calcom", BREAKER));
       }
-    }
-
-    @Override
-    CircuitBreaker breaker(int node) {
-      return breakers.get(node);
     }
 
     @Override
