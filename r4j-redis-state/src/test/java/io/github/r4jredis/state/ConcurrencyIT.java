@@ -3,20 +3,16 @@ package io.github.r4jredis.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.github.r4jredis.state.internal.History;
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker.StateTransition;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -36,41 +32,16 @@ class ConcurrencyIT {
   private static final int NODES = 10;
   private static final int TRIALS = 3;
 
-  /** What every node saw. */
-  static final class Recorder implements History {
-    final Map<String, List<Long>> versions = new ConcurrentHashMap<>();
-    final Map<String, AtomicInteger> permits = new ConcurrentHashMap<>();
-    final Map<String, AtomicInteger> merged = new ConcurrentHashMap<>();
-
-    @Override
-    public void viewAccepted(String node, String name, long version, State state) {
-      versions.computeIfAbsent(node + "/" + name, k -> new CopyOnWriteArrayList<>()).add(version);
-    }
-
-    @Override
-    public void probePermitted(String node, String name, long episode) {
-      permits.computeIfAbsent(name + "@" + episode, k -> new AtomicInteger()).incrementAndGet();
-    }
-
-    @Override
-    public void flushAcknowledged(String node, String name, long sequence, String status) {
-      if ("OK".equals(status)) {
-        merged.computeIfAbsent(node + "/" + name + "#" + sequence, k -> new AtomicInteger()).incrementAndGet();
-      }
-    }
-  }
-
   @Test
   void historyOfManyThreadsOnManyNodesKeepsEveryInvariant(RedisServer redis, @KeyPrefix String prefix)
       throws InterruptedException {
-    Recorder history = new Recorder();
+    HistoryChecker history = new HistoryChecker();
     CircuitBreakerConfig config = CircuitBreakerConfig.custom()
         .slidingWindow(20, 10, SlidingWindowType.COUNT_BASED)
         .failureRateThreshold(50)
         .waitDurationInOpenState(Duration.ofMillis(50))
         .permittedNumberOfCallsInHalfOpenState(TRIALS)
         .build();
-    Map<String, List<StateTransition>> transitions = new ConcurrentHashMap<>();
     AtomicBoolean failing = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger calls = new AtomicInteger();
@@ -81,8 +52,7 @@ class ConcurrencyIT {
       for (String name : List.of("calcom", "retell")) {
         for (int node = 0; node < NODES; node++) {
           RedisCircuitBreaker breaker = fleet.breaker(node, name);
-          List<StateTransition> seen = transitions.computeIfAbsent("node-" + node + "/" + name, k -> new CopyOnWriteArrayList<>());
-          breaker.getEventPublisher().onStateTransition(e -> seen.add(e.getStateTransition()));
+          history.watch("node-" + node, breaker);
           all.add(breaker);
         }
       }
@@ -126,21 +96,10 @@ class ConcurrencyIT {
 
     assertThat(thrown).isEmpty();
     assertThat(calls.get()).isPositive();
-    history.versions.forEach((node, versions) ->
-        assertThat(versions).as("versions accepted by %s", node).isSorted().doesNotHaveDuplicates());
-    transitions.forEach((node, seen) -> {
-      for (int i = 1; i < seen.size(); i++) {
-        assertThat(seen.get(i).getFromState()).as("transitions of %s chain: %s", node, seen)
-            .isEqualTo(seen.get(i - 1).getToState());
-      }
-    });
-    assertThat(transitions.values().stream().mapToInt(List::size).sum()).isGreaterThan(NODES);
-    history.permits.forEach((episode, count) ->
-        assertThat(count.get()).as("trial calls of episode %s", episode).isLessThanOrEqualTo(TRIALS));
-    assertThat(history.permits).isNotEmpty();
-    history.merged.forEach((flush, count) -> assertThat(count.get()).as("flush %s merged", flush).isEqualTo(1));
+    assertThat(history.violations(TRIALS)).isEmpty();
+    assertThat(history.transitionsPublished()).isGreaterThan(NODES);
+    assertThat(history.episodes()).isPositive();
     System.out.printf("concurrency: %d calls, %d HALF_OPEN episodes, %d flushes merged, %d transitions%n",
-        calls.get(), history.permits.size(), history.merged.size(),
-        transitions.values().stream().mapToInt(List::size).sum());
+        calls.get(), history.episodes(), history.flushesMerged(), history.transitionsPublished());
   }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import org.redisson.api.RedissonClient;
 
 /**
@@ -30,9 +31,19 @@ final class Fleet implements AutoCloseable {
 
   Fleet(RedisServer redis, int nodes, String prefix, CircuitBreakerConfig config,
       Consumer<RedisCircuitBreakerRegistry.Builder> customizer) {
+    this(redis, nodes, prefix, config, customizer, node -> redis.address());
+  }
+
+  /** As above, node {@code i} reaching Redis at {@code address.apply(i)} (a proxy, say). */
+  Fleet(RedisServer redis, int nodes, String prefix, CircuitBreakerConfig config,
+      Consumer<RedisCircuitBreakerRegistry.Builder> customizer, IntFunction<String> address) {
     group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     for (int i = 0; i < nodes; i++) {
-      RedissonClient client = client(redis, group);
+      String nodeAddress = address.apply(i);
+      RedissonClient client = redis.newRedisson(c -> {
+        c.setEventLoopGroup(group);
+        c.useSingleServer().setAddress(nodeAddress);
+      });
       clients.add(client);
       RedisCircuitBreakerRegistry.Builder builder = RedisCircuitBreakerRegistry.builder(client)
           .withCircuitBreakerConfig(config)
