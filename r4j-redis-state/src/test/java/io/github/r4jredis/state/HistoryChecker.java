@@ -45,9 +45,12 @@ final class HistoryChecker implements History {
 
   /** Records the transitions {@code breaker} publishes, as node {@code node}. */
   void watch(String node, RedisCircuitBreaker breaker) {
-    List<StateTransition> seen = transitions.computeIfAbsent(node + "/" + breaker.getName(),
-        k -> new CopyOnWriteArrayList<>());
-    breaker.getEventPublisher().onStateTransition(e -> seen.add(e.getStateTransition()));
+    breaker.getEventPublisher().onStateTransition(e -> transitionPublished(node, breaker.getName(), e.getStateTransition()));
+  }
+
+  /** {@code node}'s breaker {@code name} published {@code transition}. */
+  void transitionPublished(String node, String name, StateTransition transition) {
+    transitions.computeIfAbsent(node + "/" + name, k -> new CopyOnWriteArrayList<>()).add(transition);
   }
 
   /** Every violation, each with the history that shows it; empty when all invariants hold. */

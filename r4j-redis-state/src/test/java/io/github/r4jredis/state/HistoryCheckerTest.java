@@ -1,0 +1,47 @@
+package io.github.r4jredis.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.StateTransition;
+import org.junit.jupiter.api.Test;
+
+/** The checker of the fault suite finds each kind of violation, with the history that shows it. */
+class HistoryCheckerTest {
+
+  @Test
+  void aCleanHistoryHasNoViolation() {
+    HistoryChecker history = new HistoryChecker();
+    history.viewAccepted("node-1", "calcom", 1, State.CLOSED);
+    history.viewAccepted("node-1", "calcom", 2, State.OPEN);
+    history.transitionPublished("node-1", "calcom", StateTransition.CLOSED_TO_OPEN);
+    history.transitionPublished("node-1", "calcom", StateTransition.OPEN_TO_HALF_OPEN);
+    history.probePermitted("node-1", "calcom", 3);
+    history.probePermitted("node-2", "calcom", 3);
+    history.flushAcknowledged("node-1", "calcom", 7, "OK");
+    history.flushAcknowledged("node-1", "calcom", 7, "DUP"); // a replay Redis recognised
+
+    assertThat(history.violations(2)).isEmpty();
+  }
+
+  @Test
+  void everyKindOfViolationIsReportedWithItsHistory() {
+    HistoryChecker history = new HistoryChecker();
+    history.viewAccepted("node-1", "calcom", 2, State.OPEN);
+    history.viewAccepted("node-1", "calcom", 2, State.CLOSED);
+    history.transitionPublished("node-2", "calcom", StateTransition.CLOSED_TO_OPEN);
+    history.transitionPublished("node-2", "calcom", StateTransition.HALF_OPEN_TO_CLOSED);
+    history.probePermitted("node-1", "calcom", 5);
+    history.probePermitted("node-2", "calcom", 5);
+    history.probePermitted("node-3", "calcom", 5);
+    history.flushAcknowledged("node-1", "calcom", 9, "OK");
+    history.flushAcknowledged("node-1", "calcom", 9, "OK");
+
+    assertThat(history.violations(2)).containsExactly(
+        "versions accepted by node-1/calcom do not strictly increase at #1: [2:OPEN, 2:CLOSED]",
+        "transitions published by node-2/calcom do not chain at #1: [State transition from CLOSED to OPEN,"
+            + " State transition from HALF_OPEN to CLOSED]",
+        "HALF_OPEN episode calcom@5 granted 3 trial calls (at most 2), by [node-1, node-2, node-3]",
+        "flush node-1/calcom#9 merged 2 times");
+  }
+}
