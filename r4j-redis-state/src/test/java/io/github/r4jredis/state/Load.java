@@ -21,6 +21,9 @@ final class Load implements AutoCloseable {
   final AtomicLong reached = new AtomicLong();
   final AtomicLong rejected = new AtomicLong();
   final ConcurrentLinkedQueue<Throwable> breakerExceptions = new ConcurrentLinkedQueue<>();
+  /** Nanoseconds each call spent in the breaker layer (permission and record), while recording. */
+  private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+  private volatile boolean recording;
   private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(2);
 
   Load(List<? extends CircuitBreaker> breakers) {
@@ -30,6 +33,7 @@ final class Load implements AutoCloseable {
   }
 
   private void call(CircuitBreaker breaker) {
+    long start = System.nanoTime();
     try {
       if (!breaker.tryAcquirePermission()) {
         rejected.incrementAndGet();
@@ -43,7 +47,28 @@ final class Load implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       breakerExceptions.add(e);
+    } finally {
+      if (recording) {
+        latencies.add(System.nanoTime() - start);
+      }
     }
+  }
+
+  /** Starts recording how long each call spends in the breaker layer. */
+  void startRecording() {
+    latencies.clear();
+    recording = true;
+  }
+
+  /** Stops recording; the latencies recorded since {@link #startRecording()}, sorted, in nanoseconds. */
+  long[] stopRecording() {
+    recording = false;
+    return latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+  }
+
+  /** The {@code q} quantile of sorted latencies, in microseconds. */
+  static double micros(long[] sorted, double q) {
+    return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000.0;
   }
 
   @Override
