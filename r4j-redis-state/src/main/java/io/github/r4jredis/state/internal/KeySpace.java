@@ -113,7 +113,7 @@ public final class KeySpace {
    *
    * @throws NullPointerException when {@code name} is null
    * @throws IllegalArgumentException for an empty name, one longer than
-   *     {@value #MAX_NAME_LENGTH} characters, or one with control characters
+   *     {@value #MAX_NAME_LENGTH} characters, one with control characters or unpaired surrogates
    */
   public static void requireValidName(String name) {
     Objects.requireNonNull(name, "name");
@@ -128,6 +128,18 @@ public final class KeySpace {
     if (name.codePoints().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException(
           "circuit breaker name must not contain control characters, was '" + printable(name, 80) + "'");
+    }
+    // An unpaired surrogate has no UTF-8 form: it would be encoded as '?' and two names would
+    // share one breaker's keys.
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean paired = Character.isHighSurrogate(c)
+          ? i + 1 < name.length() && Character.isLowSurrogate(name.charAt(++i))
+          : !Character.isLowSurrogate(c);
+      if (!paired) {
+        throw new IllegalArgumentException(
+            "circuit breaker name must be valid Unicode, has an unpaired surrogate in '" + printable(name, 80) + "'");
+      }
     }
   }
 

@@ -65,4 +65,14 @@ class KeySpaceTest {
         .hasMessage("keyPrefix must be 1-64 of [A-Za-z0-9._-], was 'a:b'");
     assertThatThrownBy(() -> KeySpace.of("")).hasMessage("keyPrefix must be 1-64 of [A-Za-z0-9._-], was ''");
   }
+
+  /** Found by KeySpacePropertiesTest: "\uD800" and "?" were both encoded as %3F, one breaker's keys. */
+  @Test
+  void unpairedSurrogatesAreRefusedSoNoTwoNamesShareKeys() {
+    assertThatThrownBy(() -> KeySpace.encode("pay\uD800ments"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("circuit breaker name must be valid Unicode, has an unpaired surrogate");
+    assertThatThrownBy(() -> KeySpace.encode("\uDC00")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(KeySpace.decode(KeySpace.encode("\uD83D\uDE80"))).isEqualTo("\uD83D\uDE80");
+  }
 }
