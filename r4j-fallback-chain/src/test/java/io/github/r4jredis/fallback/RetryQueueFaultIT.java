@@ -66,7 +66,7 @@ class RetryQueueFaultIT {
       }
       long runs = client.getAtomicLong(prefix + ":runs").get();
       int sent = client.getSet(prefix + ":sent", StringCodec.INSTANCE).size();
-      System.out.printf("SIGKILLed worker held %d operations: %d of %d sent, %d runs (%d duplicate suppressed)%n",
+      System.out.printf("FIGURE retry queue, worker JVM kill -9: it held %d operations: %d of %d sent, %d runs (%d duplicate suppressed)%n",
           held, sent, operations, runs, runs - sent);
       assertThat(sent).as("lost").isEqualTo(operations);
       assertThat(runs).as("mail-7 ran twice: on the killed worker and on the survivor").isEqualTo(operations + 1);
@@ -118,7 +118,7 @@ class RetryQueueFaultIT {
       queue.drain();
       assertThat(queue.stats()).isEqualTo(new QueueStats(0, 0, Duration.ZERO, 0, before.reviewBacklog()));
       assertThat(done.size() + before.reviewBacklog()).as("sent or under review").isEqualTo(400);
-      System.out.printf("AOF restart: %d sent before, %d delayed + %d ready + %d in review survived, 0 lost%n",
+      System.out.printf("FIGURE retry queue, Redis SIGKILL and AOF restart: %d sent before, %d delayed + %d ready + %d in review survived, 0 lost%n",
           sentBefore, before.delayed(), before.ready(), before.reviewBacklog());
     } finally {
       client.shutdown();
