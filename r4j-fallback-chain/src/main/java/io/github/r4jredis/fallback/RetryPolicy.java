@@ -140,7 +140,11 @@ public final class RetryPolicy {
 
     /** Longest wait, at least the initial interval. Default 5 min. */
     public Builder maxInterval(Duration maxInterval) {
-      this.maxInterval = Objects.requireNonNull(maxInterval, "maxInterval");
+      Objects.requireNonNull(maxInterval, "maxInterval");
+      if (maxInterval.isNegative() || maxInterval.isZero()) {
+        throw new IllegalArgumentException("maxInterval must be positive, was " + maxInterval);
+      }
+      this.maxInterval = maxInterval;
       return this;
     }
 
