@@ -142,7 +142,7 @@ class RedisFaultIT {
   }
 
   @Test
-  void forgedAndGarbageMessagesAreIgnored(RedisServer redis, @KeyPrefix String prefix) {
+  void forgedReplayedAndGarbageMessagesAreIgnored(RedisServer redis, @KeyPrefix String prefix) {
     try (Fleet fleet = new Fleet(redis, NODES, prefix, config())) {
       List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
       FleetIT.awaitSeeded(breakers);
@@ -154,11 +154,14 @@ class RedisFaultIT {
       channel.publish("r4j1|payments|not-a-number|OPEN|CLOSED|0|0||0|0|");
       channel.publish("r4j1|pay}ments|9|OPEN|CLOSED|0|0||0|0|");
       channel.publish("r4j1|payments|" + (version + 1000) + "|FORCED_OPEN|CLOSED|0|0||0|0|");
+      channel.publish("r4j1|payments|" + (version - 1) + "|OPEN|CLOSED|0|0||0|0|"); // a replayed old one
 
       await().atMost(Fleet.AWAIT).untilAsserted(() -> {
         assertThat(fleet.meters.get("r4jredis.messages.rejected").tag("reason", "malformed").counters())
             .extracting(c -> c.count()).contains(3.0);
         assertThat(fleet.meters.get("r4jredis.messages.rejected").tag("reason", "forged").counters())
+            .extracting(c -> c.count()).contains(1.0);
+        assertThat(fleet.meters.get("r4jredis.messages.rejected").tag("reason", "stale").counters())
             .extracting(c -> c.count()).contains(1.0);
       });
       await().atMost(Fleet.AWAIT).untilAsserted(() -> assertThat(breakers).allSatisfy(b -> {
