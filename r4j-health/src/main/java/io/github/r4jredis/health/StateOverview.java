@@ -6,6 +6,7 @@ import io.github.r4jredis.state.RedisStateException;
 import io.github.r4jredis.state.SharedBreakerState;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -97,6 +98,7 @@ public final class StateOverview implements AutoCloseable {
   private final String snapshotKey;
   private final String leaseKey;
   private final AtomicReference<SystemHealth> last;
+  private final Counter unreadable;
   private final ScheduledExecutorService scheduler;
 
   private StateOverview(Builder builder) {
@@ -116,6 +118,10 @@ public final class StateOverview implements AutoCloseable {
     Gauge.builder("r4jredis.health.system", last, h -> h.get().status().ordinal())
         .description("Health of the system: 0 HEALTHY, 1 DEGRADED, 2 CRITICAL (as last judged)")
         .strongReference(true)
+        .register(builder.meterRegistry);
+    this.unreadable = Counter.builder("r4jredis.health.unreadable")
+        .description("Snapshot entries and fields in Redis that could not be read (tampered or foreign), skipped")
+        .tag("key", "snapshots")
         .register(builder.meterRegistry);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "r4j-health-overview");
@@ -237,7 +243,7 @@ public final class StateOverview implements AutoCloseable {
     try {
       String id = BoundedStream.add(redisson, snapshotKey, maxSnapshots, at.toEpochMilli() - retention.toMillis(),
           retention.plus(snapshotInterval), fields);
-      return parse(id, fields);
+      return Objects.requireNonNull(parse(id, fields), "a snapshot this node wrote is readable");
     } catch (RedisException e) {
       throw new RedisStateException("Cannot store a state snapshot under " + snapshotKey, e);
     }
@@ -267,7 +273,12 @@ public final class StateOverview implements AutoCloseable {
           StringCodec.INSTANCE).rangeReversed(StreamRangeArgs.startId(StreamMessageId.MAX).endId(StreamMessageId.MIN)
           .count(n));
       List<StateSnapshot> snapshots = new ArrayList<>();
-      entries.forEach((id, fields) -> snapshots.add(parse(id.toString(), fields)));
+      entries.forEach((id, fields) -> {
+        StateSnapshot snapshot = parse(id.toString(), fields);
+        if (snapshot != null) {
+          snapshots.add(snapshot);
+        }
+      });
       return snapshots;
     } catch (RedisException e) {
       throw new RedisStateException("Cannot read the state snapshots under " + snapshotKey, e);
@@ -287,7 +298,10 @@ public final class StateOverview implements AutoCloseable {
         Map<StreamMessageId, Map<String, String>> entries = redisson.<String, String>getStream(snapshotKey,
             StringCodec.INSTANCE).range(StreamRangeArgs.startIdExclusive(after).endId(StreamMessageId.MAX).count(1000));
         for (Map.Entry<StreamMessageId, Map<String, String>> entry : entries.entrySet()) {
-          all.add(parse(entry.getKey().toString(), entry.getValue()));
+          StateSnapshot snapshot = parse(entry.getKey().toString(), entry.getValue());
+          if (snapshot != null) {
+            all.add(snapshot);
+          }
           after = entry.getKey();
         }
         if (entries.size() < 1000) {
@@ -300,7 +314,16 @@ public final class StateOverview implements AutoCloseable {
     return StatePatterns.of(all, zone);
   }
 
-  private static StateSnapshot parse(String id, Map<String, String> fields) {
+  /** A snapshot from its stream entry; null (counted) when it is unreadable. A bad breaker field is skipped alone. */
+  private @Nullable StateSnapshot parse(String id, Map<String, String> fields) {
+    Instant at;
+    try {
+      at = Instant.ofEpochMilli(Long.parseLong(fields.get("at")));
+    } catch (RuntimeException e) {
+      unreadable.increment();
+      LOG.debug("Ignoring an unreadable snapshot {}: {}", id, fields);
+      return null;
+    }
     Map<String, StateSnapshot.Breaker> breakers = new LinkedHashMap<>();
     fields.forEach((field, value) -> {
       if (field.startsWith("b:")) {
@@ -311,12 +334,12 @@ public final class StateOverview implements AutoCloseable {
               "-".equals(parts[3]) ? Optional.empty() : Optional.of(Instant.ofEpochMilli(Long.parseLong(parts[3]))),
               Long.parseLong(parts[4]), Long.parseLong(parts[5])));
         } catch (RuntimeException e) {
+          unreadable.increment();
           LOG.debug("Ignoring an unreadable breaker {} in snapshot {}: {}", field, id, value);
         }
       }
     });
-    return new StateSnapshot(id, Instant.ofEpochMilli(Long.parseLong(fields.getOrDefault("at", "0"))),
-        fields.getOrDefault("node", ""), breakers);
+    return new StateSnapshot(id, at, fields.getOrDefault("node", ""), breakers);
   }
 
   /** Stops the refresh and the snapshots. Idempotent. */

@@ -19,11 +19,15 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.client.codec.StringCodec;
 
 /** The fleet's overview against a real Redis, with shared breakers on two nodes. */
 @RedisTest
@@ -155,6 +159,25 @@ class StateOverviewIT {
     assertThat(patterns.transitions()).containsEntry("calcom", 2L);
     assertThat(patterns.meanTimeInOpen()).containsKey("calcom");
     assertThatThrownBy(() -> overview.getRecentSnapshots(0)).hasMessage("n must be at least 1, was 0");
+  }
+
+  @Test
+  void tamperedSnapshotsAreSkippedAndCounted(RedisServer redis, @KeyPrefix String prefix) {
+    Node a = node(redis, prefix, "a");
+    a.breaker("calcom");
+    StateOverview overview = overview(a, o -> o);
+    StateSnapshot good = overview.captureStateSnapshot();
+    RStream<String, String> stream = a.client().getStream(prefix + ":health:snapshots", StringCodec.INSTANCE);
+    stream.add(StreamAddArgs.entries(Map.of("at", "not-a-time", "node", "x")));
+    stream.add(StreamAddArgs.entries(Map.of("at", "1", "b:calcom", "AJAR 1 2 - 3 4", "b:retell", "CLOSED 1 2 - 3 4")));
+
+    List<StateSnapshot> recent = overview.getRecentSnapshots(10);
+
+    assertThat(recent).hasSize(2);
+    assertThat(recent.get(0).breakers()).containsOnlyKeys("retell"); // the bad field alone is skipped
+    assertThat(recent.get(1)).isEqualTo(good);
+    assertThat(overview.analyzeStatePatterns().snapshots()).isEqualTo(2);
+    assertThat(meters.get("r4jredis.health.unreadable").counter().count()).isGreaterThanOrEqualTo(2.0);
   }
 
   @Test
