@@ -31,6 +31,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
 
 /** Known call sequences give the exact figures; the fleet's are the sum of its nodes'. Real Redis, injected clock. */
 @RedisTest
@@ -364,6 +365,29 @@ class SloMonitorIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> alerts.stream().anyMatch(a -> a.type() == Type.FAST_BURN));
     assertThat(slo.getMetrics("calcom").requests()).isEqualTo(100);
     assertThat(meters.get("r4jredis.slo.availability").tag("service", "calcom").gauge().value()).isEqualTo(0.5);
+  }
+
+  @Test
+  void tamperedTotalsAndAlertsAreRepairedOrSkippedNeverFatal() {
+    CircuitBreaker calcom = breaker("calcom");
+    SloMonitor slo = node("a", b -> b).bind(calcom);
+    calls(calcom, 10, 0, Duration.ofMillis(5));
+    slo.flush();
+    RedissonClient attacker = redis.newRedisson();
+    closeables.add(attacker::shutdown);
+    attacker.<String, String>getMap(prefix + ":slo:{calcom}:total", StringCodec.INSTANCE).put("ok", "lots");
+    attacker.<String, String>getMap(prefix + ":slo:alerts", StringCodec.INSTANCE).put("garbage", "no|pipes");
+
+    calls(calcom, 5, 0, Duration.ofMillis(5));
+    slo.flush(); // repairs the total instead of failing this flush and every one after it
+    slo.evaluate();
+
+    assertThat(meters.get("r4jredis.slo.repairs").tag("service", "calcom").counter().count()).isEqualTo(1.0);
+    assertThat(slo.getMetrics("calcom").successes()).isEqualTo(5); // what the fleet counted since the repair
+    assertThat(slo.activeAlerts()).isEmpty(); // the unreadable alert is skipped
+    calls(calcom, 1, 0, Duration.ofMillis(5));
+    slo.flush();
+    assertThat(slo.getMetrics("calcom").successes()).isEqualTo(6);
   }
 
   @Test

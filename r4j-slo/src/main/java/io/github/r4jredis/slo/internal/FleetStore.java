@@ -53,7 +53,8 @@ final class FleetStore {
   }
 
   /** Adds pending counts and transitions of a service, at {@code nowMillis}. */
-  void flush(String service, Recorder.Pending pending, long nowMillis, Duration window) {
+  /** Adds pending counts to the fleet's totals; returns how many tampered totals it repaired. */
+  long flush(String service, Recorder.Pending pending, long nowMillis, Duration window) {
     long minute = nowMillis / 60_000;
     long hour = nowMillis / 3_600_000;
     List<Object> keys = List.of(key(service, "total"), key(service, "cpm:" + minute), key(service, "cph:" + hour),
@@ -72,7 +73,7 @@ final class FleetStore {
       args.add(transition[0]);
       args.add(transition[1]);
     }
-    eval(FLUSH, keys, args, RScript.ReturnType.LONG, "flush the counts of " + service);
+    return (Long) eval(FLUSH, keys, args, RScript.ReturnType.LONG, "flush the counts of " + service);
   }
 
   /** The counts of a service flushed within {@code window} before {@code nowMillis}. */

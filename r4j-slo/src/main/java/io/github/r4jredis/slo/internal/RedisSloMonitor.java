@@ -12,6 +12,7 @@ import io.github.r4jredis.slo.SloStoreException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -267,8 +268,14 @@ public final class RedisSloMonitor implements SloMonitor {
           continue;
         }
         try {
-          store.flush(recorder.service(), pending, now, definition(recorder.service()).window());
+          long repaired = store.flush(recorder.service(), pending, now, definition(recorder.service()).window());
           recorder.sent(pending);
+          if (repaired > 0) {
+            Counter.builder("r4jredis.slo.repairs").description("Fleet totals in Redis that were not numbers, reset")
+                .tag("service", recorder.service()).register(meters).increment(repaired);
+            LOG.warn("{} fleet total(s) of service '{}' in Redis were not numbers (tampered?); reset to this"
+                + " node's counts", repaired, recorder.service());
+          }
         } catch (SloStoreException e) {
           recorder.failed(pending);
           first = first == null ? e : first;

@@ -6,6 +6,8 @@
 -- ARGV[1] minute checkpoint ttl ms, ARGV[2] hour checkpoint ttl ms, ARGV[3] totals ttl ms,
 -- ARGV[4] oldest transition score to keep, ARGV[5] number of field/delta pairs, then the pairs,
 -- then score/member pairs of transitions (added only when new: nodes report the same ones).
+-- Returns the number of fields repaired: a total that is not an integer (tampered, or written by
+-- something else) is replaced by this flush's count instead of failing every flush after it.
 local function checkpoint(key, ttl)
   if redis.call('EXISTS', key) == 0 then
     local totals = redis.call('HGETALL', KEYS[1])
@@ -20,12 +22,17 @@ end
 checkpoint(KEYS[2], ARGV[1])
 checkpoint(KEYS[3], ARGV[2])
 local pairs = tonumber(ARGV[5])
+local repaired = 0
 for i = 0, pairs - 1 do
-  redis.call('HINCRBY', KEYS[1], ARGV[6 + 2 * i], ARGV[7 + 2 * i])
+  local reply = redis.pcall('HINCRBY', KEYS[1], ARGV[6 + 2 * i], ARGV[7 + 2 * i])
+  if type(reply) == 'table' and reply.err then
+    redis.call('HSET', KEYS[1], ARGV[6 + 2 * i], ARGV[7 + 2 * i])
+    repaired = repaired + 1
+  end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 for i = 6 + 2 * pairs, #ARGV, 2 do
   redis.call('ZADD', KEYS[4], 'NX', ARGV[i], ARGV[i + 1])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[4])
-return 1
+return repaired
