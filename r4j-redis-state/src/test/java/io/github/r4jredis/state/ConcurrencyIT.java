@@ -48,14 +48,7 @@ class ConcurrencyIT {
     List<Throwable> thrown = new CopyOnWriteArrayList<>();
     try (Fleet fleet = new Fleet(redis, NODES, prefix, config,
         b -> b.withProbeLeaseDuration(Duration.ofMillis(300)).withHistory(history))) {
-      List<RedisCircuitBreaker> all = new ArrayList<>();
-      for (String name : List.of("calcom", "retell")) {
-        for (int node = 0; node < NODES; node++) {
-          RedisCircuitBreaker breaker = fleet.breaker(node, name);
-          history.watch("node-" + node, breaker);
-          all.add(breaker);
-        }
-      }
+      List<RedisCircuitBreaker> all = history.watchAll(fleet, NODES, List.of("calcom", "retell"));
       FleetIT.awaitSeeded(all);
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 20; t++) {

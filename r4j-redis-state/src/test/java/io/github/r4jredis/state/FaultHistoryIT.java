@@ -55,14 +55,7 @@ class FaultHistoryIT {
         Fleet fleet = new Fleet(redis, NODES, prefix, config,
             b -> b.withProbeLeaseDuration(Duration.ofMillis(300)).withHistory(history),
             node -> node == 0 ? proxy.address() : redis.address())) {
-      List<RedisCircuitBreaker> all = new ArrayList<>();
-      for (String name : List.of("calcom", "retell")) {
-        for (int node = 0; node < NODES; node++) {
-          RedisCircuitBreaker breaker = fleet.breaker(node, name);
-          history.watch("node-" + node, breaker);
-          all.add(breaker);
-        }
-      }
+      List<RedisCircuitBreaker> all = history.watchAll(fleet, NODES, List.of("calcom", "retell"));
       FleetIT.awaitSeeded(all);
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 8; t++) {

@@ -48,6 +48,19 @@ final class HistoryChecker implements History {
     breaker.getEventPublisher().onStateTransition(e -> transitionPublished(node, breaker.getName(), e.getStateTransition()));
   }
 
+  /** The breakers {@code names} of every node of {@code fleet}, each watched as its node. */
+  List<RedisCircuitBreaker> watchAll(Fleet fleet, int nodes, List<String> names) {
+    List<RedisCircuitBreaker> all = new ArrayList<>();
+    for (String name : names) {
+      for (int node = 0; node < nodes; node++) {
+        RedisCircuitBreaker breaker = fleet.breaker(node, name);
+        watch("node-" + node, breaker);
+        all.add(breaker);
+      }
+    }
+    return all;
+  }
+
   /** {@code node}'s breaker {@code name} published {@code transition}. */
   void transitionPublished(String node, String name, StateTransition transition) {
     transitions.computeIfAbsent(node + "/" + name, k -> new CopyOnWriteArrayList<>()).add(transition);
