@@ -1,6 +1,8 @@
 package io.github.r4jredis.spring;
 
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,9 +51,18 @@ public class R4jRedisProperties {
 
   /** See {@link #getUrl()}. */
   public void setUrl(@Nullable String url) {
-    if (url != null && !(url.startsWith("redis://") || url.startsWith("rediss://"))) {
-      throw new IllegalArgumentException(
-          "r4j.redis.url must start with redis:// or rediss://, was '" + url.replaceAll("//[^@/]*@", "//***@") + "'");
+    if (url != null) {
+      String masked = url.replaceAll("//[^@/]*@", "//***@"); // the message never shows a password
+      if (!(url.startsWith("redis://") || url.startsWith("rediss://"))) {
+        throw new IllegalArgumentException("r4j.redis.url must start with redis:// or rediss://, was '" + masked + "'");
+      }
+      try {
+        if (new URI(url).getHost() == null) {
+          throw new IllegalArgumentException("r4j.redis.url must name a host, was '" + masked + "'");
+        }
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException("r4j.redis.url is not a valid URL, was '" + masked + "'");
+      }
     }
     this.url = url;
   }

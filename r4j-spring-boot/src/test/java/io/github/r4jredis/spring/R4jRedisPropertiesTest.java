@@ -65,5 +65,11 @@ class R4jRedisPropertiesTest {
     assertThatThrownBy(() -> bind(Map.of("r4j.redis.url", "http://user:secret@cache")))
         .rootCause()
         .hasMessage("r4j.redis.url must start with redis:// or rediss://, was 'http://***@cache'");
+    assertThatThrownBy(() -> bind(Map.of("r4j.redis.url", "redis://user:secret@cache:6379/ bad")))
+        .rootCause()
+        .hasMessage("r4j.redis.url is not a valid URL, was 'redis://***@cache:6379/ bad'");
+    assertThatThrownBy(() -> bind(Map.of("r4j.redis.url", "redis://user:secret@:6379")))
+        .rootCause()
+        .hasMessage("r4j.redis.url must name a host, was 'redis://***@:6379'");
   }
 }
