@@ -1,5 +1,6 @@
 package io.github.r4jredis.benchmarks;
 
+import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -13,9 +14,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
 
 /**
  * The three designs a simulation compares, as fleets of N nodes calling one dependency.
@@ -95,49 +99,19 @@ abstract class Fleets implements AutoCloseable {
   @Override
   public abstract void close();
 
-  /** r4j-redis: a registry and a RedissonClient per node, one shared netty event loop group. */
-  static final class Shared extends Fleets {
-    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    private final List<RedissonClient> clients = new ArrayList<>();
-    private final List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
-    private final List<CircuitBreaker> breakers = new ArrayList<>();
-    private final String probeChannel;
-    private final java.util.concurrent.atomic.AtomicLong lastProbeArrival = new java.util.concurrent.atomic.AtomicLong();
-    private volatile java.util.concurrent.CountDownLatch probeLatch = new java.util.concurrent.CountDownLatch(0);
+  /** A fleet of Resilience4j {@link CircuitBreaker}s, one per node: what the shared and independent designs have in common. */
+  abstract static class BreakerFleet extends Fleets {
+    final List<CircuitBreaker> breakers = new ArrayList<>();
 
-    Shared(RedisServer redis, int nodes, CircuitBreakerConfig config, Duration syncInterval, String prefix) {
-      probeChannel = prefix + ":probe";
-      for (int i = 0; i < nodes; i++) {
-        RedissonClient client = Clients.redisson(redis, group);
-        clients.add(client);
-        client.getTopic(probeChannel, org.redisson.client.codec.StringCodec.INSTANCE).addListener(String.class, (c, m) -> {
-          lastProbeArrival.accumulateAndGet(System.nanoTime(), Math::max);
-          probeLatch.countDown();
-        });
-        RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
-            .withCircuitBreakerConfig(config)
-            .withKeyPrefix(prefix)
-            .withNodeId("sim-" + i)
-            .withSyncInterval(syncInterval)
-            .withMeterRegistry(meters)
-            .build();
-        registries.add(registry);
-        CircuitBreaker breaker = registry.circuitBreaker("dependency");
-        int node = i;
-        breaker.getEventPublisher().onStateTransition(e -> {
-          if (e.getStateTransition().getToState() == State.OPEN) {
-            opened(node);
-          }
-        });
-        breakers.add(breaker);
-      }
-      await(() -> breakers.stream().allMatch(b -> ((io.github.r4jredis.state.RedisCircuitBreaker) b).stateVersion() > 0));
-    }
-
-    @Override
-    Design design() {
-      return Design.SHARED;
+    /** Adds node {@code breakers.size()}'s breaker, reporting when it opens. */
+    void add(CircuitBreaker breaker) {
+      int node = breakers.size();
+      breaker.getEventPublisher().onStateTransition(e -> {
+        if (e.getStateTransition().getToState() == State.OPEN) {
+          opened(node);
+        }
+      });
+      breakers.add(breaker);
     }
 
     @Override
@@ -158,6 +132,44 @@ abstract class Fleets implements AutoCloseable {
         breakers.get(node).onSuccess(durationNanos, TimeUnit.NANOSECONDS);
       }
     }
+  }
+
+  /** r4j-redis: a registry and a RedissonClient per node, one shared netty event loop group. */
+  static final class Shared extends BreakerFleet {
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final List<RedissonClient> clients = new ArrayList<>();
+    private final List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
+    private final String probeChannel;
+    private final AtomicLong lastProbeArrival = new AtomicLong();
+    private volatile CountDownLatch probeLatch = new CountDownLatch(0);
+
+    Shared(RedisServer redis, int nodes, CircuitBreakerConfig config, Duration syncInterval, String prefix) {
+      probeChannel = prefix + ":probe";
+      for (int i = 0; i < nodes; i++) {
+        RedissonClient client = Clients.redisson(redis, group);
+        clients.add(client);
+        client.getTopic(probeChannel, StringCodec.INSTANCE).addListener(String.class, (c, m) -> {
+          lastProbeArrival.accumulateAndGet(System.nanoTime(), Math::max);
+          probeLatch.countDown();
+        });
+        RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
+            .withCircuitBreakerConfig(config)
+            .withKeyPrefix(prefix)
+            .withNodeId("sim-" + i)
+            .withSyncInterval(syncInterval)
+            .withMeterRegistry(meters)
+            .build();
+        registries.add(registry);
+        add(registry.circuitBreaker("dependency"));
+      }
+      await(() -> breakers.stream().allMatch(b -> ((RedisCircuitBreaker) b).stateVersion() > 0));
+    }
+
+    @Override
+    Design design() {
+      return Design.SHARED;
+    }
 
     @Override
     void reset() {
@@ -167,7 +179,7 @@ abstract class Fleets implements AutoCloseable {
       } catch (IllegalStateException e) {
         StringBuilder stuck = new StringBuilder();
         for (int i = 0; i < breakers.size(); i++) {
-          io.github.r4jredis.state.RedisCircuitBreaker b = (io.github.r4jredis.state.RedisCircuitBreaker) breakers.get(i);
+          RedisCircuitBreaker b = (RedisCircuitBreaker) breakers.get(i);
           if (!isReset(b)) {
             stuck.append(String.format(Locale.ROOT, " node %d: %s (shared %s v%d, %s), %d buffered;", i, b.getState(),
                 b.sharedState(), b.stateVersion(), b.syncMode(), b.getMetrics().getNumberOfBufferedCalls()));
@@ -183,10 +195,10 @@ abstract class Fleets implements AutoCloseable {
 
     @Override
     double fanoutProbe() {
-      probeLatch = new java.util.concurrent.CountDownLatch(clients.size());
+      probeLatch = new CountDownLatch(clients.size());
       lastProbeArrival.set(0);
       long sent = System.nanoTime();
-      clients.get(0).getTopic(probeChannel, org.redisson.client.codec.StringCodec.INSTANCE).publish("probe");
+      clients.get(0).getTopic(probeChannel, StringCodec.INSTANCE).publish("probe");
       try {
         if (!probeLatch.await(2, TimeUnit.SECONDS)) {
           return Double.NaN;
@@ -216,44 +228,17 @@ abstract class Fleets implements AutoCloseable {
   }
 
   /** N plain Resilience4j breakers: what a fleet has today. */
-  static final class Independent extends Fleets {
-    private final List<CircuitBreaker> breakers = new ArrayList<>();
+  static final class Independent extends BreakerFleet {
 
     Independent(int nodes, CircuitBreakerConfig config) {
       for (int i = 0; i < nodes; i++) {
-        CircuitBreaker breaker = CircuitBreaker.of("dependency-" + i, config);
-        int node = i;
-        breaker.getEventPublisher().onStateTransition(e -> {
-          if (e.getStateTransition().getToState() == State.OPEN) {
-            opened(node);
-          }
-        });
-        breakers.add(breaker);
+        add(CircuitBreaker.of("dependency-" + i, config));
       }
     }
 
     @Override
     Design design() {
       return Design.INDEPENDENT;
-    }
-
-    @Override
-    int size() {
-      return breakers.size();
-    }
-
-    @Override
-    boolean tryAcquire(int node) {
-      return breakers.get(node).tryAcquirePermission();
-    }
-
-    @Override
-    void record(int node, boolean failure, long durationNanos) {
-      if (failure) {
-        breakers.get(node).onError(durationNanos, TimeUnit.NANOSECONDS, FAILURE);
-      } else {
-        breakers.get(node).onSuccess(durationNanos, TimeUnit.NANOSECONDS);
-      }
     }
 
     @Override
