@@ -1,6 +1,7 @@
 package io.github.r4jredis.fallback;
 
 import io.github.r4jredis.fallback.internal.RedisRetryQueue;
+import io.github.r4jredis.state.internal.KeySpace;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -125,7 +126,7 @@ public interface RetryQueue extends AutoCloseable {
 
     /** Prefix of the queue's keys, 1-64 of {@code [A-Za-z0-9._-]}. Default {@code r4j}. */
     public Builder keyPrefix(String keyPrefix) {
-      this.keyPrefix = requireName("keyPrefix", keyPrefix);
+      this.keyPrefix = KeySpace.requirePrefix("keyPrefix", keyPrefix);
       return this;
     }
 

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.github.r4jredis.fallback.internal.SharedCopies;
+import io.github.r4jredis.state.internal.KeySpace;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -225,7 +226,7 @@ public final class StaleCache<T> {
 
     /** Prefix of the shared copies' keys, as the retry queue's. Default {@code r4j}. */
     public Builder<T> keyPrefix(String keyPrefix) {
-      this.keyPrefix = RetryQueue.Builder.requireName("keyPrefix", keyPrefix);
+      this.keyPrefix = KeySpace.requirePrefix("keyPrefix", keyPrefix);
       return this;
     }
 

@@ -84,6 +84,9 @@ class StaleCacheTest {
         .hasMessage("sharedWriteInterval must not be negative, was PT-1S");
     assertThatThrownBy(() -> StaleCache.builder("a b"))
         .hasMessage("name must be 1-64 of [A-Za-z0-9._:@-], was 'a b'");
+    // A prefix follows the breakers' rule, so every module's keys can share it.
+    assertThatThrownBy(() -> StaleCache.builder("slots").keyPrefix("a:b"))
+        .hasMessage("keyPrefix must be 1-64 of [A-Za-z0-9._-], was 'a:b'");
     assertThatThrownBy(() -> cache(1).put("k", null)).isInstanceOf(NullPointerException.class).hasMessage("value");
   }
 }

@@ -1,6 +1,7 @@
 package io.github.r4jredis.health;
 
 import io.github.r4jredis.health.internal.RedisHealthMonitor;
+import io.github.r4jredis.state.internal.KeySpace;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -124,11 +125,7 @@ public interface HealthMonitor extends AutoCloseable {
 
     /** Prefix of the keys, 1-64 of {@code [A-Za-z0-9._-]}, as the breakers'. Default {@code r4j}. */
     public Builder keyPrefix(String keyPrefix) {
-      Objects.requireNonNull(keyPrefix, "keyPrefix");
-      if (!keyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
-        throw new IllegalArgumentException("keyPrefix must be 1-64 of [A-Za-z0-9._-], was '" + keyPrefix + "'");
-      }
-      this.keyPrefix = keyPrefix;
+      this.keyPrefix = KeySpace.requirePrefix("keyPrefix", keyPrefix);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.github.r4jredis.spring;
 
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
+import io.github.r4jredis.state.internal.KeySpace;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -74,12 +75,7 @@ public class R4jRedisProperties {
 
   /** See {@link #getKeyPrefix()}. */
   public void setKeyPrefix(String keyPrefix) {
-    Objects.requireNonNull(keyPrefix, "r4j.redis.key-prefix");
-    if (!keyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
-      throw new IllegalArgumentException(
-          "r4j.redis.key-prefix must be 1-64 of [A-Za-z0-9._-], was '" + keyPrefix + "'");
-    }
-    this.keyPrefix = keyPrefix;
+    this.keyPrefix = KeySpace.requirePrefix("r4j.redis.key-prefix", keyPrefix);
   }
 
   /** This node's id in the fleet. Default: host name, process id and a random suffix. */

@@ -35,12 +35,22 @@ public final class KeySpace {
    * @throws IllegalArgumentException unless the prefix is 1-64 of {@code [A-Za-z0-9._-]}
    */
   public static KeySpace of(String prefix) {
-    Objects.requireNonNull(prefix, "keyPrefix");
+    return new KeySpace(requirePrefix("keyPrefix", prefix));
+  }
+
+  /**
+   * Checks a key prefix: every module's keys (breakers, queues, caches, probes, SLOs) live under
+   * the same prefix, so one rule, reported under the setting's own name {@code field}.
+   *
+   * @throws IllegalArgumentException unless the prefix is 1-64 of {@code [A-Za-z0-9._-]}
+   */
+  public static String requirePrefix(String field, String prefix) {
+    Objects.requireNonNull(prefix, field);
     if (!PREFIX.matcher(prefix).matches()) {
       throw new IllegalArgumentException(
-          "keyPrefix must be 1-64 of [A-Za-z0-9._-], was '" + printable(prefix, 80) + "'");
+          field + " must be 1-64 of [A-Za-z0-9._-], was '" + printable(prefix, 80) + "'");
     }
-    return new KeySpace(prefix);
+    return prefix;
   }
 
   /** The prefix every key and channel starts with. */
