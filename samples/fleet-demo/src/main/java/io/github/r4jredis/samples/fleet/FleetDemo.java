@@ -283,8 +283,8 @@ public final class FleetDemo implements Callable<Integer> {
           say(String.format(Locale.ROOT, "%s: all %d nodes OPEN, %d ms from the first to the last; %d calls reached"
               + " the dead calcom", fleet.label, fleet.size, openSpreadMillis, fleet.service.requestsWhileDown()));
         }
-        narrateHalfOpen();
-        Map<State, Integer> states = fleet.states();
+        Map<State, Integer> states = fleet.states(); // one look per tick at every node's breaker
+        narrateHalfOpen(states);
         if (recoveredNanos > 0 && closedAfterRecoveryMillis < 0 && states.getOrDefault(State.CLOSED, 0) == fleet.size) {
           closedAfterRecoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - recoveredNanos);
           say(String.format(Locale.ROOT, "%s: CLOSED on all %d nodes, %.1f s after calcom came back",
@@ -303,18 +303,17 @@ public final class FleetDemo implements Callable<Integer> {
        * A HALF_OPEN episode of the shared fleet, told when it ends: how many trial calls the
        * whole fleet sent. (Independent nodes each run their own episodes: see the summary.)
        */
-      private void narrateHalfOpen() {
+      private void narrateHalfOpen(Map<State, Integer> states) {
         if (fleet != shared) {
           return;
         }
-        int halfOpen = fleet.states().getOrDefault(State.HALF_OPEN, 0);
+        int halfOpen = states.getOrDefault(State.HALF_OPEN, 0);
         if (!inHalfOpen && halfOpen > 0) {
           inHalfOpen = true;
           say(String.format(Locale.ROOT, "%s: HALF_OPEN on %d of %d nodes; one node holds the fleet's probe lease",
               fleet.label, halfOpen, fleet.size));
         } else if (inHalfOpen && halfOpen == 0) {
           inHalfOpen = false;
-          Map<State, Integer> states = fleet.states();
           say(String.format(Locale.ROOT, "%s: calcom %s → %s (trial calls from the whole fleet so far: %d)",
               fleet.label, fleet.service.isDown() ? "still down" : "answered",
               states.getOrDefault(State.OPEN, 0) > 0 ? "OPEN again" : "CLOSED", fleet.service.trials()));
