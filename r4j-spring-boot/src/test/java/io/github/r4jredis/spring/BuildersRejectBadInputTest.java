@@ -95,11 +95,13 @@ class BuildersRejectBadInputTest {
   @Test
   void everyDurationSetterRefusesANegativeOneNamingIt() throws Exception {
     List<String> silent = new ArrayList<>();
+    int checked = 0;
     for (Supplier<Object> builder : builders()) {
       for (Method method : setters(builder.get().getClass())) {
         if (method.getParameterCount() != 1 || method.getParameterTypes()[0] != Duration.class) {
           continue;
         }
+        checked++;
         Throwable thrown = invoke(method, builder.get(), new Object[] {Duration.ofMillis(-1)});
         if (!(thrown instanceof IllegalArgumentException) || !thrown.getMessage().contains("PT-0.001S")) {
           silent.add(method.getDeclaringClass().getSimpleName() + "." + method.getName() + ": " + thrown);
@@ -107,6 +109,7 @@ class BuildersRejectBadInputTest {
       }
     }
     assertThat(silent).as("duration setters that take a negative duration or do not say its value").isEmpty();
+    assertThat(checked).isGreaterThan(15); // the reflection found the setters it is meant to check
   }
 
   private static List<Method> setters(Class<?> type) {
