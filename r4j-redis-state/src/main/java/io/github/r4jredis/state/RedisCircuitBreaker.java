@@ -13,10 +13,15 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * {@link #getMetrics()} is the fleet's window ({@link #fleetMetrics()}), or the local one in
  * LOCAL mode.
  *
+ * <p>Resilience4j's contract holds on every node from the first call: the node that decides
+ * (before Redis first answered, while the fleet is CLOSED, and when it holds the trial episode)
+ * decides with a plain Resilience4j state machine, on the config's clock, and the fleet follows
+ * its steps. Manual transitions ({@code transitionTo...State()}, {@code reset()}) take effect on
+ * this node at once, as on a Resilience4j breaker, and reach the fleet within a round trip; for a
+ * fleet-wide change with its result, use {@link RedisCircuitBreakerRegistry#transition}.
+ *
  * <p>Thread-safe. The call path ({@code tryAcquirePermission}, {@code onSuccess},
- * {@code onError}) touches memory only; the one exception is the first call after an OPEN
- * breaker's wait, which claims the half-open probe lease with one script call bounded by the
- * registry's command timeout.
+ * {@code onError}) touches memory only: it never waits on Redis.
  */
 public interface RedisCircuitBreaker extends CircuitBreaker {
 
@@ -27,8 +32,10 @@ public interface RedisCircuitBreaker extends CircuitBreaker {
   State sharedState();
 
   /**
-   * The version of the shared state this node holds: a fencing token that every shared
-   * transition increments. 0 until Redis first answered.
+   * The version of the shared state this node is in: a fencing token that every shared
+   * transition increments. 0 until Redis first answered. While a transition this node made (by
+   * hand, or as the node running the trial calls) is on its way to Redis, the version it will
+   * have there: every node names a transition by the same version.
    */
   long stateVersion();
 

@@ -26,7 +26,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -98,7 +97,7 @@ public final class RedisCircuitBreakerRegistry
         builder.nodeId != null ? builder.nodeId : defaultNodeId(),
         builder.syncInterval, builder.commandTimeout, builder.localModeAfter,
         builder.reconcileInterval, builder.probeLease, builder.minimumReportingNodes,
-        defaults.getClock(), builder.serverClockSkew, builder.history, builder.meterRegistry);
+        builder.history, builder.meterRegistry);
   }
 
   /**
@@ -231,20 +230,17 @@ public final class RedisCircuitBreakerRegistry
   }
 
   /**
-   * Resets a breaker for the whole fleet: CLOSED, empty window, backoff restarted. A breaker
-   * this node created also re-seeds the shared config with this node's.
+   * Resets a breaker for the whole fleet: CLOSED, empty window, backoff restarted. Synchronous:
+   * when it returns, Redis has the reset and this node's breaker is reset; every other node
+   * follows within one sync. A breaker this node created also re-seeds the shared config with
+   * this node's.
    *
-   * @return whether Redis had a breaker of that name
+   * @return whether Redis had a breaker of that name (always, for one this node holds)
    * @throws RedisStateException when Redis does not answer within the command timeout
    */
   public boolean reset(String name) {
     KeySpace.requireValidName(name);
-    Optional<CircuitBreaker> mine = find(name);
-    if (mine.isPresent() && runtime.mode() == SyncMode.SHARED) {
-      mine.get().reset();
-      return true;
-    }
-    SharedView reply = runtime.command(name, "RESET");
+    SharedView reply = runtime.command(name, "RESET", find(name).orElse(null));
     if (reply == null) {
       throw new RedisStateException("Cannot reset circuit breaker '" + KeySpace.printable(name, 80)
           + "': Redis did not answer within the command timeout");
@@ -256,7 +252,8 @@ public final class RedisCircuitBreakerRegistry
    * Moves a breaker to {@code state} for the whole fleet, as {@code transitionTo...State()} on a
    * node that holds it would, under Resilience4j's table of legal transitions (a move to the
    * state it is in is legal and starts it again). For operators: the breaker need not exist on
-   * this node, and its shared config is kept. Every node follows within one sync.
+   * this node, and its shared config is kept. Synchronous: when it returns, Redis has the move and
+   * this node's breaker follows it; every other node follows within one sync.
    *
    * @return the shared state after the move; empty when Redis has no breaker of that name
    * @throws IllegalStateException when Resilience4j forbids the move from the current state
@@ -265,7 +262,7 @@ public final class RedisCircuitBreakerRegistry
   public Optional<SharedBreakerState> transition(String name, CircuitBreaker.State state) {
     KeySpace.requireValidName(name);
     Objects.requireNonNull(state, "state");
-    SharedView reply = runtime.command(name, state.name());
+    SharedView reply = runtime.command(name, state.name(), find(name).orElse(null));
     if (reply == null) {
       throw new RedisStateException("Cannot move circuit breaker '" + KeySpace.printable(name, 80)
           + "' to " + state + ": Redis did not answer within the command timeout");
@@ -273,7 +270,7 @@ public final class RedisCircuitBreakerRegistry
     if (reply.isMissing()) {
       return Optional.empty();
     }
-    if ("ILLEGAL".equals(reply.status())) {
+    if (reply.status() == SharedView.Status.ILLEGAL) {
       throw new IllegalStateException("Circuit breaker '" + KeySpace.printable(name, 80)
           + "' cannot move from " + reply.state() + " to " + state);
     }
@@ -305,7 +302,7 @@ public final class RedisCircuitBreakerRegistry
   private static SharedBreakerState toState(String name, SharedView v) {
     return new SharedBreakerState(name, v.state(), v.version(), Instant.ofEpochMilli(v.since()),
         v.state() == CircuitBreaker.State.OPEN ? Optional.of(Instant.ofEpochMilli(v.openUntil())) : Optional.empty(),
-        v.attempts(), v.leaseHolder().isEmpty() ? Optional.empty() : Optional.of(v.leaseHolder()),
+        v.attempts(), v.state() != CircuitBreaker.State.HALF_OPEN || v.holder().isEmpty() ? Optional.empty() : Optional.of(v.holder()),
         v.calls(), v.failures(), v.slowCalls(), v.activeNodes(), v.failingNodes());
   }
 
@@ -345,7 +342,6 @@ public final class RedisCircuitBreakerRegistry
     private Duration probeLease = DEFAULT_PROBE_LEASE;
     private int minimumReportingNodes = DEFAULT_MINIMUM_REPORTING_NODES;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
-    private LongSupplier serverClockSkew = () -> 0L;
     private History history = History.NONE;
 
     private Builder(RedissonClient redisson) {
@@ -467,15 +463,6 @@ public final class RedisCircuitBreakerRegistry
     /** Where the sync meters ({@code r4jredis.*}) go. Default: Micrometer's global registry. */
     public Builder withMeterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
-      return this;
-    }
-
-    /**
-     * Test seam: milliseconds added to Redis {@code TIME} inside every script, so that a test
-     * advancing a fake clock moves the shared deadlines with it. Never set in production.
-     */
-    Builder withServerClockSkew(LongSupplier skewMillis) {
-      this.serverClockSkew = Objects.requireNonNull(skewMillis, "skewMillis");
       return this;
     }
 

@@ -97,6 +97,8 @@ class RegistryIT {
       fleet.breaker(0, "calcom").transitionToForcedOpenState();
       fleet.breaker(0, "retell").transitionToOpenState();
       RedisCircuitBreakerRegistry operator = fleet.node(1);
+      await().atMost(Fleet.AWAIT).until(() -> fleet.breaker(0, "calcom").sharedState() == State.FORCED_OPEN
+          && fleet.breaker(0, "retell").sharedState() == State.OPEN);
 
       List<SharedBreakerState> states = operator.sharedBreakers();
 
@@ -154,6 +156,7 @@ class RegistryIT {
   void valuesInRedisAreReadableText(RedisServer redis, @KeyPrefix String prefix) {
     try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL)) {
       fleet.breaker(0, "calcom").transitionToOpenState();
+      await().atMost(Fleet.AWAIT).until(() -> fleet.breaker(0, "calcom").sharedState() == State.OPEN);
       Map<String, String> state = fleet.clients.get(0)
           .<String, String>getMap(prefix + ":{calcom}:state", StringCodec.INSTANCE).readAllMap();
 

@@ -163,9 +163,14 @@ public final class KeySpace {
     return breaker(name) + ":state";
   }
 
-  /** The breaker's shared sliding window: counts per time bucket. */
+  /** The breaker's shared COUNT_BASED window: runs of outcomes, oldest first. */
   public String windowKey(String name) {
     return breaker(name) + ":window";
+  }
+
+  /** The breaker's shared TIME_BASED window: counts per second. */
+  public String bucketsKey(String name) {
+    return breaker(name) + ":buckets";
   }
 
   /** Per node: last flush sequence merged (a re-sent flush is merged once), last flush, last failure. */
@@ -175,11 +180,11 @@ public final class KeySpace {
 
   /**
    * KEYS of every script call for the breaker whose encoded name is given: state, nodes,
-   * window, in the order the scripts expect.
+   * window, buckets, in the order the scripts expect.
    */
   public List<Object> scriptKeys(String encodedName) {
     String tag = prefix + ":{" + encodedName + "}";
-    return List.of(tag + ":state", tag + ":nodes", tag + ":window");
+    return List.of(tag + ":state", tag + ":nodes", tag + ":window", tag + ":buckets");
   }
 
   /** The set of every breaker name (encoded) ever created under this prefix. */

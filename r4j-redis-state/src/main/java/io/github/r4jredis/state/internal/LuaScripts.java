@@ -6,30 +6,143 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * The Lua scripts of the shared breaker. Each is {@code common.lua} followed by its entry file,
- * loaded from the class path once and addressed by SHA-1 for EVALSHA.
+ * The Lua scripts of the shared breaker and their arguments. Each script is {@code common.lua}
+ * followed by its entry file, loaded from the class path once and addressed by SHA-1 for EVALSHA.
+ * Each entry file names its arguments in a table {@code ARGS}; {@link #args()} lists the same
+ * names in the same order (a test compares them), and {@link #call} builds an argument list by
+ * name, so that no position is written twice.
  */
 public enum LuaScripts {
-  /** Merge outcome deltas, evaluate thresholds, open, renew a probe lease. */
-  FLUSH("flush.lua"),
-  /** OPEN to HALF_OPEN after the deadline; hand out the probe lease. */
-  CLAIM("claim.lua"),
+  /** Merge outcomes, evaluate thresholds, open, renew a trial lease. */
+  FLUSH("flush.lua", join(List.of(Arg.SEQ, Arg.RENEW, Arg.SEED_MODE), Arg.SEED, List.of(Arg.EPOCH))),
+  /** Start, claim, release or end a trial episode. */
+  CLAIM("claim.lua", List.of(Arg.WANT, Arg.EXPECT)),
   /** The lease holder's verdict on its trial calls. */
-  VERDICT("verdict.lua"),
+  VERDICT("verdict.lua", List.of(Arg.EPISODE, Arg.VERDICT)),
   /** Manual transitions and reset, fleet-wide. */
-  COMMAND("command.lua"),
+  COMMAND("command.lua", join(List.of(Arg.OP, Arg.WAIT, Arg.SEED_MODE), Arg.SEED,
+      List.of(Arg.CMD_SEQ, Arg.EXPECT_STATE, Arg.EXPECT_VERSION, Arg.RESERVE))),
   /** Read-only view of the shared state. */
-  READ("read.lua");
+  READ("read.lua", List.of());
 
+  /**
+   * A script argument. Every script starts with the four common ones; the names, lower-cased,
+   * are the keys of the Lua table.
+   */
+  public enum Arg {
+    /**
+     * The time of the caller's breaker clock (ms) when it is not a system clock (tests), used
+     * instead of Redis TIME; empty normally.
+     */
+    CLOCK,
+    /** The pub/sub channel transitions are published on. */
+    CHANNEL,
+    /** The encoded breaker name, as messages carry it. */
+    NAME,
+    /** The calling node's id. */
+    NODE,
+    /** Flush sequence of the node; 0 for a flush without outcomes. */
+    SEQ,
+    /** Version of the HALF_OPEN episode whose lease the node renews, or 0. */
+    RENEW,
+    /** '0' no seed, '1' seed if missing, '2' seed also if Redis is behind. */
+    SEED_MODE,
+    /** Seed: window type, C or T. */
+    SEED_TYPE,
+    /** Seed: window size. */
+    SEED_SIZE,
+    /** Seed: minimum number of calls. */
+    SEED_MIN,
+    /** Seed: failure rate threshold. */
+    SEED_FRATE,
+    /** Seed: slow call rate threshold. */
+    SEED_SRATE,
+    /** Seed: permitted calls in HALF_OPEN. */
+    SEED_TRIALS,
+    /** Seed: maximum wait in HALF_OPEN, ms (0: none). */
+    SEED_MAXWAIT,
+    /** Seed: state after that wait, CLOSED or OPEN. */
+    SEED_AFTER,
+    /** Seed: quorum of failing nodes. */
+    SEED_QUORUM,
+    /** Seed: trial lease duration, ms. */
+    SEED_LEASE,
+    /** Seed: waits in OPEN for attempts 1-32, run-length encoded. */
+    SEED_WAITS,
+    /** Seed: fingerprint of the shared config. */
+    SEED_FP,
+    /** Seed: the state the node knows. */
+    SEED_STATE,
+    /** Seed: the version the node knows. */
+    SEED_VERSION,
+    /** Seed: remaining wait in OPEN, ms. */
+    SEED_REMAINING,
+    /** Seed: consecutive opens. */
+    SEED_ATTEMPTS,
+    /** Seed: '1' when the node holds the trial lease or the reservation. */
+    SEED_HOLDER,
+    /** Flush: the version the outcomes were counted under. */
+    EPOCH,
+    /** Claim: start, lease, advance, release or expire. */
+    WANT,
+    /** Claim: the version of the OPEN state a start or release refers to. */
+    EXPECT,
+    /** Verdict: the version of the HALF_OPEN episode. */
+    EPISODE,
+    /** Verdict: CLOSED or OPEN. */
+    VERDICT,
+    /** Command: the operation. */
+    OP,
+    /** Command: wait in OPEN for OPEN_FOR, ms. */
+    WAIT,
+    /** Command: the node's command sequence number (0: none). */
+    CMD_SEQ,
+    /** Command: apply only in this state. */
+    EXPECT_STATE,
+    /** Command: apply only at this version. */
+    EXPECT_VERSION,
+    /** Command: '1' to take the lease or reservation. */
+    RESERVE;
+
+    /** The arguments every script starts with. */
+    static final List<Arg> COMMON = List.of(CLOCK, CHANNEL, NAME, NODE);
+
+    /** The seed's arguments, in order. */
+    static final List<Arg> SEED = List.of(SEED_TYPE, SEED_SIZE, SEED_MIN, SEED_FRATE, SEED_SRATE,
+        SEED_TRIALS, SEED_MAXWAIT, SEED_AFTER, SEED_QUORUM, SEED_LEASE, SEED_WAITS, SEED_FP,
+        SEED_STATE, SEED_VERSION, SEED_REMAINING, SEED_ATTEMPTS, SEED_HOLDER);
+
+    /** The name in the Lua table. */
+    public String luaName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private final String file;
   private final String text;
   private final String sha;
+  private final List<Arg> args;
+  private final Map<Arg, Integer> positions = new EnumMap<>(Arg.class);
 
-  LuaScripts(String file) {
+  LuaScripts(String file, List<Arg> own) {
+    this.file = file;
     this.text = resource("common.lua") + "\n" + resource(file);
     this.sha = sha1(text);
+    List<Arg> all = new ArrayList<>(Arg.COMMON);
+    all.addAll(own);
+    this.args = List.copyOf(all);
+    for (int i = 0; i < args.size(); i++) {
+      positions.put(args.get(i), i);
+    }
   }
 
   /** The full script text, as SCRIPT LOAD takes it. */
@@ -40,6 +153,90 @@ public enum LuaScripts {
   /** SHA-1 of the text, as EVALSHA takes it. */
   public String sha() {
     return sha;
+  }
+
+  /** The entry file's name. */
+  public String file() {
+    return file;
+  }
+
+  /** The entry file's own text, without {@code common.lua}. */
+  public String entryText() {
+    return resource(file);
+  }
+
+  /** The named arguments, in the order of the script's {@code ARGS} table. */
+  public List<Arg> args() {
+    return args;
+  }
+
+  /** A new argument list for this script; arguments not set are empty. */
+  public ArgList call() {
+    return new ArgList(this);
+  }
+
+  /** The arguments of one call, set by name. Not thread-safe. */
+  public static final class ArgList {
+    private final LuaScripts script;
+    private final String[] values;
+    private final List<String> tail = new ArrayList<>();
+
+    private ArgList(LuaScripts script) {
+      this.script = script;
+      this.values = new String[script.args.size()];
+      Arrays.fill(values, "");
+    }
+
+    /**
+     * Sets an argument.
+     *
+     * @throws IllegalArgumentException when this script has no such argument
+     */
+    public ArgList set(Arg arg, String value) {
+      Integer position = script.positions.get(arg);
+      if (position == null) {
+        throw new IllegalArgumentException(script + " has no argument " + arg);
+      }
+      values[position] = value;
+      return this;
+    }
+
+    /** Sets a numeric argument. */
+    public ArgList set(Arg arg, long value) {
+      return set(arg, Long.toString(value));
+    }
+
+    /** Appends to the variable part after the named arguments (a flush's blocks). */
+    public ArgList tail(List<String> more) {
+      tail.addAll(more);
+      return this;
+    }
+
+    /** The script these arguments are for. */
+    public LuaScripts script() {
+      return script;
+    }
+
+    /** The arguments as EVALSHA takes them. */
+    public List<String> toList() {
+      List<String> all = new ArrayList<>(values.length + tail.size());
+      all.addAll(Arrays.asList(values));
+      all.addAll(tail);
+      return all;
+    }
+
+    /** The value of a named argument (empty when not set). */
+    public String get(Arg arg) {
+      Integer position = script.positions.get(arg);
+      return position == null ? "" : values[position];
+    }
+  }
+
+  private static List<Arg> join(List<Arg> first, List<Arg> second, List<Arg> third) {
+    List<Arg> all = new ArrayList<>(first);
+    all.addAll(second);
+    all.addAll(third);
+    return all;
   }
 
   private static String resource(String file) {

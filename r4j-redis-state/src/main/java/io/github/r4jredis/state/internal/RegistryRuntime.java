@@ -4,11 +4,9 @@ import io.github.r4jredis.state.SyncMode;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
 
@@ -29,13 +27,13 @@ public final class RegistryRuntime implements AutoCloseable {
   /** Creates the runtime; {@link #start()} starts syncing. */
   public RegistryRuntime(RedissonClient redisson, KeySpace keys, String nodeId, Duration syncInterval,
       Duration commandTimeout, Duration localModeAfter, Duration reconcileInterval, Duration probeLease,
-      int quorum, Clock clock, LongSupplier serverClockSkew, History history, MeterRegistry meterRegistry) {
+      int quorum, History history, MeterRegistry meterRegistry) {
     this.keys = keys;
     this.quorum = quorum;
     this.probeLease = probeLease;
     this.engine = new SyncEngine(redisson, keys, nodeId,
         new SyncEngine.Settings(syncInterval, commandTimeout, localModeAfter, reconcileInterval,
-            probeLease, clock, serverClockSkew, history),
+            probeLease, history),
         meterRegistry);
   }
 
@@ -84,9 +82,18 @@ public final class RegistryRuntime implements AutoCloseable {
     return engine.read(name);
   }
 
-  /** A manual command on a breaker by name, keeping its shared config; null if Redis is silent. */
-  public @Nullable SharedView command(String name, String op) {
-    return engine.command(name, op);
+  /**
+   * An operator's command on a breaker by name, keeping its shared config (a RESET of a breaker
+   * this node holds re-seeds it with this node's); null if Redis is silent. This node's breaker,
+   * if any, applies the reply at once.
+   */
+  public @Nullable SharedView command(String name, String op, @Nullable CircuitBreaker mine) {
+    SharedCircuitBreaker held = mine instanceof SharedCircuitBreaker shared ? shared : null;
+    SharedView reply = engine.command(name, op, held);
+    if (reply != null && held != null) {
+      held.applyReply(reply, System.nanoTime());
+    }
+    return reply;
   }
 
   @Override

@@ -3,10 +3,12 @@ package io.github.r4jredis.state.internal;
 import io.github.r4jredis.state.FleetMetrics;
 import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.r4jredis.state.SyncMode;
+import io.github.r4jredis.state.internal.SharedView.Flag;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.IllegalStateTransitionException;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.TransitionCheckResult;
+import io.github.resilience4j.circuitbreaker.IllegalStateTransitionException;
 import io.github.resilience4j.circuitbreaker.ResultRecordedAsFailureException;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnCallNotPermittedEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnErrorEvent;
@@ -21,15 +23,15 @@ import io.github.resilience4j.core.functions.Either;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,30 +39,36 @@ import org.slf4j.LoggerFactory;
 /**
  * The fleet-shared breaker of one name on one node.
  *
- * <p>It holds two things: the last shared state Redis reported ({@link #view}, fenced by its
- * version) and a plain Resilience4j state machine ({@link #local}) fed with every outcome of this
- * node. Who decides a call:
+ * <p>It holds a plain Resilience4j state machine ({@link #local}) fed with every outcome of this
+ * node, and the last shared state Redis reported ({@link #view}, fenced by its version). The
+ * local machine decides whenever this node is the one deciding, with Resilience4j's exact
+ * semantics and clock:
  * <ul>
- *   <li>LOCAL mode (Redis unreachable): the local machine, with exact Resilience4j semantics.
- *   <li>shared CLOSED: the local machine, which permits unless this node's own calls tripped it
- *       (a node with a bad network protects itself; the fleet stays CLOSED);
- *   <li>shared HALF_OPEN and this node holds the probe lease: the local machine, moved to a fresh
- *       HALF_OPEN when the lease was granted, so it grants exactly the permitted trial calls and
- *       reaches Resilience4j's verdict, which is then reported to Redis; until Redis applies it
- *       the breaker stays HALF_OPEN and permits nothing more;
- *   <li>any other shared state: the shared state itself (OPEN rejects until its deadline, then
- *       one node claims the lease; FORCED_OPEN rejects; DISABLED and METRICS_ONLY permit).
+ *   <li>in LOCAL mode (Redis unreachable);
+ *   <li>before Redis first answered (version 0: the breaker is exact from its first call);
+ *   <li>while the fleet is CLOSED: it permits unless this node's own calls tripped it (a node
+ *       with a bad network protects itself while the fleet stays CLOSED);
+ *   <li>in OPEN and HALF_OPEN when this node holds the reservation of the next trial episode or
+ *       the trial lease: it alone runs the trial calls, when its own machine says the wait is
+ *       over, and reaches Resilience4j's verdict at once;
+ *   <li>while steps it took on its own (a verdict, a start, a transition made by hand) are on
+ *       their way to Redis: the node runs ahead of Redis on the chain of versions it predicts,
+ *       and follows Redis again if Redis refuses a step;
+ *   <li>in FORCED_OPEN, DISABLED and METRICS_ONLY, to which it is aligned.
  * </ul>
- * Every change of the shared state re-aligns the local machine, and every change of the
- * resulting effective state is published as Resilience4j transition events.
+ * Otherwise (OPEN or HALF_OPEN with another node holding the episode) the shared state decides:
+ * the call is rejected. Every change of the shared state re-aligns the local machine; every change
+ * of the resulting effective state is published as Resilience4j transition events.
  *
- * <p>Thread-safety: the call path reads volatile fields and lock-free counters. {@link #lock}
- * guards {@link #view} changes, the alignment of {@link #local} and the publication of
- * transitions. Fields marked "sync thread" belong to the registry's sync thread.
+ * <p>Thread-safety: the call path reads volatile fields and calls the local machine, which is
+ * thread-safe. {@link #lock} guards changes of {@link #view}, the alignment of {@link #local},
+ * the chain of intents and the publication of transitions.
  */
 public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedCircuitBreaker.class);
+  /** A reservation holder with no call attempt for this long at its deadline gives it up. */
+  private static final long IDLE_HOLDER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final String name;
   private final String encodedName;
@@ -70,34 +78,53 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private final SyncEngine engine;
   private final CircuitBreakerStateMachine local;
   private final BreakerEvents events;
-  private final OutcomeCounter outcomes = new OutcomeCounter();
+  private final BreakerSync sync;
   private final Clock clock;
+  private final boolean systemClock;
   private final long slowCallNanos;
   private final ReentrantLock lock = new ReentrantLock();
-  private final AtomicBoolean claimInFlight = new AtomicBoolean();
-  private final AtomicInteger probesInFlight = new AtomicInteger();
+  private final Metrics metrics = new LiveMetrics();
+  private final FleetMetrics fleet = new FleetWindow();
 
-  private volatile SharedView view = SharedView.initial();
+  private volatile SharedView view;
   private volatile State effective;
-  private volatile LongAdder notPermitted = new LongAdder();
-  private volatile long eagerThreshold = 1;
-  private volatile long heldEpoch = -1;
-  private volatile long lastProbeActivityNanos;
   private volatile State observedLocal;
+  private volatile LongAdder rejected = new LongAdder();
+  private volatile long eagerThreshold = 1;
+  private volatile long lastDemandNanos;
+  private volatile boolean chainPending;
+  private volatile int chainSteps;
+  /** The shared state this node expects once its chain lands (the shared state when none). */
+  private volatile State predicted;
+  /** Whether that state's trial episode or reservation is this node's. */
+  private volatile boolean predictedMine;
 
   // Guarded by lock.
+  private final ArrayDeque<Intent> chain = new ArrayDeque<>();
+  private boolean localManual;
   private boolean realignOnNextView;
-  private boolean verdictSent;
   private boolean mismatchLogged;
+  private boolean corruptLogged;
   private long hintReceivedNanos;
+  private boolean failureRatePublished;
+  private boolean slowRatePublished;
+  private int trialPermits;
+  private int trialOutcomes;
+  private long lastTrialNanos;
+  /** The version of this node's trial episode, 0 while the step that creates it is unanswered. */
+  private long trialEpisode;
+  /** Trial calls of episodes whose creating step Redis has not answered, per step (history). */
+  private final ArrayDeque<UnconfirmedTrials> unconfirmed = new ArrayDeque<>();
 
-  // Set from any thread, consumed by the sync thread.
-  volatile boolean needsSeed = true;
-  volatile boolean reseedBehind;
-  volatile boolean verifyDue;
-  volatile long lastViewNanos;
-  // Sync thread.
-  long lastRenewNanos;
+  /** The trial calls permitted in an episode that {@code step} asks Redis to create. */
+  private static final class UnconfirmedTrials {
+    final @Nullable Intent step;
+    int permits;
+
+    UnconfirmedTrials(@Nullable Intent step) {
+      this.step = step;
+    }
+  }
 
   SharedCircuitBreaker(String name, CircuitBreakerConfig config, SharedConfig shared,
       Map<String, String> tags, SyncEngine engine) {
@@ -108,14 +135,21 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     this.tags = Map.copyOf(tags);
     this.engine = engine;
     this.clock = config.getClock();
+    this.systemClock = Clock.system(clock.getZone()).equals(clock);
     this.slowCallNanos = config.getSlowCallDurationThreshold().toNanos();
     this.local = new CircuitBreakerStateMachine(name, config, tags);
     this.effective = local.getState();
     this.observedLocal = effective;
+    this.view = SharedView.initial(effective, engine.nodeId(),
+        effective == State.OPEN || effective == State.HALF_OPEN || effective == State.FORCED_OPEN ? 1 : 0);
+    this.predicted = effective;
+    this.predictedMine = view.heldBy(engine.nodeId());
     this.events = new BreakerEvents(() -> effective);
+    boolean timeBased = config.getSlidingWindowType() == SlidingWindowType.TIME_BASED;
+    this.sync = new BreakerSync(this, new OutcomeLog(timeBased ? 64 : Math.max(64, config.getSlidingWindowSize())));
     // No consumer is registered on the local machine: with one, Resilience4j builds an event
     // object (and reads the wall clock) on every call. Its transitions are observed instead,
-    // after each call into it and on every sync tick (the asynchronous ones).
+    // after each call into it and on every sync tick (the ones its scheduler makes).
   }
 
   // ---------------------------------------------------------------- the call path
@@ -124,13 +158,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   public boolean tryAcquirePermission() {
     boolean permitted = decide();
     if (!permitted || observedLocal != State.CLOSED) {
-      checkLocal(); // a CLOSED local machine that permits cannot have moved
+      checkLocal(null); // a CLOSED local machine that permits cannot have moved
     }
-    if (!permitted) {
-      notPermitted.increment();
-      if (events.hasConsumers()) {
-        events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
-      }
+    if (!permitted && events.hasConsumers()) {
+      events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
     }
     return permitted;
   }
@@ -140,24 +171,137 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return localPermission();
     }
     SharedView v = view;
+    if (v.version() == 0 || chainPending) {
+      return decideAhead(v);
+    }
     switch (v.state()) {
       case CLOSED:
-        return localPermission();
       case DISABLED:
       case METRICS_ONLY:
-        return true;
       case FORCED_OPEN:
-        return false;
+        return localPermission();
       case OPEN:
-        return engine.serverNow() >= v.openUntil() && claim();
-      case HALF_OPEN:
-        if (isHolder(v)) {
-          return acquireProbe();
+        lastDemandNanos = System.nanoTime();
+        if (v.heldBy(engine.nodeId())) {
+          if (holdValid(v)) {
+            return trial(v);
+          }
+          sync.request(Intent.of(Intent.Kind.LEASE, v.version()));
+        } else if (serverNow() >= v.openUntil() && (v.holder().isEmpty() || serverNow() >= v.holderUntil())) {
+          sync.request(Intent.of(Intent.Kind.LEASE, v.version()));
         }
-        return (v.leaseHolder().isEmpty() || engine.serverNow() >= v.leaseUntil()) && claim();
+        return reject();
+      case HALF_OPEN:
+        lastDemandNanos = System.nanoTime();
+        if (v.heldBy(engine.nodeId()) && holdValid(v)) {
+          return trial(v);
+        }
+        if (v.holder().isEmpty() || serverNow() >= v.holderUntil()) {
+          sync.request(Intent.of(Intent.Kind.LEASE, v.version()));
+        }
+        return reject();
       default:
-        return false;
+        return reject();
     }
+  }
+
+  /**
+   * While this node's own steps are on their way to Redis, its machine decides, except that it
+   * starts no trial episode while the reservation it predicts has lapsed by this node's clock.
+   */
+  private boolean decideAhead(SharedView v) {
+    if (predictedMine) {
+      lastDemandNanos = System.nanoTime();
+      return trial(v);
+    }
+    return localPermission();
+  }
+
+  /** A call in this node's trial episode (or the OPEN before it): its machine decides. */
+  private boolean trial(SharedView v) {
+    boolean permitted = localPermission();
+    checkLocal(null); // a permit that began an episode is counted in it
+    if (permitted && local.getState() == State.HALF_OPEN) {
+      long episode;
+      lock.lock();
+      try {
+        trialPermits++;
+        lastTrialNanos = System.nanoTime();
+        episode = trialEpisode;
+        if (episode == 0) {
+          if (unconfirmed.isEmpty()) {
+            unconfirmed.add(new UnconfirmedTrials(null));
+          }
+          unconfirmed.peekLast().permits++;
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (episode > 0) {
+        engine.history().probePermitted(engine.nodeId(), name, episode);
+      }
+    }
+    return permitted;
+  }
+
+  /**
+   * The version of this node's trial episode is known: Redis granted it, or (when refused) the
+   * episode whose trials those calls competed with. Trials permitted before are reported now.
+   * Lock held.
+   */
+  private void confirmTrialEpisode(long episode) {
+    trialEpisode = episode;
+    for (UnconfirmedTrials trials : unconfirmed) {
+      report(trials, episode);
+    }
+    unconfirmed.clear();
+  }
+
+  private void report(UnconfirmedTrials trials, long episode) {
+    for (int i = 0; i < trials.permits; i++) {
+      engine.history().probePermitted(engine.nodeId(), name, episode);
+    }
+  }
+
+  /** Redis answered {@code step}, which created (or refused) the episode of some trial calls. */
+  private void confirmTrials(Intent step, SharedView reply, boolean taken) {
+    if (!taken) {
+      confirmTrialEpisode(reply.version()); // they competed with whatever episode Redis holds
+      return;
+    }
+    UnconfirmedTrials last = unconfirmed.peekLast();
+    for (var it = unconfirmed.iterator(); it.hasNext(); ) {
+      UnconfirmedTrials trials = it.next();
+      if (trials.step == step) {
+        report(trials, reply.version());
+        it.remove();
+        if (trials == last) {
+          trialEpisode = reply.version();
+        }
+        return;
+      }
+    }
+  }
+
+  /** A new trial episode of this node begins, created by {@code step} once Redis takes it. */
+  private void newTrialEpisode(@Nullable Intent step) {
+    beginTrials();
+    trialEpisode = 0;
+    unconfirmed.add(new UnconfirmedTrials(step));
+  }
+
+  private boolean reject() {
+    rejected.increment();
+    return false;
+  }
+
+  /**
+   * Whether this node's reservation (OPEN) or lease (HALF_OPEN) is still good by its own clock,
+   * with a command timeout to spare for the start or renewal to reach Redis. A node that was
+   * paused past it starts no trial on it.
+   */
+  private boolean holdValid(SharedView v) {
+    return serverNow() < v.holderUntil() - engine.commandTimeoutMillis();
   }
 
   /**
@@ -174,67 +318,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  /**
-   * A trial call of the episode this node holds. Under the lock, so that a new episode's
-   * alignment cannot swap the local HALF_OPEN state between the check and the permit. Only
-   * while the local machine is HALF_OPEN: once it reached its verdict, nothing more until Redis
-   * applies the verdict (one round trip).
-   */
-  private boolean acquireProbe() {
-    lock.lock();
-    try {
-      if (!isHolder(view) || local.getState() != State.HALF_OPEN) {
-        return false;
-      }
-      boolean permitted = localPermission();
-      if (permitted) {
-        engine.history().probePermitted(engine.nodeId(), name, heldEpoch);
-        probesInFlight.incrementAndGet();
-        lastProbeActivityNanos = System.nanoTime();
-      }
-      return permitted;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Asks Redis for the probe lease: the one synchronous call, one per breaker at a time. */
-  private boolean claim() {
-    if (!claimInFlight.compareAndSet(false, true)) {
-      return false;
-    }
-    try {
-      long requested = System.nanoTime();
-      SharedView reply = engine.claim(this, true);
-      if (reply == null) {
-        return false;
-      }
-      boolean granted = "GRANTED".equals(reply.status());
-      lock.lock();
-      try {
-        if (granted && reply.version() != heldEpoch) {
-          heldEpoch = reply.version();
-          verdictSent = false;
-          probesInFlight.set(0);
-        }
-        apply(reply, requested);
-        if (!isHolder(view)) {
-          return false;
-        }
-      } finally {
-        lock.unlock();
-      }
-      return acquireProbe();
-    } finally {
-      claimInFlight.set(false);
-    }
-  }
-
-  private boolean isHolder(SharedView v) {
-    return v.state() == State.HALF_OPEN && v.version() == heldEpoch
-        && engine.nodeId().equals(v.leaseHolder());
-  }
-
   @Override
   public void acquirePermission() {
     if (!tryAcquirePermission()) {
@@ -245,9 +328,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   @Override
   public void releasePermission() {
     local.releasePermission();
-    if (isHolder(view)) {
-      probeDone();
-    }
   }
 
   @Override
@@ -258,7 +338,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       cause = throwable;
     }
     if (config.getIgnoreExceptionPredicate().test(cause)) {
-      releasePermission();
+      local.releasePermission();
       if (events.hasConsumers()) {
         Throwable ignored = cause;
         events.publish(() -> new CircuitBreakerOnIgnoredErrorEvent(name, elapsed(duration, durationUnit), ignored));
@@ -279,8 +359,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     } catch (IllegalStateTransitionException raced) {
       lostRace(raced);
     }
-    count(failure, duration, durationUnit);
-    propagateTransitionOnResult(Either.right(cause));
+    Throwable result = cause;
+    count(failure, duration, durationUnit, () -> Either.right(result));
   }
 
   @Override
@@ -293,7 +373,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     } catch (IllegalStateTransitionException raced) {
       lostRace(raced);
     }
-    count(false, duration, durationUnit);
+    count(false, duration, durationUnit, null);
   }
 
   @Override
@@ -312,10 +392,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     } catch (IllegalStateTransitionException raced) {
       lostRace(raced);
     }
-    count(failure, duration, durationUnit);
-    if (result != null && !failure) {
-      propagateTransitionOnResult(Either.left(result));
-    }
+    count(failure, duration, durationUnit, result != null && !failure ? () -> Either.left(result) : null);
   }
 
   /** A local transition lost to a concurrent one (see {@link #localPermission()}): dropped. */
@@ -323,52 +400,200 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     LOG.debug("Circuit breaker '{}': local transition lost a race", name, raced);
   }
 
-  /** Adds an outcome to the fleet's window, and wakes the sync thread if it could matter now. */
-  private void count(boolean failure, long duration, TimeUnit durationUnit) {
+  /**
+   * After the local machine took an outcome: observes what it did, adds the outcome to the
+   * fleet's window when the fleet's episode takes outcomes, and wakes the sync thread if it
+   * could matter now.
+   *
+   * @param result the result for transitionOnResult, when Resilience4j would consult it
+   */
+  private void count(boolean failure, long duration, TimeUnit durationUnit,
+      @Nullable Supplier<Either<Object, Throwable>> result) {
     boolean slow = durationUnit.toNanos(duration) > slowCallNanos;
-    checkLocal(); // any outcome may trip the local machine: a success can complete minimumNumberOfCalls
-    SharedView v = view;
-    State sharedState = v.state();
-    if (sharedState == State.HALF_OPEN && isHolder(v)) {
-      probeDone();
+    checkLocal(result); // any outcome may move the local machine: a success can complete minimumNumberOfCalls
+    if (trialOutcomes < trialPermits) {
+      lock.lock();
+      try {
+        trialOutcomes++;
+        lastTrialNanos = System.nanoTime();
+      } finally {
+        lock.unlock();
+      }
     }
-    if (sharedState == State.DISABLED || sharedState == State.FORCED_OPEN) {
+    State episode = sharedEpisode();
+    if (episode != State.CLOSED && episode != State.METRICS_ONLY) {
       return;
     }
-    outcomes.record(failure, slow);
-    if ((failure || slow) && outcomes.unflushedBadOutcomes() >= eagerThreshold) {
+    long unflushed = sync.outcomes().record(failure, slow);
+    if (unflushed >= eagerThreshold) {
       engine.wakeEager();
     }
-  }
-
-  private void probeDone() {
-    probesInFlight.updateAndGet(n -> Math.max(0, n - 1));
-    lastProbeActivityNanos = System.nanoTime();
+    if (effective == State.METRICS_ONLY) {
+      publishMetricsOnlyThresholds(metrics);
+    }
   }
 
   /**
-   * Resilience4j's {@code transitionOnResult} opens the local machine at once (it is fed the same
-   * outcome); here the same decision is sent to the fleet.
+   * The shared episode this node's outcomes belong to: the one its own steps predict while they
+   * are on their way, else the fleet's. Outcomes only go to CLOSED and METRICS_ONLY windows; a
+   * HALF_OPEN trial window is the holder's own.
    */
-  private void propagateTransitionOnResult(Either<Object, Throwable> result) {
-    if (engine.mode() != SyncMode.SHARED || view.state() != State.CLOSED) {
-      return;
-    }
-    TransitionCheckResult check = config.getTransitionOnResult().apply(result);
-    if (!check.isTransitionToOpen()) {
-      return;
-    }
-    if (check.getWaitDuration() != null) {
-      engine.commandLater(this, "OPEN_FOR", check.getWaitDuration().toMillis());
-    } else if (check.getWaitUntil() != null) {
-      engine.commandLater(this, "OPEN_FOR", Math.max(0, Duration.between(clock.instant(), check.getWaitUntil()).toMillis()));
-    } else {
-      engine.commandLater(this, "OPEN", 0);
-    }
+  private State sharedEpisode() {
+    return predicted;
   }
 
   private static Duration elapsed(long duration, TimeUnit unit) {
     return Duration.ofNanos(unit.toNanos(duration));
+  }
+
+  // ---------------------------------------------------------------- the local machine
+
+  /** Reacts to a transition the local machine made by itself; cheap when there was none. */
+  void checkLocal(@Nullable Supplier<Either<Object, Throwable>> result) {
+    if (local.getState() != observedLocal) {
+      observeLocal(result);
+    }
+  }
+
+  /**
+   * The local machine moved on its own: tripped on this node's calls, reached the verdict of its
+   * trial calls, began a trial episode, or made a scheduled transition. As the node deciding, it
+   * tells Redis; otherwise the change is the local machine's alone and the effective state follows
+   * the fleet.
+   */
+  private void observeLocal(@Nullable Supplier<Either<Object, Throwable>> result) {
+    lock.lock();
+    try {
+      State now = local.getState();
+      State before = observedLocal;
+      if (now == before) {
+        return;
+      }
+      observedLocal = now;
+      SharedView v = view;
+      boolean localMode = engine.mode() == SyncMode.LOCAL;
+      boolean ownEpisode = !localMode && predictedMine;
+      boolean closedEpisode = localMode || (!ownEpisode && predicted == State.CLOSED);
+      if (!ownEpisode && !closedEpisode) {
+        return; // another node's episode, or a state the fleet fixed: the fleet decides
+      }
+      if (before == State.CLOSED && now == State.OPEN) {
+        if (!publishLocalThresholds() && result != null && !localMode && !chainPending
+            && v.version() > 0 && v.state() == State.CLOSED) {
+          resultOpen(result.get(), v.version());
+        }
+      }
+      if (ownEpisode && before == State.OPEN && now == State.HALF_OPEN) {
+        Intent start = Intent.start();
+        newTrialEpisode(start);
+        intend(start);
+      } else if (ownEpisode && before == State.HALF_OPEN && (now == State.CLOSED || now == State.OPEN)) {
+        intend(Intent.verdict(now));
+      } else if (now == State.HALF_OPEN) {
+        beginTrials(); // a node-local episode: this node tripped alone
+      }
+      refresh();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void beginTrials() {
+    trialPermits = 0;
+    trialOutcomes = 0;
+    lastTrialNanos = System.nanoTime();
+  }
+
+  /** transitionOnResult opened the local machine: the fleet follows, if it is still CLOSED then. */
+  private void resultOpen(Either<Object, Throwable> result, long closedVersion) {
+    TransitionCheckResult check = config.getTransitionOnResult().apply(result);
+    if (!check.isTransitionToOpen()) {
+      return;
+    }
+    long wait;
+    if (check.getWaitDuration() != null) {
+      wait = check.getWaitDuration().toMillis();
+    } else if (check.getWaitUntil() != null) {
+      wait = Math.max(0, Duration.between(clock.instant(), check.getWaitUntil()).toMillis());
+    } else {
+      return;
+    }
+    sync.request(Intent.resultOpen(wait, closedVersion));
+  }
+
+  /**
+   * Resilience4j publishes these just before it opens, from the window that crossed a threshold;
+   * the local machine's rates say which.
+   *
+   * @return whether a threshold was crossed (false: the machine opened for another reason)
+   */
+  private boolean publishLocalThresholds() {
+    Metrics window = local.getMetrics();
+    float failureRate = window.getFailureRate();
+    float slowRate = window.getSlowCallRate();
+    boolean failed = failureRate >= config.getFailureRateThreshold();
+    boolean slow = slowRate >= config.getSlowCallRateThreshold();
+    if (failed) {
+      events.publish(() -> new CircuitBreakerOnFailureRateExceededEvent(name, failureRate));
+    }
+    if (slow) {
+      events.publish(() -> new CircuitBreakerOnSlowCallRateExceededEvent(name, slowRate));
+    }
+    return failed || slow;
+  }
+
+  /** In METRICS_ONLY, each exceeded rate is published once per episode, from this node's window. */
+  private void publishMetricsOnlyThresholds(Metrics window) {
+    if (failureRatePublished && slowRatePublished) {
+      return;
+    }
+    float failureRate = window.getFailureRate();
+    float slowRate = window.getSlowCallRate();
+    boolean failed = failureRate >= 0 && failureRate >= config.getFailureRateThreshold();
+    boolean slow = slowRate >= 0 && slowRate >= config.getSlowCallRateThreshold();
+    if (!failed && !slow) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (effective != State.METRICS_ONLY) {
+        return;
+      }
+      if (failed && !failureRatePublished) {
+        failureRatePublished = true;
+        events.publish(() -> new CircuitBreakerOnFailureRateExceededEvent(name, failureRate));
+      }
+      if (slow && !slowRatePublished) {
+        slowRatePublished = true;
+        events.publish(() -> new CircuitBreakerOnSlowCallRateExceededEvent(name, slowRate));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Adds a step of this node's own machine to the chain sent to Redis. Lock held. */
+  private void intend(Intent intent) {
+    if (engine.mode() == SyncMode.LOCAL) {
+      return;
+    }
+    chain.add(intent);
+    chainPending = true;
+    chainSteps = chain.size();
+    updatePredicted();
+    engine.wakeEager();
+  }
+
+  /** Lock held. */
+  private void updatePredicted() {
+    Intent last = chain.peekLast();
+    if (last == null) {
+      predicted = view.state();
+      predictedMine = view.heldBy(engine.nodeId());
+    } else {
+      predicted = last.target();
+      predictedMine = last.target() == State.OPEN || last.target() == State.HALF_OPEN;
+    }
   }
 
   // ---------------------------------------------------------------- applying shared state
@@ -383,19 +608,25 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    *
    * @param requestedNanos when the request that produced {@code next} was sent (receipt time for
    *     a message): a reply to a request older than a message cannot contradict it
+   * @param own whether {@code next} answers a step of this node's own chain: it confirms what the
+   *     node already did, so nothing is re-aligned or forgotten
    */
-  void apply(SharedView next, long requestedNanos) {
+  void apply(SharedView next, long requestedNanos, boolean own) {
     if (next.isMissing()) {
-      if (next.flags().startsWith("corrupt")) {
+      if (next.status() == SharedView.Status.CORRUPT && !corruptLogged) {
+        corruptLogged = true;
         LOG.warn("Shared state of circuit breaker '{}' in Redis was invalid ({}); re-seeding it",
-            KeySpace.printable(name, 80), next.flags());
+            KeySpace.printable(name, 80), next.reason());
         engine.meters().repaired();
       }
-      needsSeed = true;
+      sync.needsSeed = true;
       engine.wake();
       return;
     }
-    lastViewNanos = System.nanoTime();
+    corruptLogged = false;
+    if (chainPending && !next.verified()) {
+      return; // this node's own steps are on their way: their replies, not messages, confirm them
+    }
     checkConfig(next);
     SharedView current = view;
     boolean newer;
@@ -409,7 +640,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       if (current.verified()) {
         // A reply older than what we hold: an earlier batch, or Redis lost data. Re-seeding with
         // "only if behind" is a no-op in the first case and repairs the second.
-        reseedBehind = true;
+        sync.reseedBehind = true;
         engine.wake();
         return;
       }
@@ -421,41 +652,124 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           KeySpace.printable(name, 80), current.version(), next.version());
       newer = true;
     } else if (!next.verified()) {
-      return; // a message about the version we hold adds nothing
+      // A message about the version held: only a renewed lease adds something.
+      if (next.holder().equals(current.holder()) && next.holderUntil() > current.holderUntil()) {
+        view = withHolderUntil(current, next.holderUntil());
+      }
+      return;
     } else {
       newer = !current.verified() && !sameState(current, next);
     }
-    if (!next.verified() && next.version() > current.version()) {
-      verifyDue = true;
-      engine.wake();
-    }
-    if (!next.verified()) {
+    if (next.verified()) {
+      sync.lastViewNanos = System.nanoTime();
+    } else {
       hintReceivedNanos = requestedNanos;
+      if (newer) {
+        sync.verifyDue = true;
+        engine.wake();
+      }
     }
     if (next.version() != current.version()) {
       engine.history().viewAccepted(engine.nodeId(), name, next.version(), next.state());
     }
-    view = next;
-    updateEagerThreshold(next);
-    // A message may announce this node's own lease before the claim's reply arrives: the holder
-    // must still get its fresh HALF_OPEN even though the version is already known.
-    boolean holderWithoutProbe = isHolder(next) && local.getState() != State.HALF_OPEN && !verdictSent;
-    if (newer || realignOnNextView || holderWithoutProbe) {
+    State before = effective;
+    view = next.verified() ? next : withWindowOf(next, current);
+    updateEagerThreshold(view);
+    if (chainPending) {
+      refresh(); // this node's steps are on their way: their replies confirm or refuse them
+      return;
+    }
+    updatePredicted();
+    boolean freshEpisode = newer && !own && current.version() > 0;
+    if (freshEpisode && (next.state() == State.CLOSED || next.state() == State.METRICS_ONLY)) {
+      sync.outcomes().discardUntilNow();
+    }
+    if (newer || realignOnNextView || !consistent(next)) {
       realignOnNextView = false;
-      if (newer && (next.state() == State.CLOSED || next.state() == State.METRICS_ONLY)) {
-        outcomes.discardUntilNow();
-      }
-      align(next, newer);
+      align(next, freshEpisode);
+    }
+    if (next.flags().contains(Flag.OPENED) && before == State.CLOSED) {
+      publishFleetThresholds(next); // Resilience4j: the rate exceeded, then the transition
     }
     refresh();
-    if (newer && "reset".equals(next.reason())) {
+    if (freshEpisode && "reset".equals(next.reason())) {
       events.publish(() -> new CircuitBreakerOnResetEvent(name));
     }
-    publishFleetThresholds(next);
+    if (next.state() == State.METRICS_ONLY && !next.flags().isEmpty()) {
+      publishMetricsOnlyThresholds(fleet);
+    }
+  }
+
+  /**
+   * A step of this node's chain was answered: taken (the reply confirms the state the node
+   * already is in), or refused (the fleet moved on: the node drops the rest and follows Redis).
+   */
+  void chainReplied(Intent step, SharedView reply, long requestedNanos, boolean taken) {
+    lock.lock();
+    try {
+      if (chain.peek() == step) {
+        chain.poll();
+      }
+      if (!taken) {
+        LOG.debug("Circuit breaker '{}': Redis refused {} ({}) in state {}; following the fleet",
+            name, step.kind(), reply.status(), reply.state());
+        chain.clear();
+      }
+      if (step.kind() == Intent.Kind.START || step.target() == State.HALF_OPEN || !taken) {
+        confirmTrials(step, reply, taken);
+      }
+      chainPending = !chain.isEmpty();
+      chainSteps = chain.size();
+      apply(reply, requestedNanos, taken);
+      updatePredicted();
+      if (!chainPending && !consistent(view)) {
+        align(view, false);
+        refresh();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The chain's next step, or null. */
+  @Nullable Intent chainHead() {
+    lock.lock();
+    try {
+      return chain.peek();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private static boolean sameState(SharedView a, SharedView b) {
-    return a.state() == b.state() && a.leaseHolder().equals(b.leaseHolder()) && a.openUntil() == b.openUntil();
+    return a.state() == b.state() && a.holder().equals(b.holder()) && a.openUntil() == b.openUntil();
+  }
+
+  private static SharedView withHolderUntil(SharedView v, long holderUntil) {
+    return new SharedView(v.status(), v.state(), v.version(), v.previous(), v.since(), v.openUntil(),
+        v.attempts(), v.holder(), holderUntil, v.halfOpenUntil(), v.serverNow(), v.calls(), v.failures(),
+        v.slowCalls(), v.slowFailures(), v.activeNodes(), v.failingNodes(), v.fingerprint(), v.flags(),
+        v.reason(), v.by(), v.verified());
+  }
+
+  /** A message carries no window: the one last reported stays until a reply replaces it. */
+  private static SharedView withWindowOf(SharedView hint, SharedView last) {
+    return new SharedView(hint.status(), hint.state(), hint.version(), hint.previous(), hint.since(),
+        hint.openUntil(), last.attempts(), hint.holder(), hint.holderUntil(), hint.halfOpenUntil(),
+        last.serverNow(), last.calls(), last.failures(), last.slowCalls(), last.slowFailures(),
+        last.activeNodes(), last.failingNodes(), last.fingerprint(), java.util.Set.of(), hint.reason(),
+        last.by(), false);
+  }
+
+  /** Whether the local machine is where the shared state says it should be. Lock held. */
+  private boolean consistent(SharedView v) {
+    State l = local.getState();
+    return switch (v.state()) {
+      case CLOSED -> !localManual && (l == State.CLOSED || l == State.OPEN || l == State.HALF_OPEN);
+      case OPEN -> v.heldBy(engine.nodeId()) ? l == State.OPEN : !localManual;
+      case HALF_OPEN -> !v.heldBy(engine.nodeId()) || l == State.HALF_OPEN;
+      default -> l == v.state();
+    };
   }
 
   private void checkConfig(SharedView next) {
@@ -463,22 +777,22 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         && !next.fingerprint().equals(shared.fingerprint())) {
       mismatchLogged = true;
       LOG.warn("Circuit breaker '{}': the config shared in Redis (fingerprint {}) differs from this"
-              + " node's ({}). The shared one decides; reset() replaces it with this node's.",
+              + " node's ({}). The shared one decides the window (type, size, minimum calls), the"
+              + " thresholds, the waits in OPEN, maxWaitDurationInHalfOpenState and the quorum; this"
+              + " node still applies its own slowCallDurationThreshold, record and ignore rules, and"
+              + " permittedNumberOfCallsInHalfOpenState when it runs the trial calls. reset()"
+              + " replaces the shared config with this node's.",
           KeySpace.printable(name, 80), next.fingerprint(), shared.fingerprint());
     }
   }
 
-  /** Failure rate exceeded events of a flush that opened the breaker or crossed in METRICS_ONLY. */
+  /** Rate exceeded events of a flush of this node that opened the fleet. */
   private void publishFleetThresholds(SharedView v) {
-    String flags = v.flags();
-    if (flags.isEmpty() || !(flags.contains("O") || v.state() == State.METRICS_ONLY)) {
-      return;
-    }
     float calls = Math.max(1, v.calls());
-    if (flags.contains("F")) {
+    if (v.flags().contains(Flag.FAILURE_RATE_EXCEEDED)) {
       events.publish(() -> new CircuitBreakerOnFailureRateExceededEvent(name, v.failures() * 100f / calls));
     }
-    if (flags.contains("S")) {
+    if (v.flags().contains(Flag.SLOW_RATE_EXCEEDED)) {
       events.publish(() -> new CircuitBreakerOnSlowCallRateExceededEvent(name, v.slowCalls() * 100f / calls));
     }
   }
@@ -488,7 +802,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * window still misses before a threshold, shared out over the reporting nodes.
    */
   private void updateEagerThreshold(SharedView v) {
-    if (v.state() != State.CLOSED) {
+    if (v.state() != State.CLOSED && v.state() != State.METRICS_ONLY) {
       eagerThreshold = Long.MAX_VALUE;
       return;
     }
@@ -508,7 +822,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private long missingBad(long calls, long bad, float threshold) {
     long minimum = minimumCalls();
     int size = config.getSlidingWindowSize();
-    boolean counted = config.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED;
+    boolean counted = config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED;
     double rate = threshold / 100.0;
     long growing = rate >= 1.0
         ? (bad >= calls ? 0 : Long.MAX_VALUE / 4)
@@ -524,41 +838,68 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   private int minimumCalls() {
-    return config.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED
+    return config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED
         ? Math.min(config.getMinimumNumberOfCalls(), config.getSlidingWindowSize())
         : config.getMinimumNumberOfCalls();
   }
 
-  /** Moves the local machine to the shared state. Lock held. */
-  private void align(SharedView v, boolean newer) {
+  /**
+   * Moves the local machine to the shared state. Lock held.
+   *
+   * @param freshEpisode whether {@code v} is a new episode this node did not make: a CLOSED or
+   *     METRICS_ONLY one starts with an empty window
+   */
+  private void align(SharedView v, boolean freshEpisode) {
+    boolean mine = v.heldBy(engine.nodeId());
+    State l = local.getState();
     changeLocal(() -> {
       switch (v.state()) {
         case CLOSED -> {
-          if (newer) {
-            local.reset();
+          if (freshEpisode || localManual || (l != State.CLOSED && l != State.OPEN && l != State.HALF_OPEN)) {
+            localTo(State.CLOSED, local::transitionToClosedState);
           }
         }
         case OPEN -> {
-          Instant until = clock.instant().plusMillis(v.openUntil() - engine.serverNow());
-          localTo(State.OPEN, () -> local.transitionToOpenStateUntil(until));
-        }
-        case HALF_OPEN -> {
-          // The holder of a new episode gets a fresh HALF_OPEN: exactly the permitted trials.
-          if (isHolder(v) && (newer || (local.getState() != State.HALF_OPEN && !verdictSent))) {
-            localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
+          // The node that opened it keeps its own machine's deadline (Resilience4j's, on its clock).
+          if (!(mine && l == State.OPEN)) {
+            Instant until = clock.instant().plusMillis(v.openUntil() - serverNow());
+            localTo(State.OPEN, () -> local.transitionToOpenStateUntil(until));
           }
         }
-        case FORCED_OPEN -> localTo(State.FORCED_OPEN, local::transitionToForcedOpenState);
-        case DISABLED -> localTo(State.DISABLED, local::transitionToDisabledState);
-        case METRICS_ONLY -> localTo(State.METRICS_ONLY, local::transitionToMetricsOnlyState);
+        case HALF_OPEN -> {
+          // A new episode of this node gets a fresh HALF_OPEN: exactly the permitted trial calls.
+          if (l != State.HALF_OPEN || (mine && freshEpisode)) {
+            localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
+            if (mine) {
+              beginTrials();
+              confirmTrialEpisode(v.version());
+            }
+          }
+        }
+        case FORCED_OPEN -> {
+          if (l != State.FORCED_OPEN) {
+            localTo(State.FORCED_OPEN, local::transitionToForcedOpenState);
+          }
+        }
+        case DISABLED -> {
+          if (l != State.DISABLED) {
+            localTo(State.DISABLED, local::transitionToDisabledState);
+          }
+        }
+        case METRICS_ONLY -> {
+          if (l != State.METRICS_ONLY || freshEpisode) {
+            localTo(State.METRICS_ONLY, local::transitionToMetricsOnlyState);
+          }
+        }
         default -> { }
       }
     });
+    localManual = false;
   }
 
   /**
-   * Changes the local machine on purpose (alignment, LOCAL-mode manual operations), so that the
-   * observation of its transitions does not take the change for one it made by itself. Lock held.
+   * Changes the local machine on purpose (alignment, manual operations), so that the observation
+   * of its transitions does not take the change for one it made by itself. Lock held.
    */
   private void changeLocal(Runnable change) {
     try {
@@ -576,9 +917,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private void localTo(State target, Runnable transition) {
     for (int attempt = 0; attempt < 3; attempt++) {
       State current = local.getState();
-      if (current == target && target != State.OPEN && target != State.HALF_OPEN) {
-        return;
-      }
       try {
         for (StateTransition step : Transitions.path(current, target, null)) {
           if (step.getToState() != target) {
@@ -605,61 +943,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  /** Reacts to a transition the local machine made by itself; cheap when there was none. */
-  void checkLocal() {
-    if (local.getState() != observedLocal) {
-      observeLocal();
-    }
-  }
-
-  /**
-   * The local machine moved on its own: tripped on this node's calls, reached the verdict of its
-   * trial calls, or fired an automatic transition. Reports a holder's verdict, asks Redis for an
-   * automatic OPEN to HALF_OPEN, publishes threshold events, and the effective state.
-   */
-  private void observeLocal() {
-    lock.lock();
-    try {
-      State now = local.getState();
-      State before = observedLocal;
-      if (now == before) {
-        return;
-      }
-      observedLocal = now;
-      SharedView v = view;
-      boolean localDecides = engine.mode() == SyncMode.LOCAL || v.state() == State.CLOSED;
-      if (before == State.CLOSED && now == State.OPEN && localDecides) {
-        publishLocalThresholds();
-      }
-      if (engine.mode() == SyncMode.SHARED) {
-        if (isHolder(v) && before == State.HALF_OPEN && !verdictSent
-            && (now == State.CLOSED || now == State.OPEN)) {
-          verdictSent = true;
-          engine.verdictLater(this, v.version(), now);
-        } else if (v.state() == State.OPEN && before == State.OPEN && now == State.HALF_OPEN
-            && config.isAutomaticTransitionFromOpenToHalfOpenEnabled()) {
-          engine.claimLater(this);
-        }
-      }
-      refresh();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Resilience4j publishes these just before it opens; the local machine's rates say which. */
-  private void publishLocalThresholds() {
-    Metrics metrics = local.getMetrics();
-    float failureRate = metrics.getFailureRate();
-    float slowRate = metrics.getSlowCallRate();
-    if (failureRate >= config.getFailureRateThreshold()) {
-      events.publish(() -> new CircuitBreakerOnFailureRateExceededEvent(name, failureRate));
-    }
-    if (slowRate >= config.getSlowCallRateThreshold()) {
-      events.publish(() -> new CircuitBreakerOnSlowCallRateExceededEvent(name, slowRate));
-    }
-  }
-
   /** Publishes the change of this node's effective state, if any. Lock held. */
   private void refresh() {
     State next = computeEffective();
@@ -668,7 +951,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return;
     }
     effective = next;
-    notPermitted = new LongAdder();
+    rejected = new LongAdder();
+    if (next == State.METRICS_ONLY) {
+      failureRatePublished = false;
+      slowRatePublished = false;
+    }
     List<StateTransition> path = Transitions.path(before, next, view.previous());
     for (StateTransition step : path) {
       events.publish(() -> new CircuitBreakerOnStateTransitionEvent(name, step));
@@ -676,24 +963,30 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   private State computeEffective() {
-    if (engine.mode() == SyncMode.LOCAL) {
-      return local.getState();
-    }
+    State l = local.getState();
     SharedView v = view;
-    State localState = local.getState();
+    if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chainPending) {
+      return l;
+    }
     return switch (v.state()) {
-      case CLOSED -> localState == State.OPEN || localState == State.HALF_OPEN ? localState : State.CLOSED;
+      case CLOSED -> l == State.OPEN || l == State.HALF_OPEN ? l : State.CLOSED;
+      case OPEN, HALF_OPEN -> v.heldBy(engine.nodeId()) ? l : v.state();
       default -> v.state();
     };
   }
 
-  /** Redis became unreachable: the local machine decides from now on. */
+  /** Redis became unreachable (or the registry closed): the local machine decides from now on. */
   void enterLocalMode() {
     lock.lock();
     try {
       SharedView v = view;
-      if (v.state() == State.HALF_OPEN && !isHolder(v)) {
-        // Cut off from the fleet's probe, this node probes for itself.
+      chain.clear();
+      chainPending = false;
+      chainSteps = 0;
+      sync.clearRequests();
+      updatePredicted();
+      if (v.state() == State.HALF_OPEN && !v.heldBy(engine.nodeId()) && local.getState() != State.HALF_OPEN) {
+        // Cut off from the fleet's trial episode, this node probes for itself.
         changeLocal(() -> localTo(State.HALF_OPEN, local::transitionToHalfOpenState));
       }
       eagerThreshold = Long.MAX_VALUE;
@@ -707,144 +1000,125 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   void leaveLocalMode() {
     lock.lock();
     try {
-      realignOnNextView = view.state() != State.CLOSED;
-      verifyDue = true;
+      realignOnNextView = true;
+      sync.verifyDue = true;
       refresh();
     } finally {
       lock.unlock();
     }
   }
 
-  // ---------------------------------------------------------------- manual operations
+  // ---------------------------------------------------------------- the sync thread's view
 
-  @Override
-  public void reset() {
-    if (engine.mode() == SyncMode.SHARED && applyCommand("RESET", 0, State.CLOSED)) {
+  /**
+   * Sync thread, every tick: observes scheduled transitions of the local machine, and keeps the
+   * fleet moving where this node can: an idle reservation holder gives its reservation up at the
+   * deadline; a maximum wait in HALF_OPEN or an automatic transition nobody else makes.
+   */
+  void tick(long nowNanos) {
+    checkLocal(null);
+    SharedView v = view;
+    if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chainPending) {
       return;
     }
-    lock.lock();
-    try {
-      changeLocal(local::reset);
-      refresh();
-    } finally {
-      lock.unlock();
+    long serverNow = serverNow();
+    if (v.state() == State.OPEN && serverNow >= v.openUntil()) {
+      if (v.heldBy(engine.nodeId())) {
+        if (local.getState() == State.OPEN && nowNanos - lastDemandNanos > IDLE_HOLDER_NANOS
+            && !config.isAutomaticTransitionFromOpenToHalfOpenEnabled()) {
+          sync.request(Intent.of(Intent.Kind.RELEASE, v.version()));
+        }
+      } else if (config.isAutomaticTransitionFromOpenToHalfOpenEnabled()
+          && (v.holder().isEmpty() || serverNow >= v.holderUntil())) {
+        sync.request(Intent.of(Intent.Kind.ADVANCE, v.version()));
+      }
+    } else if (v.state() == State.HALF_OPEN && v.halfOpenUntil() > 0 && serverNow >= v.halfOpenUntil()
+        && !v.heldBy(engine.nodeId())) {
+      sync.request(Intent.of(Intent.Kind.EXPIRE, v.version()));
     }
-    events.publish(() -> new CircuitBreakerOnResetEvent(name));
-  }
-
-  @Override
-  public void transitionToClosedState() {
-    manual("CLOSED", 0, State.CLOSED, local::transitionToClosedState);
-  }
-
-  @Override
-  public void transitionToOpenState() {
-    manual("OPEN", 0, State.OPEN, local::transitionToOpenState);
-  }
-
-  @Override
-  public void transitionToOpenStateFor(Duration waitDuration) {
-    manual("OPEN_FOR", waitDuration.toMillis(), State.OPEN, () -> local.transitionToOpenStateFor(waitDuration));
-  }
-
-  @Override
-  public void transitionToOpenStateUntil(Instant waitUntil) {
-    long waitMillis = Math.max(0, Duration.between(clock.instant(), waitUntil).toMillis());
-    manual("OPEN_FOR", waitMillis, State.OPEN, () -> local.transitionToOpenStateUntil(waitUntil));
-  }
-
-  @Override
-  public void transitionToHalfOpenState() {
-    manual("HALF_OPEN", 0, State.HALF_OPEN, local::transitionToHalfOpenState);
-  }
-
-  @Override
-  public void transitionToDisabledState() {
-    manual("DISABLED", 0, State.DISABLED, local::transitionToDisabledState);
-  }
-
-  @Override
-  public void transitionToMetricsOnlyState() {
-    manual("METRICS_ONLY", 0, State.METRICS_ONLY, local::transitionToMetricsOnlyState);
-  }
-
-  @Override
-  public void transitionToForcedOpenState() {
-    manual("FORCED_OPEN", 0, State.FORCED_OPEN, local::transitionToForcedOpenState);
   }
 
   /**
-   * A manual transition: fleet-wide through Redis when it answers (Resilience4j's legality rules,
-   * checked by the script), on this node alone otherwise, until Redis returns and its state
-   * wins again.
+   * The seed of this breaker from what this node knows now: the shared state it holds (before
+   * Redis first answered, the config's initial state).
    */
-  private void manual(String op, long waitMillis, State target, Runnable localTransition) {
-    if (engine.mode() == SyncMode.SHARED) {
-      StateTransition.transitionBetween(name, sharedState(), target); // throws like Resilience4j
-      if (applyCommand(op, waitMillis, target)) {
-        return;
-      }
-      LOG.warn("Redis did not answer: circuit breaker '{}' goes {} on this node only, until Redis"
-          + " answers and the fleet's state applies again", KeySpace.printable(name, 80), target);
-    }
-    lock.lock();
-    try {
-      changeLocal(localTransition);
-      refresh();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private boolean applyCommand(String op, long waitMillis, State target) {
-    long requested = System.nanoTime();
-    SharedView reply = engine.command(this, op, waitMillis);
-    if (reply == null) {
-      return false;
-    }
-    if ("ILLEGAL".equals(reply.status())) {
-      lock.lock();
-      try {
-        apply(reply, requested);
-      } finally {
-        lock.unlock();
-      }
-      StateTransition.transitionBetween(name, reply.state(), target);
-      throw new IllegalStateException("Redis refused " + op + " of circuit breaker '" + name + "' in state " + reply.state());
-    }
-    lock.lock();
-    try {
-      apply(reply, requested);
-    } finally {
-      lock.unlock();
-    }
-    return true;
-  }
-
-  // ---------------------------------------------------------------- sync thread hooks
-
-  /** Seed arguments from what this node knows now. */
-  List<String> seed() {
+  LuaScripts.ArgList seed(LuaScripts.ArgList args) {
     SharedView v = view;
-    long remaining = v.state() == State.OPEN ? Math.max(0, v.openUntil() - engine.serverNow()) : 0;
-    return shared.seed(v.state(), v.version(), remaining, v.attempts());
+    long remaining = 0;
+    if (v.state() == State.OPEN) {
+      remaining = v.version() == 0
+          ? config.getWaitIntervalFunctionInOpenState().apply(Math.max(1, v.attempts()))
+          : Math.max(0, v.openUntil() - serverNow());
+    }
+    // The state before this node's own steps: they follow the seed, in order.
+    return shared.seed(args, v.state(), v.version(), remaining, v.attempts(), v.heldBy(engine.nodeId()));
   }
 
-  /** Whether this node holds a probe lease worth renewing now. */
+  /** Whether this node holds a trial lease worth renewing now: trials running or recent. */
   boolean holdsActiveLease(long leaseNanos) {
     SharedView v = view;
-    if (!isHolder(v) || verdictSent) {
+    if (chainPending || v.state() != State.HALF_OPEN || !v.heldBy(engine.nodeId())
+        || local.getState() != State.HALF_OPEN) {
       return false;
     }
-    return probesInFlight.get() > 0 || System.nanoTime() - lastProbeActivityNanos < leaseNanos;
+    lock.lock();
+    try {
+      return trialOutcomes < trialPermits || System.nanoTime() - lastTrialNanos < leaseNanos;
+    } finally {
+      lock.unlock();
+    }
   }
 
-  long heldEpoch() {
-    return heldEpoch;
+  /**
+   * The time of this breaker's clock when it is not a system clock, else null. A config with a
+   * clock of its own (a test's) runs the shared deadlines on that clock too, so that moving it
+   * moves them, as it moves a Resilience4j breaker's.
+   */
+  @Nullable Long testClockMillis() {
+    return systemClock ? null : clock.millis();
   }
 
-  OutcomeCounter outcomes() {
-    return outcomes;
+  /** The time shared deadlines are measured in: Redis time as this node estimates it (or the test clock). */
+  long serverNow() {
+    return systemClock ? engine.serverNow() : clock.millis();
+  }
+
+  /** Whether Redis's window holds calls of other nodes: then the fleet's window is shown. */
+  private boolean sharedWithOthers(SharedView v) {
+    return v.activeNodes() > 1 || (v.activeNodes() == 1 && !sync.mergedRecently());
+  }
+
+  BreakerSync sync() {
+    return sync;
+  }
+
+  SyncEngine engine() {
+    return engine;
+  }
+
+  /** The current second of this breaker's clock, under which its outcomes are filed. */
+  long clockSecond() {
+    return Math.floorDiv(clock.millis(), 1000);
+  }
+
+  /** Sync thread: a reply to a flush, read or request of this breaker. */
+  void applyReply(SharedView reply, long requestedNanos) {
+    lock.lock();
+    try {
+      apply(reply, requestedNanos, false);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Pub/sub thread: a message about this breaker. */
+  void applyHint(SharedView hint, long receivedNanos) {
+    lock.lock();
+    try {
+      apply(hint, receivedNanos, false);
+    } finally {
+      lock.unlock();
+    }
   }
 
   String encodedName() {
@@ -861,6 +1135,103 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   SharedView view() {
     return view;
+  }
+
+  // ---------------------------------------------------------------- manual operations
+
+  @Override
+  public void reset() {
+    lock.lock();
+    try {
+      changeLocal(local::reset);
+      localManual = engine.mode() == SyncMode.LOCAL;
+      sync.outcomes().discardUntilNow();
+      intend(Intent.manual(State.CLOSED, "RESET", 0, engine.nextCommandSequence()));
+      refresh();
+    } finally {
+      lock.unlock();
+    }
+    events.publish(() -> new CircuitBreakerOnResetEvent(name));
+  }
+
+  @Override
+  public void transitionToClosedState() {
+    manual(State.CLOSED, "CLOSED", 0, local::transitionToClosedState);
+  }
+
+  @Override
+  public void transitionToOpenState() {
+    manual(State.OPEN, "OPEN", 0, local::transitionToOpenState);
+  }
+
+  @Override
+  public void transitionToOpenStateFor(Duration waitDuration) {
+    manual(State.OPEN, "OPEN_FOR", waitDuration.toMillis(), () -> local.transitionToOpenStateFor(waitDuration));
+  }
+
+  @Override
+  public void transitionToOpenStateUntil(Instant waitUntil) {
+    long waitMillis = Math.max(0, Duration.between(clock.instant(), waitUntil).toMillis());
+    manual(State.OPEN, "OPEN_FOR", waitMillis, () -> local.transitionToOpenStateUntil(waitUntil));
+  }
+
+  @Override
+  public void transitionToHalfOpenState() {
+    manual(State.HALF_OPEN, "HALF_OPEN", 0, local::transitionToHalfOpenState);
+  }
+
+  @Override
+  public void transitionToDisabledState() {
+    manual(State.DISABLED, "DISABLED", 0, local::transitionToDisabledState);
+  }
+
+  @Override
+  public void transitionToMetricsOnlyState() {
+    manual(State.METRICS_ONLY, "METRICS_ONLY", 0, local::transitionToMetricsOnlyState);
+  }
+
+  @Override
+  public void transitionToForcedOpenState() {
+    manual(State.FORCED_OPEN, "FORCED_OPEN", 0, local::transitionToForcedOpenState);
+  }
+
+  /**
+   * A manual transition, with Resilience4j's rules against this node's state: it takes effect on
+   * this node at once, exactly as on a Resilience4j breaker, and is sent to Redis for the fleet
+   * (in order with this node's other steps). A node that tripped alone while the fleet is CLOSED
+   * moves alone where the fleet cannot follow (OPEN to HALF_OPEN). In LOCAL mode it applies to
+   * this node only, until Redis answers and the fleet's state applies again.
+   *
+   * @throws IllegalStateTransitionException when Resilience4j forbids the move from this
+   *     node's state
+   */
+  private void manual(State target, String op, long waitMillis, Runnable localTransition) {
+    lock.lock();
+    try {
+      StateTransition.transitionBetween(name, effective, target); // throws like Resilience4j
+      changeLocal(() -> localTo(target, localTransition));
+      if (target == State.CLOSED || target == State.METRICS_ONLY || target == State.DISABLED) {
+        sync.outcomes().discardUntilNow();
+      }
+      boolean fleetFollows = engine.mode() == SyncMode.SHARED
+          && (predicted == target || Transitions.isLegal(predicted, target));
+      Intent step = fleetFollows ? Intent.manual(target, op, waitMillis, engine.nextCommandSequence()) : null;
+      if (target == State.HALF_OPEN) {
+        if (step != null) {
+          newTrialEpisode(step);
+        } else {
+          beginTrials();
+        }
+      }
+      if (engine.mode() == SyncMode.LOCAL) {
+        localManual = true;
+      } else if (step != null) {
+        intend(step);
+      }
+      refresh();
+    } finally {
+      lock.unlock();
+    }
   }
 
   // ---------------------------------------------------------------- queries
@@ -880,14 +1251,31 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return config;
   }
 
+  /**
+   * A live view, as Resilience4j's: this node's own window while it decides alone or is the only
+   * node reporting, the fleet's window while others report too, and the local machine's window
+   * of the states whose windows are not shared (HALF_OPEN trials, FORCED_OPEN, DISABLED).
+   */
   @Override
   public Metrics getMetrics() {
-    return engine.mode() == SyncMode.LOCAL ? local.getMetrics() : fleetMetrics();
+    return metrics;
+  }
+
+  private Metrics currentWindow() {
+    SharedView v = view;
+    if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chainPending) {
+      return local.getMetrics();
+    }
+    return switch (v.state()) {
+      case CLOSED, METRICS_ONLY, OPEN -> sharedWithOthers(v) && !(v.state() == State.OPEN
+          && local.getState() != State.OPEN) ? fleet : local.getMetrics();
+      default -> local.getMetrics();
+    };
   }
 
   @Override
   public FleetMetrics fleetMetrics() {
-    return new Fleet();
+    return fleet;
   }
 
   @Override
@@ -925,9 +1313,15 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return view.state();
   }
 
+  /**
+   * Redis's version, or while this node's own steps are on their way the version they will have
+   * (each step taken adds one), so that every node names a transition by the same version.
+   */
   @Override
   public long stateVersion() {
-    return view.version();
+    long version = view.version();
+    int steps = chainSteps;
+    return steps == 0 ? version : Math.max(version, 1) + steps;
   }
 
   @Override
@@ -940,30 +1334,99 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return "RedisCircuitBreaker '" + name + "'";
   }
 
-  /** The fleet window: Redis's last report plus this node's unacknowledged outcomes. */
-  private final class Fleet implements FleetMetrics {
-    private final SharedView v = view;
-    private final OutcomeCounter.Counts mine =
-        v.state() == State.CLOSED || v.state() == State.METRICS_ONLY ? outcomes.unacknowledged() : new OutcomeCounter.Counts();
-
+  /** {@link #getMetrics()}: each read asks the window that applies now. */
+  private final class LiveMetrics implements Metrics {
     @Override
     public float getFailureRate() {
-      return rate(getNumberOfFailedCalls());
+      return currentWindow().getFailureRate();
     }
 
     @Override
     public float getSlowCallRate() {
-      return rate(getNumberOfSlowCalls());
-    }
-
-    private float rate(int count) {
-      int calls = getNumberOfBufferedCalls();
-      return calls == 0 || calls < minimumCalls() ? -1f : count * 100f / calls;
+      return currentWindow().getSlowCallRate();
     }
 
     @Override
     public int getNumberOfSlowCalls() {
-      return clamp(v.slowCalls() + mine.slowCalls());
+      return currentWindow().getNumberOfSlowCalls();
+    }
+
+    @Override
+    public int getNumberOfSlowSuccessfulCalls() {
+      return currentWindow().getNumberOfSlowSuccessfulCalls();
+    }
+
+    @Override
+    public int getNumberOfSlowFailedCalls() {
+      return currentWindow().getNumberOfSlowFailedCalls();
+    }
+
+    @Override
+    public int getNumberOfBufferedCalls() {
+      return currentWindow().getNumberOfBufferedCalls();
+    }
+
+    @Override
+    public int getNumberOfFailedCalls() {
+      return currentWindow().getNumberOfFailedCalls();
+    }
+
+    @Override
+    public long getNumberOfNotPermittedCalls() {
+      return local.getMetrics().getNumberOfNotPermittedCalls() + rejected.sum();
+    }
+
+    @Override
+    public int getNumberOfSuccessfulCalls() {
+      return currentWindow().getNumberOfSuccessfulCalls();
+    }
+  }
+
+  /** The fleet window, live: Redis's last report plus this node's unacknowledged outcomes. */
+  private final class FleetWindow implements FleetMetrics {
+
+    private OutcomeLog.Counts mine(SharedView v) {
+      return v.state() == State.CLOSED || v.state() == State.METRICS_ONLY
+          ? sync.outcomes().unacknowledged() : new OutcomeLog.Counts();
+    }
+
+    @Override
+    public float getFailureRate() {
+      SharedView v = view;
+      return rate(v, failed(v, mine(v)), buffered(v, mine(v)));
+    }
+
+    @Override
+    public float getSlowCallRate() {
+      SharedView v = view;
+      OutcomeLog.Counts mine = mine(v);
+      return rate(v, slow(v, mine), buffered(v, mine));
+    }
+
+    private float rate(SharedView v, int count, int calls) {
+      return calls == 0 || calls < minimumCalls() ? -1f : count * 100f / calls;
+    }
+
+    private int buffered(SharedView v, OutcomeLog.Counts mine) {
+      long calls = v.calls() + mine.calls();
+      if (config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED) {
+        calls = Math.min(calls, config.getSlidingWindowSize());
+      }
+      return clamp(calls);
+    }
+
+    private int failed(SharedView v, OutcomeLog.Counts mine) {
+      return Math.min(clamp(v.failures() + mine.failures()), buffered(v, mine));
+    }
+
+    private int slow(SharedView v, OutcomeLog.Counts mine) {
+      return Math.min(clamp(v.slowCalls() + mine.slowCalls()), buffered(v, mine));
+    }
+
+    @Override
+    public int getNumberOfSlowCalls() {
+      SharedView v = view;
+      return slow(v, mine(v));
     }
 
     @Override
@@ -973,41 +1436,43 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
     @Override
     public int getNumberOfSlowFailedCalls() {
-      return clamp(v.slowFailures() + mine.slowFailures());
+      SharedView v = view;
+      OutcomeLog.Counts mine = mine(v);
+      return Math.min(clamp(v.slowFailures() + mine.slowFailures()), slow(v, mine));
     }
 
     @Override
     public int getNumberOfBufferedCalls() {
-      long calls = v.calls() + mine.calls();
-      if (config.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED) {
-        calls = Math.min(calls, config.getSlidingWindowSize());
-      }
-      return clamp(calls);
+      SharedView v = view;
+      return buffered(v, mine(v));
     }
 
     @Override
     public int getNumberOfFailedCalls() {
-      return Math.min(clamp(v.failures() + mine.failures()), getNumberOfBufferedCalls());
+      SharedView v = view;
+      return failed(v, mine(v));
     }
 
     @Override
     public long getNumberOfNotPermittedCalls() {
-      return notPermitted.sum();
+      return local.getMetrics().getNumberOfNotPermittedCalls() + rejected.sum();
     }
 
     @Override
     public int getNumberOfSuccessfulCalls() {
-      return getNumberOfBufferedCalls() - getNumberOfFailedCalls();
+      SharedView v = view;
+      OutcomeLog.Counts mine = mine(v);
+      return buffered(v, mine) - failed(v, mine);
     }
 
     @Override
     public int getNumberOfReportingNodes() {
-      return v.activeNodes();
+      return view.activeNodes();
     }
 
     @Override
     public int getNumberOfFailingNodes() {
-      return v.failingNodes();
+      return view.failingNodes();
     }
 
     private int clamp(long value) {

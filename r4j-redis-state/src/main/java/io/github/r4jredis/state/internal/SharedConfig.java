@@ -98,22 +98,23 @@ public final class SharedConfig {
   }
 
   /**
-   * The 16 seed arguments: the 11 config fields, the fingerprint, and the state this node last
-   * knew (state, version, remaining wait in OPEN, attempts).
+   * Sets the seed arguments of {@code args}: the config fields, the fingerprint, and the state
+   * this node last knew.
+   *
+   * @param holder whether this node holds the trial lease (HALF_OPEN) or the reservation (OPEN)
    */
-  public List<String> seed(State state, long version, long remainingOpenMillis, int attempts) {
-    return List.of(
-        fields.get(0), fields.get(1), fields.get(2), fields.get(3), fields.get(4), fields.get(5),
-        fields.get(6), fields.get(7), fields.get(8), fields.get(9), fields.get(10), fingerprint,
-        state.name(), Long.toString(version), Long.toString(Math.max(0, remainingOpenMillis)),
-        Integer.toString(attempts));
+  public LuaScripts.ArgList seed(LuaScripts.ArgList args, State state, long version,
+      long remainingOpenMillis, int attempts, boolean holder) {
+    List<LuaScripts.Arg> names = LuaScripts.Arg.SEED;
+    for (int i = 0; i < fields.size(); i++) {
+      args.set(names.get(i), fields.get(i));
+    }
+    return args.set(LuaScripts.Arg.SEED_FP, fingerprint)
+        .set(LuaScripts.Arg.SEED_STATE, state.name())
+        .set(LuaScripts.Arg.SEED_VERSION, version)
+        .set(LuaScripts.Arg.SEED_REMAINING, Math.max(0, remainingOpenMillis))
+        .set(LuaScripts.Arg.SEED_ATTEMPTS, attempts)
+        .set(LuaScripts.Arg.SEED_HOLDER, holder ? "1" : "0");
   }
 
-  /** Sixteen empty seed arguments, for a call that sends no seed. */
-  public static List<String> noSeed() {
-    return EMPTY_SEED;
-  }
-
-  private static final List<String> EMPTY_SEED = List.of(
-      "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "");
 }

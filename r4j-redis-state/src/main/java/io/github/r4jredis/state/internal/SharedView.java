@@ -1,7 +1,10 @@
 package io.github.r4jredis.state.internal;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -9,17 +12,18 @@ import org.jspecify.annotations.Nullable;
  * Everything read from Redis passes through {@link #fromReply} or {@link #fromMessage}, which
  * refuse anything malformed: a tampered key or a forged message never becomes a state.
  *
- * @param status script status (OK, DUP, MISSING, GRANTED, DENIED, STALE, APPLIED, ILLEGAL, HINT)
+ * @param status what the script did
  * @param state shared state
  * @param version fencing token; every transition increments it
  * @param previous state before the last transition
  * @param since Redis time of the last transition (ms)
  * @param openUntil Redis time an OPEN breaker may go HALF_OPEN (ms)
  * @param attempts consecutive opens, for the backoff
- * @param leaseHolder node holding the HALF_OPEN probe lease, empty if none
- * @param leaseUntil Redis time the lease expires (ms)
+ * @param holder in HALF_OPEN the node holding the trial lease; in OPEN the node holding the
+ *     reservation of the next trial episode; empty if none
+ * @param holderUntil Redis time the lease or reservation lapses (ms)
  * @param halfOpenUntil Redis time a HALF_OPEN episode ends (maxWaitDurationInHalfOpenState), 0 if never
- * @param serverNow Redis time of the reply (ms); 0 for a message
+ * @param serverNow Redis time of the reply (ms, with the caller's skew); 0 for a message
  * @param calls calls in the shared window
  * @param failures failed calls in the shared window
  * @param slowCalls slow calls in the shared window
@@ -27,20 +31,21 @@ import org.jspecify.annotations.Nullable;
  * @param activeNodes nodes that flushed lately
  * @param failingNodes nodes that reported failures inside the window
  * @param fingerprint fingerprint of the shared config
- * @param flags F/S: failure/slow-call rate exceeded at this flush; O: opened by it; Q: no quorum
- * @param reason "reset" when the last transition was a reset
+ * @param flags what a flush found
+ * @param reason "reset" when the last transition was a reset; why a state is MISSING or CORRUPT
+ * @param by node of the last transition
  * @param verified whether it comes from Redis itself (reply, read) rather than a message
  */
 public record SharedView(
-    String status,
+    Status status,
     State state,
     long version,
     State previous,
     long since,
     long openUntil,
     int attempts,
-    String leaseHolder,
-    long leaseUntil,
+    String holder,
+    long holderUntil,
     long halfOpenUntil,
     long serverNow,
     long calls,
@@ -50,27 +55,151 @@ public record SharedView(
     int activeNodes,
     int failingNodes,
     String fingerprint,
-    String flags,
+    Set<Flag> flags,
     String reason,
+    String by,
     boolean verified) {
 
-  /** Number of fields of a script reply. */
-  public static final int REPLY_FIELDS = 22;
+  /** The fields of a script reply, in the order of {@code REPLY} in {@code common.lua}. */
+  public enum Field {
+    /** {@link Status}. */
+    STATUS,
+    /** State name. */
+    STATE,
+    /** Version. */
+    VERSION,
+    /** Previous state. */
+    PREVIOUS,
+    /** Time of the last transition. */
+    SINCE,
+    /** OPEN deadline. */
+    OPEN_UNTIL,
+    /** Consecutive opens. */
+    ATTEMPTS,
+    /** Lease or reservation holder. */
+    HOLDER,
+    /** Lapse of the lease or reservation. */
+    HOLDER_UNTIL,
+    /** HALF_OPEN deadline. */
+    HALF_OPEN_UNTIL,
+    /** Redis time of the reply. */
+    SERVER_NOW,
+    /** Window calls. */
+    CALLS,
+    /** Window failures. */
+    FAILURES,
+    /** Window slow calls. */
+    SLOW_CALLS,
+    /** Window slow failures. */
+    SLOW_FAILURES,
+    /** Active nodes. */
+    ACTIVE_NODES,
+    /** Failing nodes. */
+    FAILING_NODES,
+    /** Config fingerprint. */
+    FINGERPRINT,
+    /** {@link Flag} letters. */
+    FLAGS,
+    /** Reason. */
+    REASON,
+    /** Node of the last transition. */
+    BY;
+
+    /** The name in the Lua table. */
+    public String luaName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** What a script did. */
+  public enum Status {
+    /** Done (flush merged or not, read). */
+    OK,
+    /** A flush or command with a sequence already applied: nothing done again. */
+    DUP,
+    /** No breaker in Redis. */
+    MISSING,
+    /** The breaker in Redis failed validation; it is re-seeded. */
+    CORRUPT,
+    /** A trial lease was granted or renewed. */
+    GRANTED,
+    /** A claim was refused. */
+    DENIED,
+    /** A verdict of an episode that is over, or a command whose expected state is gone. */
+    STALE,
+    /** A verdict or command was applied. */
+    APPLIED,
+    /** A command Resilience4j's table of transitions forbids from the current state. */
+    ILLEGAL,
+    /** A pub/sub message: what it claims, unverified. */
+    HINT,
+    /** The view a breaker starts with, before Redis answered. */
+    INITIAL
+  }
+
+  /** What a flush found. */
+  public enum Flag {
+    /** The breaker was created (seeded) by this call. */
+    CREATED('C'),
+    /** The flush's outcomes were merged into the window. */
+    MERGED('M'),
+    /** The failure rate reached its threshold. */
+    FAILURE_RATE_EXCEEDED('F'),
+    /** The slow call rate reached its threshold. */
+    SLOW_RATE_EXCEEDED('S'),
+    /** The flush opened the breaker. */
+    OPENED('O'),
+    /** A threshold was exceeded, but not by enough distinct nodes. */
+    NO_QUORUM('Q');
+
+    private final char letter;
+
+    Flag(char letter) {
+      this.letter = letter;
+    }
+
+    static Set<Flag> parse(String letters) {
+      Set<Flag> flags = EnumSet.noneOf(Flag.class);
+      for (int i = 0; i < letters.length(); i++) {
+        char c = letters.charAt(i);
+        Flag found = null;
+        for (Flag flag : values()) {
+          if (flag.letter == c) {
+            found = flag;
+          }
+        }
+        if (found == null) {
+          throw new IllegalArgumentException("unknown flag '" + c + "'");
+        }
+        flags.add(found);
+      }
+      return flags;
+    }
+  }
 
   /** Prefix of every pub/sub message this library publishes. */
   public static final String MESSAGE_TAG = "r4j1";
 
   private static final int MESSAGE_FIELDS = 11;
 
-  /** The view a breaker starts with before Redis has answered: CLOSED, version 0. */
-  public static SharedView initial() {
-    return new SharedView("INITIAL", State.CLOSED, 0, State.CLOSED, 0, 0, 0, "", 0, 0, 0, 0, 0, 0, 0,
-        0, 0, "", "", "", false);
+  /**
+   * The view a breaker starts with before Redis has answered: the config's initial state at
+   * version 0, held by this node when that state has a trial episode or a reservation.
+   */
+  public static SharedView initial(State state, String node, int attempts) {
+    String holder = state == State.OPEN || state == State.HALF_OPEN ? node : "";
+    return new SharedView(Status.INITIAL, state, 0, state, 0, 0, attempts, holder, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, "", Set.of(), "", "", false);
   }
 
-  /** Whether the script found no (valid) breaker in Redis. */
+  /** Whether the script found no valid breaker in Redis. */
   public boolean isMissing() {
-    return "MISSING".equals(status);
+    return status == Status.MISSING || status == Status.CORRUPT;
+  }
+
+  /** Whether {@code node} holds the trial lease (HALF_OPEN) or the reservation (OPEN). */
+  public boolean heldBy(String node) {
+    return (state == State.OPEN || state == State.HALF_OPEN) && holder.equals(node);
   }
 
   /**
@@ -79,29 +208,37 @@ public record SharedView(
    * @throws IllegalArgumentException when the reply is not one the scripts produce
    */
   public static SharedView fromReply(@Nullable List<?> reply) {
-    if (reply == null || reply.size() != REPLY_FIELDS) {
+    int size = Field.values().length;
+    if (reply == null || reply.size() != size) {
       throw new IllegalArgumentException(
-          "reply must have " + REPLY_FIELDS + " fields, had " + (reply == null ? "none" : reply.size()));
+          "reply must have " + size + " fields, had " + (reply == null ? "none" : reply.size()));
     }
-    String status = text(reply, 0);
-    long serverNow = number(reply, 10);
-    if ("MISSING".equals(status)) {
+    Status status = status(reply);
+    long serverNow = number(reply, Field.SERVER_NOW);
+    if (status == Status.MISSING || status == Status.CORRUPT) {
       return new SharedView(status, State.CLOSED, 0, State.CLOSED, 0, 0, 0, "", 0, 0, serverNow,
-          0, 0, 0, 0, 0, 0, "", text(reply, 1), "", true);
+          0, 0, 0, 0, 0, 0, "", Set.of(), text(reply, Field.REASON), "", true);
     }
-    long calls = number(reply, 11);
-    long failures = number(reply, 12);
-    long slow = number(reply, 13);
-    long slowFailures = number(reply, 14);
+    long calls = number(reply, Field.CALLS);
+    long failures = number(reply, Field.FAILURES);
+    long slow = number(reply, Field.SLOW_CALLS);
+    long slowFailures = number(reply, Field.SLOW_FAILURES);
     if (failures > calls || slow > calls || slowFailures > Math.min(failures, slow)) {
-      throw new IllegalArgumentException("inconsistent window counts " + reply.subList(11, 15));
+      throw new IllegalArgumentException("inconsistent window counts " + calls + " " + failures
+          + " " + slow + " " + slowFailures);
     }
-    return new SharedView(status, state(reply, 1), number(reply, 2), state(reply, 3), number(reply, 4),
-        number(reply, 5), (int) Math.min(Integer.MAX_VALUE, number(reply, 6)), text(reply, 7),
-        number(reply, 8), number(reply, 9), serverNow, calls, failures, slow, slowFailures,
-        (int) Math.min(Integer.MAX_VALUE, number(reply, 15)),
-        (int) Math.min(Integer.MAX_VALUE, number(reply, 16)), text(reply, 17), text(reply, 18),
-        text(reply, 21), true);
+    Set<Flag> flags;
+    try {
+      flags = Flag.parse(text(reply, Field.FLAGS));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("field " + Field.FLAGS.luaName() + ": " + e.getMessage());
+    }
+    return new SharedView(status, state(reply, Field.STATE), number(reply, Field.VERSION),
+        state(reply, Field.PREVIOUS), number(reply, Field.SINCE), number(reply, Field.OPEN_UNTIL),
+        count(reply, Field.ATTEMPTS), text(reply, Field.HOLDER), number(reply, Field.HOLDER_UNTIL),
+        number(reply, Field.HALF_OPEN_UNTIL), serverNow, calls, failures, slow, slowFailures,
+        count(reply, Field.ACTIVE_NODES), count(reply, Field.FAILING_NODES),
+        text(reply, Field.FINGERPRINT), flags, text(reply, Field.REASON), text(reply, Field.BY), true);
   }
 
   /**
@@ -117,53 +254,89 @@ public record SharedView(
     }
     String encodedName = f[1];
     KeySpace.decode(encodedName);
-    List<String> parts = List.of(f);
-    SharedView view = new SharedView("HINT", state(parts, 3), number(parts, 2), state(parts, 4),
-        number(parts, 5), number(parts, 6), 0, f[7], number(parts, 8), number(parts, 9), 0, 0, 0, 0,
-        0, 0, 0, "", "", f[10], false);
+    SharedView view = new SharedView(Status.HINT, messageState(f[3], 3), messageNumber(f[2], 2),
+        messageState(f[4], 4), messageNumber(f[5], 5), messageNumber(f[6], 6), 0, messageText(f[7], 7),
+        messageNumber(f[8], 8), messageNumber(f[9], 9), 0, 0, 0, 0, 0, 0, 0, "", Set.of(),
+        messageText(f[10], 10), "", false);
     return new Hint(encodedName, view);
   }
 
   /** A message's breaker and its claimed state. */
   public record Hint(String encodedName, SharedView view) {}
 
-  private static String text(List<?> reply, int index) {
-    Object value = reply.get(index);
-    if (value == null) {
-      return "";
+  private static Status status(List<?> reply) {
+    String text = text(reply, Field.STATUS);
+    try {
+      Status status = Status.valueOf(text);
+      if (status == Status.HINT || status == Status.INITIAL) {
+        throw new IllegalArgumentException(text);
+      }
+      return status;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("field status is not a status: " + KeySpace.printable(text, 40));
     }
-    String text = value.toString();
+  }
+
+  private static String text(List<?> reply, Field field) {
+    Object value = reply.get(field.ordinal());
+    return value == null ? "" : limited(value.toString(), field.luaName());
+  }
+
+  private static String limited(String text, String name) {
     if (text.length() > 512) {
-      throw new IllegalArgumentException("field " + index + " is too long");
+      throw new IllegalArgumentException("field " + name + " is too long");
     }
     return text;
   }
 
-  private static long number(List<?> reply, int index) {
-    Object value = reply.get(index);
+  private static long number(List<?> reply, Field field) {
+    Object value = reply.get(field.ordinal());
     if (value instanceof Long l) {
-      return requireNonNegative(l, index);
+      return requireNonNegative(l, field.luaName());
     }
+    return parseNumber(text(reply, field), field.luaName());
+  }
+
+  private static int count(List<?> reply, Field field) {
+    return (int) Math.min(Integer.MAX_VALUE, number(reply, field));
+  }
+
+  private static long parseNumber(String text, String name) {
     try {
-      return requireNonNegative(Long.parseLong(text(reply, index)), index);
+      return requireNonNegative(Long.parseLong(text), name);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("field " + index + " is not a number: " + KeySpace.printable(text(reply, index), 40));
+      throw new IllegalArgumentException("field " + name + " is not a number: " + KeySpace.printable(text, 40));
     }
   }
 
-  private static long requireNonNegative(long value, int index) {
+  private static long requireNonNegative(long value, String name) {
     if (value < 0) {
-      throw new IllegalArgumentException("field " + index + " is negative: " + value);
+      throw new IllegalArgumentException("field " + name + " is negative: " + value);
     }
     return value;
   }
 
-  private static State state(List<?> reply, int index) {
-    String text = text(reply, index);
+  private static State state(List<?> reply, Field field) {
+    return parseState(text(reply, field), field.luaName());
+  }
+
+  private static State parseState(String text, String name) {
     try {
       return State.valueOf(text);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("field " + index + " is not a state: " + KeySpace.printable(text, 40));
+      throw new IllegalArgumentException("field " + name + " is not a state: " + KeySpace.printable(text, 40));
     }
+  }
+
+  private static String messageText(String text, int index) {
+    return limited(text, "message field " + index);
+  }
+
+  private static long messageNumber(String text, int index) {
+    return parseNumber(limited(text, "message field " + index), "message field " + index);
+  }
+
+  private static State messageState(String text, int index) {
+    return parseState(limited(text, "message field " + index), "message field " + index);
   }
 }

@@ -66,8 +66,6 @@ public final class SyncEngine implements AutoCloseable {
       Duration localModeAfter,
       Duration reconcileInterval,
       Duration probeLease,
-      Clock clock,
-      LongSupplier serverClockSkewMillis,
       History history) {}
 
   static final int MAX_CALLS_PER_BATCH = 1000;
@@ -80,7 +78,6 @@ public final class SyncEngine implements AutoCloseable {
   private final KeySpace keys;
   private final String nodeId;
   private final Settings settings;
-  private final Clock clock;
   private final SyncMeters meters;
   private final long syncNanos;
   private final long localAfterNanos;
@@ -89,14 +86,16 @@ public final class SyncEngine implements AutoCloseable {
   private final long commandMillis;
   private final Map<String, SharedCircuitBreaker> breakers = new ConcurrentHashMap<>();
   private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
-  private final Queue<Call> asyncCalls = new ConcurrentLinkedQueue<>();
   private final AtomicLong sequence = new AtomicLong(System.currentTimeMillis() * 1000);
   private final Thread thread;
   private final ExecutorService io;
   private final List<Integer> listenerIds = new ArrayList<>();
 
   private volatile SyncMode mode = SyncMode.SHARED;
-  private volatile long offsetMillis;
+  // Redis time at the latest reply that used it, and when that reply arrived (System.nanoTime).
+  private volatile long serverAtReply;
+  private volatile long nanosAtReply;
+  private volatile boolean serverKnown;
   private volatile boolean running = true;
   private volatile boolean eagerRequested;
   private volatile boolean scriptsLoaded;
@@ -107,19 +106,81 @@ public final class SyncEngine implements AutoCloseable {
   private boolean loadingScripts;
   private boolean sendDue;
   private boolean lastFailed;
-  private long batchSentNanos;
   private long lastSuccessNanos = System.nanoTime();
   private long lastSentNanos;
   private long nextTickNanos;
   private int rotation;
+  private boolean closing;
 
-  /** A script call: which script, for which breaker, with which arguments and reply handler. */
-  private record Call(LuaScripts script, String encodedName, List<Object> args,
-      BiConsumer<SharedView, Long> onReply, Runnable onFailure) {
+  /** A script call: its arguments, for which breaker, and what to do with the reply. */
+  record Call(LuaScripts.ArgList args, String encodedName, BiConsumer<SharedView, Long> onReply,
+      Runnable onFailure) {
+
+    LuaScripts script() {
+      return args.script();
+    }
 
     /** Whether the call may create the breaker in Redis (it carries a seed). */
     boolean creates() {
-      return (script == LuaScripts.FLUSH || script == LuaScripts.COMMAND) && !"0".equals(args.get(6));
+      String mode = args.get(LuaScripts.Arg.SEED_MODE);
+      return !mode.isEmpty() && !"0".equals(mode);
+    }
+  }
+
+  /**
+   * The pipeline being built on the sync thread: breakers add their calls through it
+   * ({@link BreakerSync#collect}).
+   */
+  final class Batch {
+    private final List<Call> calls = new ArrayList<>();
+    private final long nowNanos;
+    private long reconcileBudget;
+
+    private Batch(long nowNanos, long reconcileBudget) {
+      this.nowNanos = nowNanos;
+      this.reconcileBudget = reconcileBudget;
+    }
+
+    long nowNanos() {
+      return nowNanos;
+    }
+
+    long leaseNanos() {
+      return leaseNanos;
+    }
+
+    long nextSequence() {
+      return sequence.incrementAndGet();
+    }
+
+    boolean full() {
+      return calls.size() >= MAX_CALLS_PER_BATCH;
+    }
+
+    /** Whether a breaker last read at {@code lastViewNanos} is due a reconcile read now. */
+    boolean reconcileDue(long lastViewNanos) {
+      if (nowNanos - lastViewNanos < reconcileNanos || reconcileBudget <= 0) {
+        return false;
+      }
+      reconcileBudget--;
+      return true;
+    }
+
+    /** A new argument list for {@code script} on {@code breaker}, the common arguments set. */
+    LuaScripts.ArgList call(LuaScripts script, SharedCircuitBreaker breaker) {
+      return arguments(script, breaker.encodedName(), breaker.testClockMillis());
+    }
+
+    Call call(LuaScripts.ArgList args, BiConsumer<SharedView, Long> onReply) {
+      return new Call(args, args.get(LuaScripts.Arg.NAME), onReply, () -> { });
+    }
+
+    void add(Call call) {
+      calls.add(call);
+    }
+
+    void add(LuaScripts.ArgList args, BiConsumer<SharedView, Long> onReply) {
+      calls.add(call(args, onReply));
     }
   }
 
@@ -130,7 +191,6 @@ public final class SyncEngine implements AutoCloseable {
     this.keys = keys;
     this.nodeId = nodeId;
     this.settings = settings;
-    this.clock = settings.clock();
     this.meters = new SyncMeters(meterRegistry, keys.prefix(), nodeId, () -> mode);
     this.syncNanos = settings.syncInterval().toNanos();
     this.localAfterNanos = settings.localModeAfter().toNanos();
@@ -171,9 +231,26 @@ public final class SyncEngine implements AutoCloseable {
     return settings.history();
   }
 
-  /** This node's estimate of Redis server time (ms), from the latest reply. */
+  /**
+   * This node's estimate of Redis server time (ms): the latest reply's Redis time moved on by
+   * this node's monotonic clock, so that a pause of this process (a long GC) shows as time passed.
+   * Before any reply, the wall clock.
+   */
   public long serverNow() {
-    return clock.millis() + offsetMillis;
+    if (!serverKnown) {
+      return System.currentTimeMillis();
+    }
+    return serverAtReply + (System.nanoTime() - nanosAtReply) / 1_000_000;
+  }
+
+  /** The command timeout in milliseconds. */
+  long commandTimeoutMillis() {
+    return commandMillis;
+  }
+
+  /** A new sequence number for a command of this node (they share the flushes' sequence). */
+  long nextCommandSequence() {
+    return sequence.incrementAndGet();
   }
 
   void register(SharedCircuitBreaker breaker) {
@@ -197,92 +274,44 @@ public final class SyncEngine implements AutoCloseable {
     }
   }
 
-  /**
-   * Claims the half-open probe lease (or, with {@code wantLease} false, only moves an OPEN
-   * breaker past its deadline to HALF_OPEN). Synchronous, bounded by the command timeout.
-   *
-   * @return the reply, or {@code null} if Redis did not answer in time
-   */
-  @Nullable SharedView claim(SharedCircuitBreaker breaker, boolean wantLease) {
-    if (mode == SyncMode.LOCAL) {
-      return null;
-    }
-    SharedView reply = callNow(new Call(LuaScripts.CLAIM, breaker.encodedName(),
-        args(breaker.encodedName(), wantLease ? "1" : "0"), (v, t) -> { }, () -> { }));
-    meters.claim(reply == null ? "failed" : reply.status().toLowerCase(Locale.ROOT));
-    return reply;
-  }
-
-  /**
-   * Runs a manual command (CLOSED, OPEN, OPEN_FOR, HALF_OPEN, DISABLED, METRICS_ONLY,
-   * FORCED_OPEN, RESET) with this node's seed. Synchronous, bounded by four command timeouts
-   * (at least 2 s): not on the call path.
-   *
-   * @return the reply, or {@code null} if Redis did not answer in time
-   */
-  @Nullable SharedView command(SharedCircuitBreaker breaker, String op, long waitMillis) {
-    if (mode == SyncMode.LOCAL) {
-      return null;
-    }
-    return adminNow(commandCall(breaker.encodedName(), op, waitMillis, breaker.seed()));
-  }
-
   /** The shared state of one breaker by name; null if Redis did not answer in time. */
   public @Nullable SharedView read(String name) {
     String encoded = KeySpace.encode(name);
-    return adminNow(new Call(LuaScripts.READ, encoded, args(encoded), (v, t) -> { }, () -> { }));
+    return adminNow(new Call(arguments(LuaScripts.READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
   }
 
-  /** As {@link #command} for a breaker this node may not have created; keeps its shared config. */
-  public @Nullable SharedView command(String name, String op) {
+  /**
+   * Runs an operator's command on a breaker this node may not have created: CLOSED, OPEN,
+   * HALF_OPEN, DISABLED, METRICS_ONLY, FORCED_OPEN or RESET, keeping its shared config (a RESET
+   * of a breaker this node holds, {@code held}, re-seeds the config with this node's).
+   * Synchronous, bounded by four command timeouts (at least 2 s): not on the call path.
+   *
+   * @return the reply, or {@code null} if Redis did not answer in time
+   */
+  public @Nullable SharedView command(String name, String op, @Nullable SharedCircuitBreaker held) {
     String encoded = KeySpace.encode(name);
-    return adminNow(commandCall(encoded, op, 0, null));
+    boolean reseed = held != null && "RESET".equals(op);
+    LuaScripts.ArgList args = arguments(LuaScripts.COMMAND, encoded, held == null ? null : held.testClockMillis())
+        .set(LuaScripts.Arg.OP, op).set(LuaScripts.Arg.WAIT, 0).set(LuaScripts.Arg.SEED_MODE, reseed ? "1" : "0")
+        .set(LuaScripts.Arg.CMD_SEQ, 0).set(LuaScripts.Arg.RESERVE, "0");
+    if (reseed) {
+      held.seed(args);
+    }
+    return adminNow(new Call(args, encoded, (v, t) -> { }, () -> { }));
   }
 
-  private Call commandCall(String encoded, String op, long waitMillis, @Nullable List<String> seed) {
-    List<Object> args = args(encoded, op, Long.toString(waitMillis), seed == null ? "0" : "1");
-    args.addAll(seed == null ? SharedConfig.noSeed() : seed);
-    return new Call(LuaScripts.COMMAND, encoded, args, (v, t) -> { }, () -> { });
-  }
-
-  /** Sends a command from the sync thread soon (transitionOnResult); retried while SHARED. */
-  void commandLater(SharedCircuitBreaker breaker, String op, long waitMillis) {
-    later(commandCall(breaker.encodedName(), op, waitMillis, breaker.seed()), breaker);
-  }
-
-  /** Moves a breaker past its OPEN deadline soon, without taking the lease (automatic transition). */
-  void claimLater(SharedCircuitBreaker breaker) {
-    later(new Call(LuaScripts.CLAIM, breaker.encodedName(), args(breaker.encodedName(), "0"),
-        (v, t) -> { }, () -> { }), breaker);
-  }
-
-  /** Reports the probe holder's verdict soon; dropped once the episode is over anyway. */
-  void verdictLater(SharedCircuitBreaker breaker, long episode, State verdict) {
-    Call call = new Call(LuaScripts.VERDICT, breaker.encodedName(),
-        args(breaker.encodedName(), Long.toString(episode), verdict.name()), (v, t) -> { }, () -> { });
-    asyncCalls.add(new Call(call.script(), call.encodedName(), call.args(),
-        (v, sent) -> applyTo(breaker, v, sent), () -> {
-          if (breaker.view().version() == episode && running) {
-            asyncCalls.add(call);
-          }
-        }));
-    wakeEager();
-  }
-
-  private void later(Call call, SharedCircuitBreaker breaker) {
-    asyncCalls.add(new Call(call.script(), call.encodedName(), call.args(),
-        (v, sent) -> applyTo(breaker, v, sent), () -> { }));
-    wakeEager();
-  }
-
-  private List<Object> args(String encodedName, String... more) {
-    List<Object> args = new ArrayList<>(24);
-    args.add(Long.toString(settings.serverClockSkewMillis().getAsLong()));
-    args.add(keys.channel());
-    args.add(encodedName);
-    args.add(nodeId);
-    args.addAll(List.of(more));
-    return args;
+  /**
+   * The common arguments of a call.
+   *
+   * @param testClockMillis the time of the breaker's clock when it is not a system clock, else
+   *     null: the script uses Redis TIME
+   */
+  private LuaScripts.ArgList arguments(LuaScripts script, String encodedName, @Nullable Long testClockMillis) {
+    return script.call()
+        .set(LuaScripts.Arg.CLOCK, testClockMillis == null ? "" : testClockMillis.toString())
+        .set(LuaScripts.Arg.CHANNEL, keys.channel())
+        .set(LuaScripts.Arg.NAME, encodedName)
+        .set(LuaScripts.Arg.NODE, nodeId);
   }
 
   // ---------------------------------------------------------------- for the registry
@@ -313,7 +342,7 @@ public final class SyncEngine implements AutoCloseable {
         continue;
       }
       valid.add(encoded);
-      calls.add(new Call(LuaScripts.READ, encoded, args(encoded), (v, t) -> { }, () -> { }));
+      calls.add(new Call(arguments(LuaScripts.READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
     }
     // Read in slices, each with its own deadline: one pipeline of 10,000 scripts on a busy
     // machine would make the answer depend on the registry's size rather than on Redis' health.
@@ -341,7 +370,7 @@ public final class SyncEngine implements AutoCloseable {
         }
         for (int k = 0; k < slice.size(); k++) {
           Object reply = replies.get(k);
-          SharedView view = reply instanceof Throwable || reply == null ? null : parse(reply);
+          SharedView view = reply instanceof Throwable || reply == null ? null : parse(reply, true);
           if (view == null) {
             failed.add(slice.get(k));
           } else if (!view.isMissing()) {
@@ -401,17 +430,9 @@ public final class SyncEngine implements AutoCloseable {
       nextTickNanos = now + syncNanos;
       sendDue = true;
     }
-    if (!asyncCalls.isEmpty()) {
-      sendDue = true;
-    }
-    long second = Math.floorDiv(clock.millis(), 1000);
     for (SharedCircuitBreaker breaker : breakers.values()) {
-      breaker.checkLocal(); // asynchronous local transitions: automatic, maximum wait in HALF_OPEN
-      OutcomeCounter outcomes = breaker.outcomes();
-      outcomes.applyDiscard();
-      if (outcomes.isDirty()) {
-        outcomes.sample(second);
-      }
+      breaker.tick(now); // scheduled local transitions; requests that keep the fleet moving
+      breaker.sync().sample(breaker.clockSecond());
     }
     if (mode == SyncMode.SHARED && (batchInFlight || loadingScripts || lastFailed)
         && now - lastSuccessNanos >= localAfterNanos) {
@@ -422,8 +443,7 @@ public final class SyncEngine implements AutoCloseable {
     }
     if (mode == SyncMode.LOCAL) {
       for (SharedCircuitBreaker breaker : breakers.values()) {
-        CircuitBreakerConfig config = breaker.sharedConfig().config();
-        breaker.outcomes().prune(second, isTimeBased(config), config.getSlidingWindowSize());
+        breaker.sync().prune(breaker.clockSecond());
       }
       if (now - lastSentNanos >= syncNanos * 5) {
         send(List.of(), now); // a probe: does Redis answer again?
@@ -434,113 +454,42 @@ public final class SyncEngine implements AutoCloseable {
       loadScripts();
       return;
     }
-    // One pipeline per syncInterval, sooner only for an eager flush or a queued verdict or
-    // command: a reply arriving early must not start the next pipeline at once.
+    // One pipeline per syncInterval, sooner only when something could matter now (an eager
+    // flush, a step or a request): a reply arriving early must not start the next pipeline.
     if (!sendDue) {
       return;
     }
     sendDue = false;
-    List<Call> calls = collect(second, now);
+    List<Call> calls = collect(now);
     if (!calls.isEmpty() || now - lastSentNanos >= Math.min(reconcileNanos, 4 * syncNanos + 200_000_000L)) {
       send(calls, now);
     }
   }
 
   /**
-   * The calls of the next pipeline: flushes first (outcomes, seeds, lease renewals), then reads
-   * of breakers a message announced, then reconcile reads, spread so that each breaker is read
-   * about once per reconcile interval. A pipeline cut at {@value #MAX_CALLS_PER_BATCH} calls
-   * resumes where it stopped at the next tick.
+   * The calls of the next pipeline: each breaker's (a seed, a step, a flush, a request, a read;
+   * see {@link BreakerSync#collect}), reconcile reads spread so that each breaker is read about
+   * once per reconcile interval. A pipeline cut at {@value #MAX_CALLS_PER_BATCH} calls resumes
+   * where it stopped at the next tick; no breaker's calls are split.
    */
-  private List<Call> collect(long second, long now) {
-    List<Call> calls = new ArrayList<>();
+  private List<Call> collect(long now) {
     List<SharedCircuitBreaker> all = new ArrayList<>(breakers.values());
     int size = all.size();
-    List<SharedCircuitBreaker> toRead = new ArrayList<>();
+    long reconcileBudget = Math.max(1, (long) Math.ceil((double) size * syncNanos / reconcileNanos));
+    Batch batch = new Batch(now, reconcileBudget);
     int examined = 0;
-    for (; examined < size && calls.size() < MAX_CALLS_PER_BATCH; examined++) {
-      SharedCircuitBreaker breaker = all.get((rotation + examined) % size);
-      Call flush = flushCall(breaker, second, now);
-      if (flush != null) {
-        calls.add(flush);
-      } else if (breaker.verifyDue || now - breaker.lastViewNanos >= reconcileNanos) {
-        toRead.add(breaker);
-      }
+    for (; examined < size && !batch.full(); examined++) {
+      all.get((rotation + examined) % size).sync().collect(batch);
     }
     rotation = size == 0 ? 0 : (rotation + Math.max(1, examined)) % size;
-    long reconcileBudget = Math.max(1, (long) Math.ceil((double) size * syncNanos / reconcileNanos));
-    for (SharedCircuitBreaker breaker : toRead) {
-      if (calls.size() >= MAX_CALLS_PER_BATCH || (!breaker.verifyDue && reconcileBudget-- <= 0)) {
-        continue;
-      }
-      breaker.lastViewNanos = now; // at most one read per interval, answered or not
-      calls.add(new Call(LuaScripts.READ, breaker.encodedName(), args(breaker.encodedName()),
-          (v, sent) -> {
-            breaker.verifyDue = false;
-            applyTo(breaker, v, sent);
-          }, () -> { }));
+    if (examined < size) {
+      sendDue = true; // the rest at the next tick
     }
-    for (Call call = asyncCalls.poll(); call != null && calls.size() < MAX_CALLS_PER_BATCH; call = asyncCalls.poll()) {
-      calls.add(call);
-    }
-    return calls;
-  }
-
-  /** The breaker's flush, if it has outcomes, a seed or a lease renewal to send. */
-  private @Nullable Call flushCall(SharedCircuitBreaker breaker, long second, long now) {
-    OutcomeCounter.Flush flush = breaker.outcomes().nextFlush(sequence::incrementAndGet, breaker.view().version());
-    boolean renew = breaker.holdsActiveLease(leaseNanos) && now - breaker.lastRenewNanos >= leaseNanos / 3;
-    String seedMode = breaker.needsSeed ? "1" : breaker.reseedBehind ? "2" : "0";
-    if (flush == null && !renew && "0".equals(seedMode)) {
-      return null;
-    }
-    CircuitBreakerConfig config = breaker.sharedConfig().config();
-    long sequenceNumber = flush == null ? 0 : flush.sequence();
-    List<Object> args = args(breaker.encodedName(), Long.toString(sequenceNumber),
-        renew ? Long.toString(breaker.heldEpoch()) : "0", seedMode);
-    args.addAll("0".equals(seedMode) ? SharedConfig.noSeed() : breaker.seed());
-    args.add(Long.toString(flush == null ? 0 : flush.epoch()));
-    if (flush == null) {
-      args.add("0");
-    } else {
-      args.addAll(OutcomeCounter.arguments(flush, second, isTimeBased(config), config.getSlidingWindowSize()));
-    }
-    if (renew) {
-      breaker.lastRenewNanos = now;
-    }
-    return new Call(LuaScripts.FLUSH, breaker.encodedName(), args, (view, sent) -> {
-      if (view.isMissing()) {
-        breaker.needsSeed = true;
-      } else {
-        if (!"0".equals(seedMode)) {
-          breaker.needsSeed = false;
-          breaker.reseedBehind = false;
-        }
-        breaker.outcomes().acknowledge(sequenceNumber);
-        if (sequenceNumber > 0) {
-          settings.history().flushAcknowledged(nodeId, breaker.getName(), sequenceNumber, view.status());
-        }
-      }
-      applyTo(breaker, view, sent);
-    }, () -> { });
-  }
-
-  private static boolean isTimeBased(CircuitBreakerConfig config) {
-    return config.getSlidingWindowType() == SlidingWindowType.TIME_BASED;
-  }
-
-  private void applyTo(SharedCircuitBreaker breaker, SharedView view, long requestedNanos) {
-    breaker.lock().lock();
-    try {
-      breaker.apply(view, requestedNanos);
-    } finally {
-      breaker.lock().unlock();
-    }
+    return batch.calls;
   }
 
   private void send(List<Call> calls, long now) {
     batchInFlight = true;
-    batchSentNanos = now;
     lastSentNanos = now;
     offload(() -> execute(calls, commandMillis)).whenComplete((replies, error) -> {
       inbox.add(() -> completed(calls, replies, error, now));
@@ -571,19 +520,34 @@ public final class SyncEngine implements AutoCloseable {
         call.onFailure().run();
         continue;
       }
-      SharedView view = parse(reply);
+      SharedView view = parse(reply, usesRedisTime(call));
       if (view == null) {
         call.onFailure().run();
         continue;
       }
-      call.onReply().accept(view, sentNanos);
+      try {
+        call.onReply().accept(view, sentNanos);
+      } catch (RuntimeException e) {
+        LOG.error("Applying a reply to circuit breaker {} failed", call.encodedName(), e);
+      }
     }
   }
 
-  private @Nullable SharedView parse(Object reply) {
+  private static boolean usesRedisTime(Call call) {
+    return call.args().get(LuaScripts.Arg.CLOCK).isEmpty();
+  }
+
+  /**
+   * Parses a reply; one that used Redis TIME updates this node's estimate of Redis time.
+   */
+  private @Nullable SharedView parse(Object reply, boolean redisTime) {
     try {
       SharedView view = SharedView.fromReply((List<?>) reply);
-      offsetMillis = view.serverNow() - clock.millis();
+      if (redisTime) {
+        serverAtReply = view.serverNow();
+        nanosAtReply = System.nanoTime();
+        serverKnown = true;
+      }
       return view;
     } catch (IllegalArgumentException | ClassCastException e) {
       meters.rejected("malformed-reply");
@@ -627,8 +591,13 @@ public final class SyncEngine implements AutoCloseable {
   private void enterLocal(String why) {
     mode = SyncMode.LOCAL;
     meters.modeChange(SyncMode.LOCAL);
-    LOG.warn("Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers",
-        why, breakers.size(), keys.prefix());
+    if (closing) {
+      LOG.info("Registry under '{}' closed: its {} circuit breakers decide locally from now on",
+          keys.prefix(), breakers.size());
+    } else {
+      LOG.warn("Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers",
+          why, breakers.size(), keys.prefix());
+    }
     breakers.values().forEach(SharedCircuitBreaker::enterLocalMode);
   }
 
@@ -684,7 +653,7 @@ public final class SyncEngine implements AutoCloseable {
       @Override
       public void onSubscribe(String channel) {
         // Messages sent while the subscription was down are lost: read every state again.
-        inbox.add(() -> breakers.values().forEach(b -> b.verifyDue = true));
+        inbox.add(() -> breakers.values().forEach(b -> b.sync().verifyDue = true));
         LockSupport.unpark(thread);
       }
 
@@ -718,16 +687,11 @@ public final class SyncEngine implements AutoCloseable {
     SharedCircuitBreaker breaker = breakers.get(hint.encodedName());
     if (breaker != null) {
       try {
-        applyTo(breaker, hint.view(), receivedNanos);
+        breaker.applyHint(hint.view(), receivedNanos);
       } catch (RuntimeException e) {
         LOG.error("Applying a message to circuit breaker {} failed", hint.encodedName(), e);
       }
     }
-  }
-
-  /** Runs one call now from the calling thread, waiting at most the command timeout. */
-  private @Nullable SharedView callNow(Call call) {
-    return callNow(call, commandMillis, false);
   }
 
   /**
@@ -759,7 +723,7 @@ public final class SyncEngine implements AutoCloseable {
       return null;
     }
     if (!(reply instanceof Throwable failure)) {
-      return parse(reply);
+      return parse(reply, usesRedisTime(call));
     }
     if (!isNoScript(failure)) {
       LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
@@ -821,7 +785,7 @@ public final class SyncEngine implements AutoCloseable {
     for (Call call : calls) {
       List<Object> callKeys = keys.scriptKeys(call.encodedName());
       RFuture<Object> future = script.evalShaAsync((String) callKeys.get(0), RScript.Mode.READ_WRITE,
-          call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toArray());
+          call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toList().toArray());
       futures.add(future.toCompletableFuture());
     }
     // The batch's future may complete before the futures of its commands do (they complete on
@@ -845,27 +809,27 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private void finalFlush() {
-    if (mode != SyncMode.SHARED || !scriptsLoaded) {
-      return;
-    }
-    long second = Math.floorDiv(clock.millis(), 1000);
-    long now = System.nanoTime();
-    List<Call> calls = new ArrayList<>();
-    for (SharedCircuitBreaker breaker : breakers.values()) {
-      breaker.outcomes().sample(second);
-      Call call = flushCall(breaker, second, now);
-      if (call != null) {
-        calls.add(call);
+    if (mode == SyncMode.SHARED && scriptsLoaded) {
+      long now = System.nanoTime();
+      for (SharedCircuitBreaker breaker : breakers.values()) {
+        breaker.sync().sample(breaker.clockSecond());
+      }
+      List<Call> calls = collect(now);
+      if (!calls.isEmpty()) {
+        try {
+          List<Object> replies = execute(calls, commandMillis).get(commandMillis, TimeUnit.MILLISECONDS);
+          completed(calls, replies, null, now);
+        } catch (ExecutionException | TimeoutException e) {
+          LOG.debug("Final flush did not complete", e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
-    if (!calls.isEmpty()) {
-      try {
-        execute(calls, commandMillis).get(commandMillis, TimeUnit.MILLISECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        LOG.debug("Final flush did not complete", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    // Nobody syncs any more: every breaker decides with its own machine, as in LOCAL mode.
+    closing = true;
+    if (mode == SyncMode.SHARED) {
+      enterLocal("registry closed");
     }
   }
 

@@ -1,34 +1,63 @@
--- Moves an OPEN breaker whose wait has passed to HALF_OPEN, and hands the probe lease to the
--- calling node when it asks for it and nobody holds it (or the holder let it expire). Only the
--- lease holder runs trial calls: exactly permittedNumberOfCallsInHalfOpenState for the fleet.
+-- Everything about the trial episode of HALF_OPEN. Only the lease holder runs trial calls:
+-- exactly permittedNumberOfCallsInHalfOpenState for the fleet per episode.
 --
--- ARGV[5]  '1' to ask for the lease, '0' only to move OPEN to HALF_OPEN (automatic transition)
-local now = now_ms()
+-- want    'start'   the node holding the reservation of an OPEN breaker begins its episode
+--                   (its own state machine decided, on its own clock, that the wait is over)
+--         'lease'   a node without the reservation asks for the lease: granted when the
+--                   deadline has passed and the reservation is free or lapsed
+--         'advance' automatic transition: OPEN past its deadline and unreserved goes HALF_OPEN
+--                   without a lease
+--         'release' the reservation holder gives it up (it has no calls to make)
+--         'expire'  ends a HALF_OPEN episode whose maxWaitDurationInHalfOpenState has passed
+-- expect  for 'start' and 'release': the version of the OPEN state the reservation belongs to
+local ARGS = {'clock', 'channel', 'name', 'node', 'want', 'expect'}
+local A = named(ARGS)
+local now = now_ms(A)
 local st, why = load()
-if st == nil then return missing_reply('MISSING', now, why) end
-local node = ARGV[4]
-local wants_lease = ARGV[5] == '1'
+if st == nil then return missing_reply(now, why) end
+local node = A.node
+local want = A.want
+local expect = tonumber(A.expect) or -1
 local status = 'DENIED'
-if st.s == 'OPEN' and now >= st.ou then
-  if wants_lease then
-    transition(st, 'HALF_OPEN', now, {lease = node})
+if st.s == 'HALF_OPEN' and st.hu > 0 and now >= st.hu then
+  expire_half_open(A, st, now)
+  if want == 'expire' then status = 'APPLIED' end
+end
+if want == 'start' then
+  if st.s == 'OPEN' and st.lh == node and st.v == expect and now < st.lu then
+    transition(A, st, 'HALF_OPEN', now, {holder = node})
     status = 'GRANTED'
-  else
-    transition(st, 'HALF_OPEN', now)
+  elseif st.s == 'HALF_OPEN' and st.lh == node and st.v == expect + 1 then
+    renew(A, st, now) -- the same start, sent again after a lost reply
+    status = 'GRANTED'
   end
-elseif st.s == 'HALF_OPEN' then
-  if st.hu > 0 and now >= st.hu then
-    expire_half_open(st, now)
-  elseif wants_lease then
-    if st.lh == node then
-      set(st, 'lu', now + st.cl)
-      status = 'GRANTED'
-    elseif st.lh == '' or st.lu <= now then
-      -- Unleased (automatic transition) or the holder died: a new episode, so that a late
-      -- verdict of the old holder is refused.
-      transition(st, 'HALF_OPEN', now, {lease = node})
-      status = 'GRANTED'
-    end
+elseif want == 'lease' then
+  if st.s == 'OPEN' and now >= st.ou and (st.lh == '' or st.lh == node or st.lu <= now) then
+    transition(A, st, 'HALF_OPEN', now, {holder = node})
+    status = 'GRANTED'
+  elseif st.s == 'HALF_OPEN' and st.lh == node then
+    renew(A, st, now)
+    status = 'GRANTED'
+  elseif st.s == 'HALF_OPEN' and (st.lh == '' or st.lu <= now) then
+    -- Unleased (automatic transition, operator) or the holder went silent: a new episode, so
+    -- that a late verdict of the old holder is refused.
+    transition(A, st, 'HALF_OPEN', now, {holder = node})
+    status = 'GRANTED'
+  end
+elseif want == 'advance' then
+  if st.s == 'OPEN' and now >= st.ou and (st.lh == '' or st.lu <= now) then
+    transition(A, st, 'HALF_OPEN', now)
+    status = 'APPLIED'
+  end
+elseif want == 'release' then
+  if st.s == 'OPEN' and st.lh == node and st.v == expect then
+    set(st, 'v', st.v + 1)
+    set(st, 'lh', '')
+    set(st, 'lu', 0)
+    set(st, 'by', node)
+    save(st)
+    publish(A, st)
+    status = 'APPLIED'
   end
 end
 save(st)

@@ -1,14 +1,26 @@
 -- Shared by every r4j-redis script; the loader prepends it to each entry script.
 --
--- KEYS[1]  <prefix>:{<name>}:state   hash: state, version, deadlines, lease, window totals,
---                                      TIME_BASED buckets (b<second>), shared config (c*)
--- KEYS[2]  <prefix>:{<name>}:nodes   hash: node id -> "<last seq> <last flush ms> <last failure ms>"
--- KEYS[3]  <prefix>:{<name>}:window  list (COUNT_BASED only): blocks "<calls> <fail> <slow> <slowfail> <ms>"
--- ARGV[1]  test-only clock skew in ms (always 0 in production), ARGV[2] pub/sub channel,
--- ARGV[3]  encoded breaker name, ARGV[4] calling node id. Entry scripts read ARGV[5..].
+-- KEYS[1]  <prefix>:{<name>}:state    hash: state, version, deadlines, holder, window totals,
+--                                      shared config (c*)
+-- KEYS[2]  <prefix>:{<name>}:nodes    hash: node id -> "<last flush seq> <last flush ms> <last
+--                                      failure ms>"; "<node id>#c" -> "<last command seq> <ms>"
+-- KEYS[3]  <prefix>:{<name>}:window   list (COUNT_BASED): runs "<kind><n> <ms>" (kind s fast
+--                                      success, S slow success, f fast failure, F slow failure)
+--                                      or unordered units "m<calls>,<fail>,<slow>,<slowfail> <ms>"
+-- KEYS[4]  <prefix>:{<name>}:buckets  hash (TIME_BASED): second -> "<calls> <fail> <slow> <slowfail>"
 --
--- Every time is Redis server time (TIME) in milliseconds. Every transition increments the
--- version (a fencing token) and is published.
+-- Every entry script names its arguments in one table, ARGS, read by named(): the Java side
+-- (LuaScripts.Arg) lists the same names in the same order, and a test compares the two. Every
+-- reply has the fields of REPLY, in that order (SharedView.Field on the Java side).
+--
+-- Every time is Redis server time (TIME) in milliseconds, the fleet's one clock; only a caller
+-- whose circuit breaker runs on a clock other than the system clock (a test's) sends that
+-- clock's time as 'clock', and it is used instead. Every transition increments the version (a
+-- fencing token) and is published.
+
+local REPLY = {'status', 'state', 'version', 'previous', 'since', 'open_until', 'attempts',
+  'holder', 'holder_until', 'half_open_until', 'server_now', 'calls', 'failures', 'slow_calls',
+  'slow_failures', 'active_nodes', 'failing_nodes', 'fingerprint', 'flags', 'reason', 'by'}
 
 local FIELDS = {'s', 'v', 'p', 't', 'ou', 'a', 'lh', 'lu', 'hu', 'by', 'r', 'wc', 'wf', 'ws', 'wsf', 'wh',
   'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp'}
@@ -18,14 +30,29 @@ local NUMERIC = {v = true, t = true, ou = true, a = true, lu = true, hu = true, 
 local STATES = {CLOSED = true, OPEN = true, HALF_OPEN = true, DISABLED = true, METRICS_ONLY = true,
   FORCED_OPEN = true}
 local NODE_TTL_MS = 600000
+-- HMGET/HDEL take at most this many fields at once (Lua's unpack has a stack limit).
+local SLICE = 500
 
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+local function named(fields)
+  local a = {}
+  for i, f in ipairs(fields) do a[f] = ARGV[i] or '' end
+  a.tail = #fields + 1
+  return a
 end
 
--- Loads the state hash. Returns nil when the breaker does not exist (never seeded, or Redis
--- lost it); a hash that fails validation is treated the same way and re-seeded by the caller.
+local function now_ms(A)
+  local given = tonumber(A.clock)
+  if given ~= nil then return given end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function fmt(n)
+  return string.format('%d', n)
+end
+
+-- Loads the state hash. Returns nil and a reason when the breaker does not exist (never seeded,
+-- or Redis lost it) or fails validation; the caller re-seeds it.
 local function load()
   local raw = redis.call('HMGET', KEYS[1], unpack(FIELDS))
   local st = {}
@@ -56,13 +83,14 @@ local function load()
     for _ = 1, times do st.waits[#st.waits + 1] = value end
   end
   if #st.waits == 0 then return nil, 'corrupt waits' end
-  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn'}) do
+  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw'}) do
     if st[f] == nil then st[f] = 0 end
   end
   st.p = st.p or st.s
   st.lh = st.lh or ''
   st.mx = st.mx or ''
   st.r = st.r or ''
+  st.by = st.by or ''
   st.changed = {}
   return st
 end
@@ -96,43 +124,32 @@ local function wait_for(st, attempts)
   return st.waits[i]
 end
 
-local function fmt(n)
-  return string.format('%d', n)
-end
-
 -- Forgets the sliding window: a new CLOSED or METRICS_ONLY episode starts with empty metrics.
 local function clear_window(st)
-  if st.ct == 'T' and st.wh > 0 then
-    local fields = {}
-    for sec = st.wh - st.cs + 1, st.wh do
-      fields[#fields + 1] = 'b' .. fmt(sec)
-    end
-    redis.call('HDEL', KEYS[1], unpack(fields))
-  end
-  redis.call('DEL', KEYS[3])
+  redis.call('DEL', KEYS[3], KEYS[4])
   set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0); set(st, 'wh', 0)
   set(st, 'fn', 0); set(st, 'mx', '')
 end
 
-local function publish(st)
-  redis.call('PUBLISH', ARGV[2], table.concat({'r4j1', ARGV[3], fmt(st.v), st.s, st.p, fmt(st.t),
+local function publish(A, st)
+  redis.call('PUBLISH', A.channel, table.concat({'r4j1', A.name, fmt(st.v), st.s, st.p, fmt(st.t),
     fmt(st.ou), st.lh, fmt(st.lu), fmt(st.hu), st.r}, '|'))
 end
 
 -- Moves the breaker to another state: new version, publication, and the bookkeeping that state
--- needs (deadline, attempts, lease, fresh window). opts: attempts, wait (ms, for OPEN), lease
--- (node id to hand a HALF_OPEN lease to), reason ('reset' for reset()).
-local function transition(st, to, now, opts)
+-- needs (deadline, attempts, holder, fresh window). opts: attempts, wait (ms, for OPEN), holder
+-- (node id: in HALF_OPEN the trial lease, in OPEN the reservation of the next trial episode,
+-- which lapses a lease duration after the deadline), reason ('reset' for reset()).
+local function transition(A, st, to, now, opts)
   opts = opts or {}
   set(st, 'p', st.s)
   set(st, 's', to)
   set(st, 'v', st.v + 1)
   set(st, 't', now)
-  set(st, 'by', ARGV[4])
+  set(st, 'by', A.node)
   set(st, 'r', opts.reason or '')
-  set(st, 'lh', opts.lease or '')
+  set(st, 'lh', opts.holder or '')
   set(st, 'lu', 0)
-  if opts.lease then set(st, 'lu', now + st.cl) end
   set(st, 'hu', 0)
   set(st, 'ou', 0)
   if to == 'CLOSED' or to == 'METRICS_ONLY' or to == 'DISABLED' then
@@ -144,54 +161,92 @@ local function transition(st, to, now, opts)
     local wait = opts.wait
     if wait == nil then wait = wait_for(st, st.a) end
     set(st, 'ou', now + wait)
+    if opts.holder then set(st, 'lu', now + wait + st.cl) end
   elseif to == 'HALF_OPEN' then
+    if opts.holder then set(st, 'lu', now + st.cl) end
     if st.cmw > 0 then set(st, 'hu', now + st.cmw) end
-  elseif to == 'CLOSED' or to == 'METRICS_ONLY' or to == 'DISABLED' then
+  end
+  if to == 'CLOSED' or to == 'METRICS_ONLY' or to == 'DISABLED' then
     clear_window(st)
   end
   save(st)
-  publish(st)
+  publish(A, st)
 end
 
--- The state every reply carries, in this order; the Java side parses it field by field.
+-- Extends the caller's trial lease (HALF_OPEN) and tells the fleet, so that nobody claims a
+-- lease that is still held.
+local function renew(A, st, now)
+  set(st, 'lu', now + st.cl)
+  save(st)
+  publish(A, st)
+end
+
 local function reply(status, st, now, flags)
   return {status, st.s, fmt(st.v), st.p, fmt(st.t), fmt(st.ou), fmt(st.a), st.lh, fmt(st.lu),
     fmt(st.hu), fmt(now), fmt(st.wc), fmt(st.wf), fmt(st.ws), fmt(st.wsf), fmt(st.an), fmt(st.fn),
-    st.cfp or '', flags or '', st.ct, fmt(st.cs), st.r}
+    st.cfp or '', flags or '', st.r, st.by}
 end
 
-local function missing_reply(status, now, why)
-  return {status, why or '', '0', '', '0', '0', '0', '', '0', '0', fmt(now), '0', '0', '0', '0',
-    '0', '0', '', '', '', '0', ''}
+-- No (valid) breaker: status MISSING or CORRUPT, the reason in 'reason'.
+local function missing_reply(now, why)
+  local status = 'MISSING'
+  if why ~= nil and string.sub(why, 1, 7) == 'corrupt' then status = 'CORRUPT' end
+  return {status, '', '0', '', '0', '0', '0', '', '0', '0', fmt(now), '0', '0', '0', '0',
+    '0', '0', '', '', why or '', ''}
 end
 
 -- Creates (or repairs) the breaker from a node's seed: its config, and the state it last knew,
--- so that a Redis restarted empty never silently closes a breaker the fleet had open.
--- seed: ARGV[first .. first + 15].
-local SEED_FIELDS = 16
-local function seed(first, now)
-  local c = {}
-  for i = 0, SEED_FIELDS - 1 do c[i + 1] = ARGV[first + i] end
-  local state = c[13]
+-- so that a Redis restarted empty never silently closes a breaker the fleet had open. A seeding
+-- node that held the trial lease or the reservation (seed_holder '1') keeps it.
+local function seed(A, now)
+  local state = A.seed_state
   if not STATES[state] then state = 'CLOSED' end
-  local version = (tonumber(c[14]) or 0) + 1
-  local remaining = tonumber(c[15]) or 0
-  local attempts = tonumber(c[16]) or 0
-  redis.call('DEL', KEYS[1], KEYS[3])
-  local ou = 0
-  if state == 'OPEN' or state == 'HALF_OPEN' then
-    -- A half-open episode cannot be resumed: its lease and trial calls are gone. Reopen it.
-    if state == 'HALF_OPEN' then remaining = 0 end
+  local version = (tonumber(A.seed_version) or 0) + 1
+  local remaining = math.max(tonumber(A.seed_remaining) or 0, 0)
+  local attempts = math.max(tonumber(A.seed_attempts) or 0, 0)
+  local holder = ''
+  if A.seed_holder == '1' then holder = A.node end
+  redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+  local ou, lu = 0, 0
+  local cl = tonumber(A.seed_lease) or 0
+  if state == 'HALF_OPEN' and holder == '' then
+    -- Another node's trial episode cannot be resumed: its lease and trial calls are gone.
     state = 'OPEN'
-    ou = now + math.max(remaining, 0)
+    remaining = 0
   end
-  redis.call('HSET', KEYS[1], 's', state, 'v', fmt(version), 'p', state, 't', fmt(now),
-    'ou', fmt(ou), 'a', fmt(attempts), 'by', ARGV[4],
-    'ct', c[1], 'cs', c[2], 'cm', c[3], 'cfr', c[4], 'csr', c[5], 'chk', c[6], 'cmw', c[7],
-    'cmwto', c[8], 'cq', c[9], 'cl', c[10], 'cw', c[11], 'cfp', c[12])
+  if state == 'OPEN' then
+    ou = now + remaining
+    if holder ~= '' then lu = ou + cl end
+  elseif state == 'HALF_OPEN' then
+    lu = now + cl
+  else
+    holder = ''
+  end
+  local fields = {'s', state, 'v', fmt(version), 'p', state, 't', fmt(now), 'ou', fmt(ou),
+    'a', fmt(attempts), 'by', A.node, 'lu', fmt(lu),
+    'ct', A.seed_type, 'cs', A.seed_size, 'cm', A.seed_min, 'cfr', A.seed_frate,
+    'csr', A.seed_srate, 'chk', A.seed_trials, 'cmw', A.seed_maxwait, 'cmwto', A.seed_after,
+    'cq', A.seed_quorum, 'cl', A.seed_lease, 'cw', A.seed_waits, 'cfp', A.seed_fp}
+  if holder ~= '' then
+    fields[#fields + 1] = 'lh'
+    fields[#fields + 1] = holder
+  end
+  redis.call('HSET', KEYS[1], unpack(fields))
   local st = load()
-  if st ~= nil then publish(st) end
+  if st == nil then return nil end
+  if st.s == 'HALF_OPEN' and st.cmw > 0 then
+    set(st, 'hu', now + st.cmw)
+    save(st)
+  end
+  publish(A, st)
   return st
+end
+
+-- Whether the seed is to be written: mode '1' when the breaker is missing (first flush, or Redis
+-- lost it), mode '2' also when Redis holds an older version than the seed's (Redis lost writes).
+local function wants_seed(A, st)
+  if st == nil then return A.seed_mode ~= '0' and A.seed_mode ~= '' end
+  return A.seed_mode == '2' and st.v < (tonumber(A.seed_version) or 0)
 end
 
 -- Counts nodes that flushed lately and nodes that reported failures inside the window, and
@@ -202,46 +257,57 @@ local function count_nodes(st, now, window_start, force)
   local active, failing = 0, 0
   local stale = {}
   for i = 1, #entries, 2 do
-    local seq, flushed, failed = string.match(entries[i + 1], '^(%d+) (%d+) (%d+)$')
-    flushed = tonumber(flushed)
-    failed = tonumber(failed)
-    if flushed == nil or now - flushed > NODE_TTL_MS then
-      stale[#stale + 1] = entries[i]
+    local field, value = entries[i], entries[i + 1]
+    if string.sub(field, -2) == '#c' then
+      local ms = tonumber(string.match(value, '^%d+ (%d+)$'))
+      if ms == nil or now - ms > NODE_TTL_MS then stale[#stale + 1] = field end
     else
-      if now - flushed <= math.max(10000, now - window_start) then active = active + 1 end
-      if failed > 0 and failed >= window_start then failing = failing + 1 end
+      local _, flushed, failed = string.match(value, '^(%d+) (%d+) (%d+)$')
+      flushed = tonumber(flushed)
+      failed = tonumber(failed)
+      if flushed == nil or now - flushed > NODE_TTL_MS then
+        stale[#stale + 1] = field
+      else
+        if now - flushed <= math.max(10000, now - window_start) then active = active + 1 end
+        if failed > 0 and failed >= window_start then failing = failing + 1 end
+      end
     end
   end
-  if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
+  for i = 1, #stale, SLICE do
+    redis.call('HDEL', KEYS[2], unpack(stale, i, math.min(i + SLICE - 1, #stale)))
+  end
   set(st, 'an', active)
   set(st, 'fn', failing)
   set(st, 'anAt', now)
 end
 
 -- Where the window starts: TIME_BASED, the oldest second still in it; COUNT_BASED, the time of
--- its oldest block.
+-- its oldest run.
 local function window_start(st, now)
   if st.ct == 'T' then
     return (math.floor(now / 1000) - st.cs + 1) * 1000
   end
   local head = redis.call('LINDEX', KEYS[3], 0)
   if head then
-    local ms = tonumber(string.match(head, '(%d+)$'))
+    local ms = tonumber(string.match(head, ' (%d+)$'))
     if ms ~= nil then return ms end
   end
   return now
 end
 
--- Ends a HALF_OPEN episode whose maxWaitDurationInHalfOpenState has passed.
-local function expire_half_open(st, now)
+-- Ends a HALF_OPEN episode whose maxWaitDurationInHalfOpenState has passed. The lease holder
+-- keeps the reservation of the next episode, as it would after its own OPEN verdict.
+local function expire_half_open(A, st, now)
+  local holder = nil
+  if st.lh ~= '' then holder = st.lh end
   if st.cmwto == 'CLOSED' then
-    transition(st, 'CLOSED', now)
+    transition(A, st, 'CLOSED', now)
   else
-    transition(st, 'OPEN', now, {attempts = st.a + 1})
+    transition(A, st, 'OPEN', now, {attempts = st.a + 1, holder = holder})
   end
 end
 
--- R4j's StateTransition table: the transitions a manual command may ask for.
+-- Resilience4j's StateTransition table: the transitions a manual command may ask for.
 local LEGAL = {
   CLOSED = {CLOSED = true, OPEN = true, DISABLED = true, METRICS_ONLY = true, FORCED_OPEN = true},
   HALF_OPEN = {HALF_OPEN = true, CLOSED = true, OPEN = true, DISABLED = true, METRICS_ONLY = true,

@@ -1,5 +1,7 @@
 -- Reads the shared state without changing it (reconcile, verification of a pub/sub hint).
-local now = now_ms()
+local ARGS = {'clock', 'channel', 'name', 'node'}
+local A = named(ARGS)
+local now = now_ms(A)
 local st, why = load()
-if st == nil then return missing_reply('MISSING', now, why) end
+if st == nil then return missing_reply(now, why) end
 return reply('OK', st, now, '')

@@ -1,17 +1,21 @@
--- The probe lease holder reports how its trial calls went: CLOSED (recovered) or OPEN (still
--- failing). Refused (STALE) unless the caller still holds the lease of that exact episode.
+-- The lease holder reports how its trial calls went: CLOSED (recovered) or OPEN (still failing;
+-- it keeps the reservation of the next episode). Refused (STALE) unless the caller still holds
+-- the lease of that exact episode.
 --
--- ARGV[5]  version of the HALF_OPEN episode, ARGV[6] 'CLOSED' or 'OPEN'
-local now = now_ms()
+-- episode  version of the HALF_OPEN episode
+-- verdict  'CLOSED' or 'OPEN'
+local ARGS = {'clock', 'channel', 'name', 'node', 'episode', 'verdict'}
+local A = named(ARGS)
+local now = now_ms(A)
 local st, why = load()
-if st == nil then return missing_reply('MISSING', now, why) end
-if st.s ~= 'HALF_OPEN' or st.v ~= tonumber(ARGV[5]) or st.lh ~= ARGV[4] then
+if st == nil then return missing_reply(now, why) end
+if st.s ~= 'HALF_OPEN' or st.v ~= tonumber(A.episode) or st.lh ~= A.node then
   return reply('STALE', st, now, '')
 end
-if ARGV[6] == 'CLOSED' then
-  transition(st, 'CLOSED', now)
-elseif ARGV[6] == 'OPEN' then
-  transition(st, 'OPEN', now, {attempts = st.a + 1})
+if A.verdict == 'CLOSED' then
+  transition(A, st, 'CLOSED', now)
+elseif A.verdict == 'OPEN' then
+  transition(A, st, 'OPEN', now, {attempts = st.a + 1, holder = A.node})
 else
   return reply('STALE', st, now, '')
 end

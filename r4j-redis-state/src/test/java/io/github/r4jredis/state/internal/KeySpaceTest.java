@@ -16,7 +16,9 @@ class KeySpaceTest {
     assertThat(keys.stateKey("calcom")).isEqualTo("r4j:{calcom}:state");
     assertThat(keys.windowKey("calcom")).isEqualTo("r4j:{calcom}:window");
     assertThat(keys.nodesKey("calcom")).isEqualTo("r4j:{calcom}:nodes");
-    assertThat(keys.scriptKeys("calcom")).containsExactly("r4j:{calcom}:state", "r4j:{calcom}:nodes", "r4j:{calcom}:window");
+    assertThat(keys.bucketsKey("calcom")).isEqualTo("r4j:{calcom}:buckets");
+    assertThat(keys.scriptKeys("calcom")).containsExactly("r4j:{calcom}:state", "r4j:{calcom}:nodes",
+        "r4j:{calcom}:window", "r4j:{calcom}:buckets");
     assertThat(keys.indexKey()).isEqualTo("r4j:breakers");
     assertThat(keys.channel()).isEqualTo("r4j:events");
   }

@@ -2,6 +2,9 @@ package io.github.r4jredis.state.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.r4jredis.state.internal.LuaScripts.Arg;
+import io.github.r4jredis.state.internal.SharedView.Flag;
+import io.github.r4jredis.state.internal.SharedView.Status;
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
@@ -9,7 +12,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,7 +28,7 @@ class ScriptsIT {
 
   private RedissonClient client;
   private KeySpace keys;
-  private long skew;
+  private long clock = System.currentTimeMillis();
 
   @BeforeEach
   void connect(RedisServer redis, @KeyPrefix String prefix) {
@@ -44,11 +46,14 @@ class ScriptsIT {
     client.shutdown();
   }
 
-  private SharedView call(LuaScripts script, String node, List<String> args) {
-    List<Object> all = new ArrayList<>(List.of(Long.toString(skew), keys.channel(), "b", node));
-    all.addAll(args);
+  private LuaScripts.ArgList args(LuaScripts script, String node) {
+    return script.call().set(Arg.CLOCK, clock).set(Arg.CHANNEL, keys.channel()).set(Arg.NAME, "b")
+        .set(Arg.NODE, node);
+  }
+
+  private SharedView call(LuaScripts.ArgList args) {
     List<Object> reply = client.getScript(StringCodec.INSTANCE).evalSha(RScript.Mode.READ_WRITE,
-        script.sha(), RScript.ReturnType.LIST, keys.scriptKeys("b"), all.toArray());
+        args.script().sha(), RScript.ReturnType.LIST, keys.scriptKeys("b"), args.toList().toArray());
     return SharedView.fromReply(reply);
   }
 
@@ -61,135 +66,235 @@ class ScriptsIT {
         .build(), quorum, Duration.ofSeconds(5));
   }
 
-  /** A flush: sequence, no lease, seed mode, seed, then seconds as (age, calls, fail, slow, slowfail). */
-  private SharedView flush(String node, long sequence, String seedMode, SharedConfig config, long... seconds) {
-    List<String> args = new ArrayList<>(List.of(Long.toString(sequence), "0", seedMode));
-    args.addAll("0".equals(seedMode) ? SharedConfig.noSeed() : config.seed(State.CLOSED, 0, 0, 0));
-    args.add("0"); // epoch: any
-    args.add(Integer.toString(seconds.length / 5));
-    for (long value : seconds) {
-      args.add(Long.toString(value));
+  /** A flush: sequence, seed mode (a seed of CLOSED when not "0"), epoch "any", then blocks. */
+  private SharedView flush(String node, long sequence, String seedMode, SharedConfig config, String... blocks) {
+    LuaScripts.ArgList args = args(LuaScripts.FLUSH, node).set(Arg.SEQ, sequence).set(Arg.RENEW, 0)
+        .set(Arg.SEED_MODE, seedMode).set(Arg.EPOCH, 0).tail(List.of(blocks));
+    if (!"0".equals(seedMode)) {
+      config.seed(args, State.CLOSED, 0, 0, 0, false);
     }
-    return call(LuaScripts.FLUSH, node, args);
+    return call(args);
+  }
+
+  private SharedView claim(String node, String want, long expect) {
+    return call(args(LuaScripts.CLAIM, node).set(Arg.WANT, want).set(Arg.EXPECT, expect));
+  }
+
+  private SharedView verdict(String node, long episode, String verdict) {
+    return call(args(LuaScripts.VERDICT, node).set(Arg.EPISODE, episode).set(Arg.VERDICT, verdict));
+  }
+
+  private SharedView command(String node, String op, long sequence) {
+    return call(args(LuaScripts.COMMAND, node).set(Arg.OP, op).set(Arg.SEED_MODE, "0")
+        .set(Arg.CMD_SEQ, sequence).set(Arg.RESERVE, "0"));
   }
 
   @Test
   void aFlushIsMergedOnceWhateverTimesItIsSent() {
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 100, 1);
-    flush("n1", 1, "1", config, 0, 5, 1, 0, 0);
-    SharedView again = flush("n1", 1, "0", config, 0, 5, 1, 0, 0);
+    SharedView first = flush("n1", 1, "1", config, "0|0,0,0,0|s4f1");
+    SharedView again = flush("n1", 1, "0", config, "0|0,0,0,0|s4f1");
 
-    assertThat(again.status()).isEqualTo("DUP");
+    assertThat(first.flags()).contains(Flag.CREATED, Flag.MERGED);
+    assertThat(again.status()).isEqualTo(Status.DUP);
     assertThat(again.calls()).isEqualTo(5);
-    assertThat(flush("n1", 2, "0", config, 0, 5, 1, 0, 0).calls()).isEqualTo(10);
+    assertThat(flush("n1", 2, "0", config, "0|0,0,0,0|s4f1").calls()).isEqualTo(10);
   }
 
   @Test
   void outcomesCountedBeforeATransitionStayOutOfTheNewWindow() {
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 100, 1);
-    long version = flush("n1", 1, "1", config, 0, 5, 0, 0, 0).version();
-    List<String> reset = new ArrayList<>(List.of("RESET", "0", "0"));
-    reset.addAll(SharedConfig.noSeed());
-    assertThat(call(LuaScripts.COMMAND, "n1", reset).version()).isEqualTo(version + 1);
+    long version = flush("n1", 1, "1", config, "0|0,0,0,0|s5").version();
+    assertThat(command("n1", "RESET", 0).version()).isEqualTo(version + 1);
 
-    List<String> late = new ArrayList<>(List.of("2", "0", "0"));
-    late.addAll(SharedConfig.noSeed());
-    late.addAll(List.of(Long.toString(version), "1", "0", "7", "0", "0", "0"));
-    SharedView view = call(LuaScripts.FLUSH, "n1", late);
+    SharedView view = call(args(LuaScripts.FLUSH, "n1").set(Arg.SEQ, 2).set(Arg.RENEW, 0)
+        .set(Arg.SEED_MODE, "0").set(Arg.EPOCH, version).tail(List.of("0|0,0,0,0|s7")));
 
-    assertThat(view.status()).isEqualTo("OK");
+    assertThat(view.status()).isEqualTo(Status.OK);
+    assertThat(view.flags()).doesNotContain(Flag.MERGED);
     assertThat(view.calls()).as("counted at version %d, arrived at %d", version, version + 1).isZero();
   }
 
   @Test
-  void aCountWindowEvictsItsOldestCallsKeepingTheirProportions() {
+  void aCountWindowEvictsItsOldestCallsExactly() {
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 10, 1);
-    flush("n1", 1, "1", config, 0, 8, 2, 0, 0);
-    SharedView view = flush("n1", 2, "0", config, 0, 6, 1, 0, 0);
+    flush("n1", 1, "1", config, "0|0,0,0,0|s2f2s4");
+    SharedView view = flush("n1", 2, "0", config, "0|0,0,0,0|s5f1");
 
-    // The oldest block keeps 4 of its 8 calls: 1 of its 2 failures.
+    // The oldest four calls (s s f f) left: one failure remains, the new one.
     assertThat(view.calls()).isEqualTo(10);
-    assertThat(view.failures()).isEqualTo(2);
+    assertThat(view.failures()).isEqualTo(1);
     assertThat(view.state()).isEqualTo(State.CLOSED);
+    assertThat(client.getList(keys.windowKey("b"), StringCodec.INSTANCE).readAll())
+        .extracting(entry -> entry.toString().split(" ")[0])
+        .containsExactly("s9", "f1");
+  }
+
+  @Test
+  void anUnorderedPrefixIsEvictedInProportion() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 10, 1);
+    flush("n1", 1, "1", config, "0|8,2,0,0|");
+    SharedView view = flush("n1", 2, "0", config, "0|0,0,0,0|s6");
+
+    assertThat(view.calls()).isEqualTo(10);
+    assertThat(view.failures()).as("4 of the 8 unordered calls stay, with 1 of their 2 failures").isEqualTo(1);
+  }
+
+  @Test
+  void theRuleIsEvaluatedAfterEachRunAsResilience4jDoesAfterEachCall() {
+    // Resilience4j, window 4: f f s s -> 50 % at the fourth call, OPEN. A flush evaluated only
+    // at its end would see s s s s (the failures evicted) and stay CLOSED.
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    SharedView view = flush("n1", 1, "1", config, "0|0,0,0,0|f2s6");
+
+    assertThat(view.state()).isEqualTo(State.OPEN);
+    assertThat(view.flags()).contains(Flag.FAILURE_RATE_EXCEEDED, Flag.OPENED);
+    assertThat(view.calls()).as("outcomes after the opening still fill the window, as in Resilience4j's OPEN").isEqualTo(4);
   }
 
   @Test
   void aTimeWindowForgetsSecondsThatLeftItAndSecondsSentLate() {
     SharedConfig config = config(SlidingWindowType.TIME_BASED, 10, 1);
-    flush("n1", 1, "1", config, 0, 4, 1, 0, 0, 3, 4, 0, 0, 0, 30, 9, 9, 0, 0);
+    flush("n1", 1, "1", config, "30|0,0,0,0|f9", "3|0,0,0,0|s4", "0|0,0,0,0|s3f1");
     SharedView now = flush("n1", 2, "0", config);
     assertThat(now.calls()).as("the second 30 s old is outside a 10 s window").isEqualTo(8);
 
-    skew += 8_000;
+    clock += 8_000;
     assertThat(flush("n1", 3, "0", config).calls()).as("the 3 s old second has left").isEqualTo(4);
-    skew += 3_000;
+    clock += 3_000;
     assertThat(flush("n1", 4, "0", config).calls()).isZero();
   }
 
   @Test
-  void thresholdOpensTheBreakerWithTheFirstWaitOfTheBackoff() {
+  void aTimeWindowOfHoursAdvancesOverAnIdleGapOfHours() {
+    SharedConfig config = config(SlidingWindowType.TIME_BASED, 10_000, 1);
+    flush("n1", 1, "1", config, "0|0,0,0,0|s5");
+    clock += 9_000_000;
+    SharedView later = flush("n1", 2, "0", config, "0|0,0,0,0|s1");
+    assertThat(later.calls()).isEqualTo(6);
+    clock += 10_000_000;
+    assertThat(flush("n1", 3, "0", config).calls()).as("after the window's length, nothing is left").isZero();
+  }
+
+  @Test
+  void thresholdOpensTheBreakerWithTheFirstWaitAndReservesTheNextEpisodeForTheOpener() {
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
-    SharedView view = flush("n1", 1, "1", config, 0, 4, 2, 0, 0);
+    SharedView view = flush("n1", 1, "1", config, "0|0,0,0,0|s2f2");
 
     assertThat(view.state()).isEqualTo(State.OPEN);
-    assertThat(view.flags()).isEqualTo("FO");
+    assertThat(view.flags()).contains(Flag.FAILURE_RATE_EXCEEDED, Flag.OPENED);
     assertThat(view.attempts()).isEqualTo(1);
     assertThat(view.openUntil() - view.since()).isEqualTo(10_000);
+    assertThat(view.holder()).isEqualTo("n1");
+    assertThat(view.holderUntil()).as("the reservation lapses a lease after the deadline").isEqualTo(view.openUntil() + 5_000);
   }
 
   @Test
   void aQuorumNeedsFailuresFromDistinctNodes() {
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 2);
-    SharedView one = flush("n1", 1, "1", config, 0, 4, 4, 0, 0);
+    SharedView one = flush("n1", 1, "1", config, "0|0,0,0,0|f4");
     assertThat(one.state()).isEqualTo(State.CLOSED);
-    assertThat(one.flags()).isEqualTo("FQ");
+    assertThat(one.flags()).contains(Flag.FAILURE_RATE_EXCEEDED, Flag.NO_QUORUM);
     assertThat(one.failingNodes()).isEqualTo(1);
 
-    SharedView two = flush("n2", 1, "0", config, 0, 1, 1, 0, 0);
+    SharedView two = flush("n2", 1, "0", config, "0|0,0,0,0|f1");
     assertThat(two.state()).isEqualTo(State.OPEN);
     assertThat(two.failingNodes()).isEqualTo(2);
   }
 
   @Test
-  void oneNodeHoldsTheProbeLeaseUntilItExpires() {
+  void theReservationHolderStartsItsEpisodeAndOthersWaitUntilTheReservationLapses() {
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
-    SharedView open = flush("n1", 1, "1", config, 0, 4, 4, 0, 0);
-    assertThat(call(LuaScripts.CLAIM, "n1", List.of("1")).status()).as("before the deadline").isEqualTo("DENIED");
+    SharedView open = flush("n1", 1, "1", config, "0|0,0,0,0|f4");
+    assertThat(claim("n2", "lease", 0).status()).as("before the deadline").isEqualTo(Status.DENIED);
 
-    skew += 10_000;
-    SharedView granted = call(LuaScripts.CLAIM, "n1", List.of("1"));
-    assertThat(granted.status()).isEqualTo("GRANTED");
-    assertThat(granted.version()).isEqualTo(open.version() + 1);
-    assertThat(granted.leaseHolder()).isEqualTo("n1");
-    assertThat(call(LuaScripts.CLAIM, "n2", List.of("1")).status()).isEqualTo("DENIED");
+    clock += 10_000;
+    assertThat(claim("n2", "lease", 0).status()).as("reserved for n1").isEqualTo(Status.DENIED);
+    assertThat(claim("n2", "start", open.version()).status()).as("not n2's reservation").isEqualTo(Status.DENIED);
+    SharedView started = claim("n1", "start", open.version());
+    assertThat(started.status()).isEqualTo(Status.GRANTED);
+    assertThat(started.state()).isEqualTo(State.HALF_OPEN);
+    assertThat(started.version()).isEqualTo(open.version() + 1);
+    assertThat(claim("n1", "start", open.version()).status()).as("the same start sent again").isEqualTo(Status.GRANTED);
 
-    skew += 5_001;
-    SharedView takeover = call(LuaScripts.CLAIM, "n2", List.of("1"));
-    assertThat(takeover.status()).isEqualTo("GRANTED");
+    SharedView reopened = verdict("n1", started.version(), "OPEN");
+    assertThat(reopened.status()).isEqualTo(Status.APPLIED);
+    assertThat(reopened.attempts()).isEqualTo(2);
+    assertThat(reopened.holder()).as("the holder keeps the next episode").isEqualTo("n1");
+
+    clock += 10_000 + 5_000;
+    SharedView takeover = claim("n2", "lease", 0);
+    assertThat(takeover.status()).as("the reservation lapsed").isEqualTo(Status.GRANTED);
+    assertThat(takeover.holder()).isEqualTo("n2");
+    assertThat(claim("n1", "start", reopened.version()).status()).isEqualTo(Status.DENIED);
+  }
+
+  @Test
+  void aHolderWithoutCallsReleasesItsReservationForTheOthers() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    SharedView open = flush("n1", 1, "1", config, "0|0,0,0,0|f4");
+    clock += 10_000;
+
+    SharedView released = claim("n1", "release", open.version());
+    assertThat(released.status()).isEqualTo(Status.APPLIED);
+    assertThat(released.holder()).isEmpty();
+    assertThat(released.version()).isEqualTo(open.version() + 1);
+    assertThat(claim("n2", "lease", 0).status()).isEqualTo(Status.GRANTED);
+  }
+
+  @Test
+  void aLeaseWhoseHolderFellSilentIsTakenOverAndItsLateVerdictRefused() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    SharedView open = flush("n1", 1, "1", config, "0|0,0,0,0|f4");
+    clock += 10_000;
+    SharedView granted = claim("n1", "start", open.version());
+    assertThat(claim("n2", "lease", 0).status()).isEqualTo(Status.DENIED);
+
+    clock += 5_001;
+    SharedView takeover = claim("n2", "lease", 0);
+    assertThat(takeover.status()).isEqualTo(Status.GRANTED);
     assertThat(takeover.version()).isEqualTo(granted.version() + 1);
-    SharedView late = call(LuaScripts.VERDICT, "n1", List.of(Long.toString(granted.version()), "CLOSED"));
-    assertThat(late.status()).as("the old holder's verdict").isEqualTo("STALE");
-
-    SharedView verdict = call(LuaScripts.VERDICT, "n2", List.of(Long.toString(takeover.version()), "OPEN"));
-    assertThat(verdict.status()).isEqualTo("APPLIED");
-    assertThat(verdict.attempts()).isEqualTo(2);
-    assertThat(verdict.openUntil() - verdict.since()).as("second wait of the backoff").isEqualTo(10_000);
+    assertThat(verdict("n1", granted.version(), "CLOSED").status()).as("the old holder's verdict").isEqualTo(Status.STALE);
+    assertThat(verdict("n2", takeover.version(), "CLOSED").status()).isEqualTo(Status.APPLIED);
   }
 
   @Test
   void commandsFollowResilience4jsTableOfTransitions() {
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
     flush("n1", 1, "1", config);
-    List<String> metricsOnly = new ArrayList<>(List.of("METRICS_ONLY", "0", "0"));
-    metricsOnly.addAll(SharedConfig.noSeed());
-    assertThat(call(LuaScripts.COMMAND, "n1", metricsOnly).status()).isEqualTo("APPLIED");
-    List<String> halfOpen = new ArrayList<>(List.of("HALF_OPEN", "0", "0"));
-    halfOpen.addAll(SharedConfig.noSeed());
+    assertThat(command("n1", "METRICS_ONLY", 0).status()).isEqualTo(Status.APPLIED);
 
-    SharedView refused = call(LuaScripts.COMMAND, "n1", halfOpen);
+    SharedView refused = command("n1", "HALF_OPEN", 0);
 
-    assertThat(refused.status()).isEqualTo("ILLEGAL");
+    assertThat(refused.status()).isEqualTo(Status.ILLEGAL);
     assertThat(refused.state()).isEqualTo(State.METRICS_ONLY);
+  }
+
+  @Test
+  void aCommandSentAgainAfterALostReplyIsAppliedOnce() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    flush("n1", 1, "1", config);
+    SharedView first = command("n1", "OPEN", 41);
+    SharedView again = command("n1", "OPEN", 41);
+
+    assertThat(first.status()).isEqualTo(Status.APPLIED);
+    assertThat(again.status()).isEqualTo(Status.DUP);
+    assertThat(again.version()).isEqualTo(first.version());
+    assertThat(again.attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void theOpenOfTransitionOnResultAppliesOnlyToTheClosedStateItWasCountedIn() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    long version = flush("n1", 1, "1", config).version();
+    command("n2", "FORCED_OPEN", 0);
+
+    SharedView late = call(args(LuaScripts.COMMAND, "n1").set(Arg.OP, "OPEN_FOR").set(Arg.WAIT, 1000)
+        .set(Arg.SEED_MODE, "0").set(Arg.CMD_SEQ, 7).set(Arg.EXPECT_STATE, "CLOSED")
+        .set(Arg.EXPECT_VERSION, version).set(Arg.RESERVE, "1"));
+
+    assertThat(late.status()).isEqualTo(Status.STALE);
+    assertThat(late.state()).as("FORCED_OPEN is not overridden").isEqualTo(State.FORCED_OPEN);
   }
 
   @Test
@@ -198,9 +303,9 @@ class ScriptsIT {
     long version = flush("n1", 1, "1", config).version();
     client.getMap(keys.stateKey("b"), StringCodec.INSTANCE).put("s", "AJAR");
 
-    SharedView read = call(LuaScripts.READ, "n1", List.of());
-    assertThat(read.isMissing()).isTrue();
-    assertThat(read.flags()).isEqualTo("corrupt");
+    SharedView read = call(args(LuaScripts.READ, "n1"));
+    assertThat(read.status()).isEqualTo(Status.CORRUPT);
+    assertThat(read.reason()).isEqualTo("corrupt");
 
     SharedView repaired = flush("n1", 2, "1", config);
     assertThat(repaired.state()).isEqualTo(State.CLOSED);
@@ -209,19 +314,31 @@ class ScriptsIT {
   }
 
   @Test
+  void aWindowWhoseDataWasLostForgetsItsTotalsInsteadOfKeepingPhantomCalls() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 10, 1);
+    flush("n1", 1, "1", config, "0|0,0,0,0|s2f2");
+    client.getBucket(keys.windowKey("b"), StringCodec.INSTANCE).delete();
+
+    SharedView view = flush("n1", 2, "0", config, "0|0,0,0,0|f1");
+
+    assertThat(view.calls()).isEqualTo(1);
+    assertThat(view.failures()).isEqualTo(1);
+  }
+
+  @Test
   void aStateBehindWhatANodeKnewIsReseededWithTheNodesKnowledge() {
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
     flush("n1", 1, "1", config);
-    List<String> args = new ArrayList<>(List.of("0", "0", "2"));
-    args.addAll(config.seed(State.OPEN, 7, 30_000, 2));
-    args.add("0");
-    args.add("0");
+    LuaScripts.ArgList args = args(LuaScripts.FLUSH, "n1").set(Arg.SEQ, 0).set(Arg.RENEW, 0)
+        .set(Arg.SEED_MODE, "2").set(Arg.EPOCH, 0);
+    config.seed(args, State.OPEN, 7, 30_000, 2, true);
 
-    SharedView view = call(LuaScripts.FLUSH, "n1", args);
+    SharedView view = call(args);
 
     assertThat(view.state()).isEqualTo(State.OPEN);
     assertThat(view.version()).isEqualTo(8);
     assertThat(view.attempts()).isEqualTo(2);
+    assertThat(view.holder()).isEqualTo("n1");
     assertThat(view.openUntil() - view.serverNow()).isBetween(29_000L, 30_000L);
   }
 }

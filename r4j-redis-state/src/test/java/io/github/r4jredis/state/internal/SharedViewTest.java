@@ -16,8 +16,8 @@ class SharedViewTest {
   }
 
   private static List<Object> valid() {
-    return reply("OK", "OPEN", "7", "CLOSED", "1000", "61000", "1", "", "0", "0", "1001", "20", "12",
-        "3", "2", "4", "3", "abcd", "FO", "C", "20", "");
+    return reply("OK", "OPEN", "7", "CLOSED", "1000", "61000", "1", "node-2", "66000", "0", "1001", "20", "12",
+        "3", "2", "4", "3", "abcd", "FO", "", "node-2");
   }
 
   @Test
@@ -31,7 +31,10 @@ class SharedViewTest {
     assertThat(view.calls()).isEqualTo(20);
     assertThat(view.failures()).isEqualTo(12);
     assertThat(view.activeNodes()).isEqualTo(4);
-    assertThat(view.flags()).isEqualTo("FO");
+    assertThat(view.flags()).containsExactlyInAnyOrder(SharedView.Flag.FAILURE_RATE_EXCEEDED, SharedView.Flag.OPENED);
+    assertThat(view.holder()).isEqualTo("node-2");
+    assertThat(view.heldBy("node-2")).isTrue();
+    assertThat(view.by()).isEqualTo("node-2");
     assertThat(view.verified()).isTrue();
   }
 
@@ -44,11 +47,18 @@ class SharedViewTest {
     List<Object> inconsistent = valid();
     inconsistent.set(12, "21");
 
-    assertThatThrownBy(() -> SharedView.fromReply(badState)).hasMessage("field 1 is not a state: AJAR");
-    assertThatThrownBy(() -> SharedView.fromReply(negative)).hasMessage("field 2 is negative: -1");
+    List<Object> badFlag = valid();
+    badFlag.set(18, "FOX");
+    List<Object> badStatus = valid();
+    badStatus.set(0, "HINT");
+
+    assertThatThrownBy(() -> SharedView.fromReply(badState)).hasMessage("field state is not a state: AJAR");
+    assertThatThrownBy(() -> SharedView.fromReply(negative)).hasMessage("field version is negative: -1");
     assertThatThrownBy(() -> SharedView.fromReply(inconsistent)).hasMessageStartingWith("inconsistent window counts");
-    assertThatThrownBy(() -> SharedView.fromReply(reply("OK"))).hasMessage("reply must have 22 fields, had 1");
-    assertThatThrownBy(() -> SharedView.fromReply(null)).hasMessage("reply must have 22 fields, had none");
+    assertThatThrownBy(() -> SharedView.fromReply(badFlag)).hasMessage("field flags: unknown flag 'X'");
+    assertThatThrownBy(() -> SharedView.fromReply(badStatus)).hasMessage("field status is not a status: HINT");
+    assertThatThrownBy(() -> SharedView.fromReply(reply("OK"))).hasMessage("reply must have 21 fields, had 1");
+    assertThatThrownBy(() -> SharedView.fromReply(null)).hasMessage("reply must have 21 fields, had none");
   }
 
   @Test
@@ -57,7 +67,7 @@ class SharedViewTest {
 
     assertThat(hint.encodedName()).isEqualTo("pay%7Dments");
     assertThat(hint.view().state()).isEqualTo(State.HALF_OPEN);
-    assertThat(hint.view().leaseHolder()).isEqualTo("node-1");
+    assertThat(hint.view().holder()).isEqualTo("node-1");
     assertThat(hint.view().verified()).isFalse();
   }
 

@@ -1,0 +1,252 @@
+package io.github.r4jredis.state.internal;
+
+import io.github.r4jredis.state.internal.LuaScripts.Arg;
+import io.github.r4jredis.state.internal.SharedView.Flag;
+import io.github.r4jredis.state.internal.SharedView.Status;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * What the sync thread keeps and sends for one breaker: its outcome log, whether it must be
+ * seeded or read, the requests that keep the fleet moving, and the chain of this node's own steps.
+ * Each tick, {@link #collect} adds this breaker's script calls to the registry's pipeline.
+ *
+ * <p>Thread-safety: the flags and requests may be set from any thread; everything else belongs
+ * to the sync thread.
+ */
+final class BreakerSync {
+
+  private static final long MERGED_RECENTLY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  private final SharedCircuitBreaker breaker;
+  private final OutcomeLog outcomes;
+  private final AtomicReferenceArray<Intent> requests = new AtomicReferenceArray<>(Intent.Kind.values().length);
+  private final boolean timeBased;
+  private final int windowSize;
+  private final int maxRuns;
+
+  // Set from any thread, consumed by the sync thread.
+  volatile boolean needsSeed = true;
+  volatile boolean reseedBehind;
+  volatile boolean verifyDue;
+  volatile long lastViewNanos = System.nanoTime();
+  private volatile long lastMergedNanos = System.nanoTime() - 2 * MERGED_RECENTLY_NANOS;
+  // Sync thread.
+  private long lastRenewNanos;
+
+  BreakerSync(SharedCircuitBreaker breaker, OutcomeLog outcomes) {
+    this.breaker = breaker;
+    this.outcomes = outcomes;
+    CircuitBreakerConfig config = breaker.getCircuitBreakerConfig();
+    this.timeBased = config.getSlidingWindowType() == SlidingWindowType.TIME_BASED;
+    this.windowSize = config.getSlidingWindowSize();
+    this.maxRuns = timeBased ? 64 : Math.max(64, windowSize);
+  }
+
+  OutcomeLog outcomes() {
+    return outcomes;
+  }
+
+  /** Asks for {@code intent} to be sent soon, unless one of its kind is already waiting. Any thread. */
+  void request(Intent intent) {
+    int slot = intent.kind().ordinal();
+    if (requests.get(slot) == null && requests.compareAndSet(slot, null, intent)) {
+      breakerEngine().wakeEager();
+    }
+  }
+
+  void clearRequests() {
+    for (int i = 0; i < requests.length(); i++) {
+      requests.set(i, null);
+    }
+  }
+
+  /** Whether Redis merged a flush of this node lately (the window holds this node's calls). */
+  boolean mergedRecently() {
+    return System.nanoTime() - lastMergedNanos < MERGED_RECENTLY_NANOS;
+  }
+
+  private SyncEngine breakerEngine() {
+    return breaker.engine();
+  }
+
+  /** Files this tick's outcomes (sync thread). */
+  void sample(long second) {
+    if (outcomes.isDirty()) {
+      outcomes.sample(second);
+    }
+  }
+
+  /** Drops what the window can no longer hold, while Redis is away. */
+  void prune(long second) {
+    outcomes.prune(second, timeBased, windowSize);
+  }
+
+  /**
+   * Adds this breaker's calls to the pipeline: a seed first (nothing else until Redis has the
+   * breaker), then the next step of this node's chain alone, else a flush, one request, and a
+   * read when the state needs checking.
+   */
+  void collect(SyncEngine.Batch batch) {
+    SharedView v = breaker.view();
+    if (needsSeed || reseedBehind) {
+      batch.add(flush(batch, v, needsSeed ? "1" : "2"));
+      return;
+    }
+    Intent step = breaker.chainHead();
+    if (step != null) {
+      SyncEngine.Call call = chainCall(batch, step, v);
+      if (call != null) {
+        batch.add(call);
+      }
+      return;
+    }
+    SyncEngine.Call flush = flush(batch, v, "0");
+    if (flush != null) {
+      batch.add(flush);
+    }
+    SyncEngine.Call request = requestCall(batch, v);
+    if (request != null) {
+      batch.add(request);
+    }
+    if (flush == null && request == null && (verifyDue || batch.reconcileDue(lastViewNanos))) {
+      if (!verifyDue) {
+        lastViewNanos = batch.nowNanos(); // at most one reconcile read per interval, answered or not
+      }
+      batch.add(batch.call(LuaScripts.READ, breaker), (view, sent) -> {
+        verifyDue = false;
+        breaker.applyReply(view, sent);
+      });
+    }
+  }
+
+  /** The breaker's flush, if it has outcomes, a seed or a lease renewal to send. */
+  private SyncEngine.Call flush(SyncEngine.Batch batch, SharedView v, String seedMode) {
+    long now = batch.nowNanos();
+    boolean seeding = !"0".equals(seedMode);
+    OutcomeLog.Flush flush = seeding || breaker.chainHead() == null
+        ? outcomes.nextFlush(batch::nextSequence, v.version()) : null;
+    boolean renew = !seeding && breaker.holdsActiveLease(batch.leaseNanos())
+        && now - lastRenewNanos >= batch.leaseNanos() / 3;
+    if (flush == null && !renew && !seeding) {
+      return null;
+    }
+    LuaScripts.ArgList args = batch.call(LuaScripts.FLUSH, breaker)
+        .set(Arg.SEQ, flush == null ? 0 : flush.sequence())
+        .set(Arg.RENEW, renew ? v.version() : 0)
+        .set(Arg.SEED_MODE, seedMode)
+        .set(Arg.EPOCH, flush == null ? 0 : flush.epoch());
+    if (seeding) {
+      breaker.seed(args);
+    }
+    if (flush != null) {
+      args.tail(flush.arguments(breaker.clockSecond(), timeBased, windowSize, maxRuns));
+    }
+    if (renew) {
+      lastRenewNanos = now;
+    }
+    long sequence = flush == null ? 0 : flush.sequence();
+    return batch.call(args, (view, sent) -> {
+      if (!view.isMissing()) {
+        if (seeding) {
+          needsSeed = false;
+          reseedBehind = false;
+        }
+        outcomes.acknowledge(sequence);
+        if (sequence > 0) {
+          if (view.flags().contains(Flag.MERGED)) {
+            lastMergedNanos = System.nanoTime();
+          }
+          breaker.engine().history().flushAcknowledged(breaker.nodeId(), breaker.getName(), sequence,
+              view.status() == Status.DUP ? "DUP" : "OK");
+        }
+      }
+      breaker.applyReply(view, sent);
+    });
+  }
+
+  /**
+   * The call of the chain's next step, built from the state the previous steps left; null when
+   * the step needs no call (already done) or cannot apply any more (then the chain is dropped).
+   */
+  private SyncEngine.Call chainCall(SyncEngine.Batch batch, Intent step, SharedView v) {
+    String me = breaker.nodeId();
+    switch (step.kind()) {
+      case START -> {
+        if (v.state() == State.HALF_OPEN && v.heldBy(me)) {
+          breaker.chainReplied(step, v, batch.nowNanos(), true);
+          return null;
+        }
+        if (v.state() != State.OPEN || !v.heldBy(me)) {
+          breaker.chainReplied(step, v, batch.nowNanos(), false);
+          return null;
+        }
+        LuaScripts.ArgList args = batch.call(LuaScripts.CLAIM, breaker)
+            .set(Arg.WANT, "start").set(Arg.EXPECT, v.version());
+        return batch.call(args, (view, sent) -> chainReply(step, view, sent, view.status() == Status.GRANTED));
+      }
+      case VERDICT -> {
+        if (v.state() != State.HALF_OPEN || !v.heldBy(me)) {
+          breaker.chainReplied(step, v, batch.nowNanos(), false);
+          return null;
+        }
+        LuaScripts.ArgList args = batch.call(LuaScripts.VERDICT, breaker)
+            .set(Arg.EPISODE, v.version()).set(Arg.VERDICT, step.target().name());
+        return batch.call(args, (view, sent) -> chainReply(step, view, sent, view.status() == Status.APPLIED));
+      }
+      default -> {
+        LuaScripts.ArgList args = batch.call(LuaScripts.COMMAND, breaker)
+            .set(Arg.OP, step.op()).set(Arg.WAIT, step.waitMillis()).set(Arg.SEED_MODE, "1")
+            .set(Arg.CMD_SEQ, step.sequence())
+            .set(Arg.RESERVE, step.target() == State.OPEN || step.target() == State.HALF_OPEN ? "1" : "0");
+        breaker.seed(args);
+        return batch.call(args, (view, sent) -> chainReply(step, view, sent,
+            view.status() == Status.APPLIED || view.status() == Status.DUP));
+      }
+    }
+  }
+
+  private void chainReply(Intent step, SharedView view, long sent, boolean taken) {
+    if (view.isMissing()) {
+      breaker.applyReply(view, sent); // seeds it; the step is sent again after
+      return;
+    }
+    breaker.chainReplied(step, view, sent, taken);
+  }
+
+  /** One waiting request, if it still applies to the state this node holds. */
+  private SyncEngine.Call requestCall(SyncEngine.Batch batch, SharedView v) {
+    for (Intent.Kind kind : Intent.Kind.values()) {
+      Intent intent = requests.get(kind.ordinal());
+      if (intent == null) {
+        continue;
+      }
+      requests.compareAndSet(kind.ordinal(), intent, null);
+      if (kind != Intent.Kind.LEASE && intent.expectVersion() != v.version()) {
+        continue; // the state moved on: the request no longer applies
+      }
+      LuaScripts.ArgList args;
+      if (kind == Intent.Kind.RESULT_OPEN) {
+        args = batch.call(LuaScripts.COMMAND, breaker)
+            .set(Arg.OP, intent.op()).set(Arg.WAIT, intent.waitMillis()).set(Arg.SEED_MODE, "0")
+            .set(Arg.CMD_SEQ, breaker.engine().nextCommandSequence())
+            .set(Arg.EXPECT_STATE, State.CLOSED.name()).set(Arg.EXPECT_VERSION, intent.expectVersion())
+            .set(Arg.RESERVE, "1");
+      } else {
+        args = batch.call(LuaScripts.CLAIM, breaker)
+            .set(Arg.WANT, kind.name().toLowerCase(java.util.Locale.ROOT))
+            .set(Arg.EXPECT, intent.expectVersion());
+      }
+      return batch.call(args, (view, sent) -> {
+        if (kind == Intent.Kind.LEASE) {
+          breaker.engine().meters().claim(view.status().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        breaker.applyReply(view, sent);
+      });
+    }
+    return null;
+  }
+}

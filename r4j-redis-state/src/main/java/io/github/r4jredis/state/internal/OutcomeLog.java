@@ -1,0 +1,345 @@
+package io.github.r4jredis.state.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One breaker's outcomes on one node, in the order they were recorded, turned into flushes.
+ *
+ * <p>The call path appends each outcome to a run-length log ({@link #record}); the order matters
+ * because the shared COUNT_BASED window evicts its oldest calls exactly and the flush script
+ * evaluates Resilience4j's rule after each run, as Resilience4j does after each call. The sync
+ * thread files the log under the current second ({@link #sample}) and sends the pending seconds
+ * as one flush with a sequence number; a flush whose reply did not arrive is re-sent unchanged,
+ * with the same sequence, until Redis acknowledges it, and the script merges a sequence once.
+ * While Redis is unreachable the seconds pile up (pruned to what the window can still hold) and
+ * are sent, with their ages, when it returns. A second keeps at most {@code maxRuns} runs in
+ * order; older ones are folded into an unordered prefix (its calls are counted, not ordered).
+ *
+ * <p>Thread-safe: every method holds the log's monitor, briefly; nothing allocates on the call
+ * path unless the run buffer grows.
+ */
+public final class OutcomeLog {
+
+  /** Outcome counts: of one second, of one flush, or not yet acknowledged. */
+  public static final class Counts {
+    long calls;
+    long failures;
+    long slowCalls;
+    long slowFailures;
+
+    /** Calls. */
+    public long calls() {
+      return calls;
+    }
+
+    /** Failed calls (slow or not). */
+    public long failures() {
+      return failures;
+    }
+
+    /** Slow calls (failed or not). */
+    public long slowCalls() {
+      return slowCalls;
+    }
+
+    /** Slow failed calls. */
+    public long slowFailures() {
+      return slowFailures;
+    }
+
+    /** Failed or slow calls. */
+    public long bad() {
+      return failures + slowCalls - slowFailures;
+    }
+
+    void add(Counts other) {
+      calls += other.calls;
+      failures += other.failures;
+      slowCalls += other.slowCalls;
+      slowFailures += other.slowFailures;
+    }
+
+    void add(int kind, long n) {
+      calls += n;
+      if (isFailure(kind)) {
+        failures += n;
+      }
+      if (isSlow(kind)) {
+        slowCalls += n;
+        if (isFailure(kind)) {
+          slowFailures += n;
+        }
+      }
+    }
+
+    void clear() {
+      calls = 0;
+      failures = 0;
+      slowCalls = 0;
+      slowFailures = 0;
+    }
+
+    Counts copy() {
+      Counts copy = new Counts();
+      copy.add(this);
+      return copy;
+    }
+
+    Counts minus(Counts other) {
+      Counts diff = copy();
+      diff.calls -= other.calls;
+      diff.failures -= other.failures;
+      diff.slowCalls -= other.slowCalls;
+      diff.slowFailures -= other.slowFailures;
+      return diff;
+    }
+  }
+
+  /** Outcomes in order: an unordered prefix, then runs ({@code n << 2 | kind}). */
+  static class Block {
+    final Counts prefix = new Counts();
+    final Counts total = new Counts();
+    long[] runs = new long[4];
+    int size;
+
+    void append(int kind, long n) {
+      total.add(kind, n);
+      if (size > 0 && (runs[size - 1] & 3) == kind) {
+        runs[size - 1] += n << 2;
+        return;
+      }
+      if (size == runs.length) {
+        runs = Arrays.copyOf(runs, size * 2);
+      }
+      runs[size++] = n << 2 | kind;
+    }
+
+    /** Appends {@code other} after this block's calls. */
+    void append(Block other) {
+      if (other.prefix.calls > 0) {
+        // The other's prefix has no order relative to this block's runs: all of it becomes prefix.
+        prefix.clear();
+        prefix.add(total);
+        prefix.add(other.prefix);
+        total.add(other.prefix);
+        size = 0;
+      }
+      for (int i = 0; i < other.size; i++) {
+        append((int) (other.runs[i] & 3), other.runs[i] >>> 2);
+      }
+    }
+
+    /** Folds the oldest runs into the prefix until at most {@code maxRuns} remain. */
+    void cap(int maxRuns) {
+      if (size <= maxRuns) {
+        return;
+      }
+      int fold = size - maxRuns;
+      for (int i = 0; i < fold; i++) {
+        prefix.add((int) (runs[i] & 3), runs[i] >>> 2);
+      }
+      System.arraycopy(runs, fold, runs, 0, maxRuns);
+      size = maxRuns;
+    }
+
+    void clear() {
+      prefix.clear();
+      total.clear();
+      size = 0;
+    }
+
+    /** As the flush script takes it: {@code <age>|<c>,<f>,<s>,<sf>|<runs>}. */
+    String argument(long age) {
+      StringBuilder text = new StringBuilder(16 + size * 4);
+      text.append(age).append('|').append(prefix.calls).append(',').append(prefix.failures)
+          .append(',').append(prefix.slowCalls).append(',').append(prefix.slowFailures).append('|');
+      for (int i = 0; i < size; i++) {
+        text.append(LETTERS[(int) (runs[i] & 3)]).append(runs[i] >>> 2);
+      }
+      return text.toString();
+    }
+  }
+
+  private static final class Second extends Block {
+    final long second;
+
+    Second(long second) {
+      this.second = second;
+    }
+  }
+
+  /**
+   * A flush sent and not yet acknowledged.
+   *
+   * @param sequence the node's flush sequence number
+   * @param epoch the shared version this node held when it built the flush: the script merges
+   *     it only into that episode's window
+   * @param seconds the outcomes, per second of the node's clock
+   * @param total all of them
+   */
+  public record Flush(long sequence, long epoch, List<Block> seconds, Counts total) {
+
+    /**
+     * The blocks as flush arguments: a COUNT_BASED window takes every call as one block of age
+     * 0; a TIME_BASED one a block per second with its age, leaving out seconds already outside
+     * the window.
+     */
+    public List<String> arguments(long nowSecond, boolean timeBased, int windowSize, int maxRuns) {
+      if (!timeBased) {
+        Block all = new Block();
+        seconds.forEach(all::append);
+        all.cap(maxRuns);
+        return List.of(all.argument(0));
+      }
+      List<String> args = new ArrayList<>();
+      for (Block block : seconds) {
+        long age = Math.max(0, nowSecond - ((Second) block).second);
+        if (age < windowSize && block.total.calls > 0) {
+          args.add(block.argument(age));
+        }
+      }
+      return args;
+    }
+  }
+
+  private static final char[] LETTERS = {'s', 'f', 'S', 'F'};
+
+  private final int maxRuns;
+  // Guarded by this.
+  private final Block unsampled = new Block();
+  private final Counts recorded = new Counts();
+  private final Counts acknowledged = new Counts();
+  private final List<Second> pending = new ArrayList<>();
+  private @Nullable Flush inFlight;
+
+  /** A log keeping at most {@code maxRuns} ordered runs per second (at least 1). */
+  public OutcomeLog(int maxRuns) {
+    this.maxRuns = Math.max(1, maxRuns);
+  }
+
+  static int kind(boolean failure, boolean slow) {
+    return (failure ? 1 : 0) | (slow ? 2 : 0);
+  }
+
+  static boolean isFailure(int kind) {
+    return (kind & 1) != 0;
+  }
+
+  static boolean isSlow(int kind) {
+    return (kind & 2) != 0;
+  }
+
+  /**
+   * Records one call that counts towards the window. Call path.
+   *
+   * @return for a failed or slow call, the failed or slow calls not yet acknowledged by Redis
+   *     (this one included); -1 for a fast success
+   */
+  public synchronized long record(boolean failure, boolean slow) {
+    int kind = kind(failure, slow);
+    unsampled.append(kind, 1);
+    recorded.add(kind, 1);
+    return failure || slow ? recorded.bad() - acknowledged.bad() : -1;
+  }
+
+  /** Whether outcomes were recorded since the last {@link #sample}. */
+  public synchronized boolean isDirty() {
+    return unsampled.total.calls > 0;
+  }
+
+  /** Outcomes recorded on this node that Redis has not acknowledged (or was told to forget). */
+  public synchronized Counts unacknowledged() {
+    return recorded.minus(acknowledged);
+  }
+
+  /** Files what was recorded since the last sample under {@code second}. Sync thread. */
+  public synchronized void sample(long second) {
+    if (unsampled.total.calls == 0) {
+      return;
+    }
+    Second last = pending.isEmpty() ? null : pending.get(pending.size() - 1);
+    if (last == null || last.second != second) {
+      last = new Second(second);
+      pending.add(last);
+    }
+    last.append(unsampled);
+    last.cap(maxRuns);
+    unsampled.clear();
+  }
+
+  /**
+   * Drops pending seconds that can no longer count: older than a TIME_BASED window, or beyond
+   * the newest {@code windowSize} calls of a COUNT_BASED one. Called while Redis is away.
+   */
+  public synchronized void prune(long nowSecond, boolean timeBased, int windowSize) {
+    int drop = 0;
+    if (timeBased) {
+      while (drop < pending.size() && nowSecond - pending.get(drop).second >= windowSize) {
+        drop++;
+      }
+    } else {
+      long kept = 0;
+      for (int i = pending.size() - 1; i > 0; i--) {
+        kept += pending.get(i).total.calls;
+        if (kept >= windowSize) {
+          drop = i;
+          break;
+        }
+      }
+    }
+    for (Second second : pending.subList(0, drop)) {
+      acknowledged.add(second.total);
+    }
+    pending.subList(0, drop).clear();
+  }
+
+  /**
+   * The flush to send now: the unacknowledged one again, else the pending seconds under a new
+   * sequence, else {@code null} when there is nothing to send.
+   */
+  public synchronized @Nullable Flush nextFlush(LongSupplier sequences, long epoch) {
+    if (inFlight == null && !pending.isEmpty()) {
+      Counts total = new Counts();
+      List<Block> seconds = new ArrayList<>(pending.size());
+      for (Second second : pending) {
+        total.add(second.total);
+        Second copy = new Second(second.second);
+        copy.append(second);
+        seconds.add(copy);
+      }
+      inFlight = new Flush(sequences.getAsLong(), epoch, List.copyOf(seconds), total);
+      pending.clear();
+    }
+    return inFlight;
+  }
+
+  /** The flush in flight, if any. */
+  public synchronized @Nullable Flush inFlight() {
+    return inFlight;
+  }
+
+  /** Redis applied (or had already applied) the flush with this sequence. */
+  public synchronized void acknowledge(long sequence) {
+    Flush flush = inFlight;
+    if (flush != null && flush.sequence() == sequence) {
+      acknowledged.add(flush.total());
+      inFlight = null;
+    }
+  }
+
+  /**
+   * Forgets every outcome recorded so far and not yet acknowledged: they belong to a window that
+   * is over. Outcomes recorded after this call still count. Any thread.
+   */
+  public synchronized void discardUntilNow() {
+    unsampled.clear();
+    pending.clear();
+    inFlight = null;
+    acknowledged.clear();
+    acknowledged.add(recorded);
+  }
+}
