@@ -11,7 +11,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  */
 public interface FleetMetrics extends CircuitBreaker.Metrics {
 
-  /** Nodes that flushed outcomes of this breaker lately (last window, at least 10 s). */
+  /** Nodes that flushed to this breaker lately (outcomes, or a seed: the nodes using it), within the last window, at least 10 s. */
   int getNumberOfReportingNodes();
 
   /** Nodes that reported failed or slow calls inside the window (the quorum's count). */

@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param calls calls in the shared window
  * @param failedCalls failed calls in the shared window
  * @param slowCalls slow calls in the shared window
- * @param reportingNodes nodes that flushed outcomes lately
+ * @param reportingNodes nodes that flushed to the breaker lately (outcomes, or a seed)
  * @param failingNodes nodes that reported failures inside the window
  */
 public record SharedBreakerState(

@@ -1,7 +1,6 @@
 package io.github.r4jredis.state.internal;
 
 import io.github.r4jredis.state.internal.LuaScripts.Arg;
-import io.github.r4jredis.state.internal.SharedView.Flag;
 import io.github.r4jredis.state.internal.SharedView.Status;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -19,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 final class BreakerSync {
 
-  private static final long MERGED_RECENTLY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long FLUSHED_RECENTLY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final SharedCircuitBreaker breaker;
   private final OutcomeLog outcomes;
@@ -33,7 +32,7 @@ final class BreakerSync {
   volatile boolean reseedBehind;
   volatile boolean verifyDue;
   volatile long lastViewNanos = System.nanoTime();
-  private volatile long lastMergedNanos = System.nanoTime() - 2 * MERGED_RECENTLY_NANOS;
+  private volatile long lastFlushedNanos = System.nanoTime() - 2 * FLUSHED_RECENTLY_NANOS;
   // Sync thread.
   private long lastRenewNanos;
 
@@ -64,20 +63,26 @@ final class BreakerSync {
     }
   }
 
-  /** Whether Redis merged a flush of this node lately (the window holds this node's calls). */
-  boolean mergedRecently() {
-    return System.nanoTime() - lastMergedNanos < MERGED_RECENTLY_NANOS;
+  /** Whether nothing waits to be sent: no seed, no outcomes, no request. */
+  boolean isIdle() {
+    if (needsSeed || reseedBehind || verifyDue || outcomes.unacknowledged().calls() > 0) {
+      return false;
+    }
+    for (int i = 0; i < requests.length(); i++) {
+      if (requests.get(i) != null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether Redis took a flush of this node lately: then this node is among its active nodes. */
+  boolean flushedRecently() {
+    return System.nanoTime() - lastFlushedNanos < FLUSHED_RECENTLY_NANOS;
   }
 
   private SyncEngine breakerEngine() {
     return breaker.engine();
-  }
-
-  /** Files this tick's outcomes (sync thread). */
-  void sample(long second) {
-    if (outcomes.isDirty()) {
-      outcomes.sample(second);
-    }
   }
 
   /** Drops what the window can no longer hold, while Redis is away. */
@@ -98,6 +103,11 @@ final class BreakerSync {
     }
     Intent step = breaker.chainHead();
     if (step != null) {
+      // Outcomes of the episode this node is leaving go first, under its version.
+      SyncEngine.Call before = flush(batch, v, "0");
+      if (before != null) {
+        batch.add(before);
+      }
       SyncEngine.Call call = chainCall(batch, step, v);
       if (call != null) {
         batch.add(call);
@@ -127,14 +137,17 @@ final class BreakerSync {
   private SyncEngine.Call flush(SyncEngine.Batch batch, SharedView v, String seedMode) {
     long now = batch.nowNanos();
     boolean seeding = !"0".equals(seedMode);
-    OutcomeLog.Flush flush = seeding || breaker.chainHead() == null
-        ? outcomes.nextFlush(batch::nextSequence, v.version()) : null;
+    // While this node's own steps are on their way, its outcomes wait for the version those steps
+    // lead to: counted under an episode Redis does not have yet, they would be dropped.
+    OutcomeLog.Flush flush = outcomes.nextFlush(batch::nextSequence, v.version(), breaker.chainHead() == null,
+        breaker::epochAfter);
     boolean renew = !seeding && breaker.holdsActiveLease(batch.leaseNanos())
         && now - lastRenewNanos >= batch.leaseNanos() / 3;
     if (flush == null && !renew && !seeding) {
       return null;
     }
-    LuaScripts.ArgList args = batch.call(LuaScripts.FLUSH, breaker)
+    long clockMillis = breaker.clockMillis();
+    LuaScripts.ArgList args = batch.call(LuaScripts.FLUSH, breaker, clockMillis)
         .set(Arg.SEQ, flush == null ? 0 : flush.sequence())
         .set(Arg.RENEW, renew ? v.version() : 0)
         .set(Arg.SEED_MODE, seedMode)
@@ -143,28 +156,27 @@ final class BreakerSync {
       breaker.seed(args);
     }
     if (flush != null) {
-      args.tail(flush.arguments(breaker.clockSecond(), timeBased, windowSize, maxRuns));
+      args.tail(flush.arguments(Math.floorDiv(clockMillis, 1000), timeBased, windowSize, maxRuns));
     }
     if (renew) {
       lastRenewNanos = now;
     }
     long sequence = flush == null ? 0 : flush.sequence();
-    return batch.call(args, (view, sent) -> {
+    OutcomeLog.Flush sent = flush;
+    return batch.call(args, (view, requested) -> {
       if (!view.isMissing()) {
         if (seeding) {
           needsSeed = false;
           reseedBehind = false;
         }
         outcomes.acknowledge(sequence);
+        lastFlushedNanos = System.nanoTime();
         if (sequence > 0) {
-          if (view.flags().contains(Flag.MERGED)) {
-            lastMergedNanos = System.nanoTime();
-          }
           breaker.engine().history().flushAcknowledged(breaker.nodeId(), breaker.getName(), sequence,
               view.status() == Status.DUP ? "DUP" : "OK");
         }
       }
-      breaker.applyReply(view, sent);
+      breaker.applyReply(view, requested, sent);
     });
   }
 
@@ -174,13 +186,22 @@ final class BreakerSync {
    */
   private SyncEngine.Call chainCall(SyncEngine.Batch batch, Intent step, SharedView v) {
     String me = breaker.nodeId();
+    long base = breaker.chainBase(v);
     switch (step.kind()) {
+      case TRIP -> {
+        // Answered by the reply to the flush carrying the call; when no flush can carry it any
+        // more (it was answered before the trip was seen), by the state Redis reported.
+        if (outcomes.isSettled(step.sequence())) {
+          breaker.chainReplied(step, v, batch.nowNanos(), v.state() == State.OPEN && v.heldBy(me));
+        }
+        return null;
+      }
       case START -> {
-        if (v.state() == State.HALF_OPEN && v.heldBy(me)) {
-          breaker.chainReplied(step, v, batch.nowNanos(), true);
+        if (v.state() == State.HALF_OPEN && v.heldBy(me) && v.version() == base + 1) {
+          breaker.chainReplied(step, v, batch.nowNanos(), true); // taken already (a lost reply)
           return null;
         }
-        if (v.state() != State.OPEN || !v.heldBy(me)) {
+        if ((v.state() != State.OPEN && v.state() != State.HALF_OPEN) || !v.heldBy(me) || v.version() != base) {
           breaker.chainReplied(step, v, batch.nowNanos(), false);
           return null;
         }
@@ -189,7 +210,7 @@ final class BreakerSync {
         return batch.call(args, (view, sent) -> chainReply(step, view, sent, view.status() == Status.GRANTED));
       }
       case VERDICT -> {
-        if (v.state() != State.HALF_OPEN || !v.heldBy(me)) {
+        if (v.state() != State.HALF_OPEN || !v.heldBy(me) || v.version() != base) {
           breaker.chainReplied(step, v, batch.nowNanos(), false);
           return null;
         }
@@ -202,6 +223,10 @@ final class BreakerSync {
             .set(Arg.OP, step.op()).set(Arg.WAIT, step.waitMillis()).set(Arg.SEED_MODE, "1")
             .set(Arg.CMD_SEQ, step.sequence())
             .set(Arg.RESERVE, step.target() == State.OPEN || step.target() == State.HALF_OPEN ? "1" : "0");
+        if (step.kind() == Intent.Kind.RESULT_OPEN) {
+          // Only over the CLOSED state it was counted in: never over a newer one (FORCED_OPEN...).
+          args.set(Arg.EXPECT_STATE, State.CLOSED.name()).set(Arg.EXPECT_VERSION, v.version());
+        }
         breaker.seed(args);
         return batch.call(args, (view, sent) -> chainReply(step, view, sent,
             view.status() == Status.APPLIED || view.status() == Status.DUP));
@@ -228,23 +253,16 @@ final class BreakerSync {
       if (kind != Intent.Kind.LEASE && intent.expectVersion() != v.version()) {
         continue; // the state moved on: the request no longer applies
       }
-      LuaScripts.ArgList args;
-      if (kind == Intent.Kind.RESULT_OPEN) {
-        args = batch.call(LuaScripts.COMMAND, breaker)
-            .set(Arg.OP, intent.op()).set(Arg.WAIT, intent.waitMillis()).set(Arg.SEED_MODE, "0")
-            .set(Arg.CMD_SEQ, breaker.engine().nextCommandSequence())
-            .set(Arg.EXPECT_STATE, State.CLOSED.name()).set(Arg.EXPECT_VERSION, intent.expectVersion())
-            .set(Arg.RESERVE, "1");
-      } else {
-        args = batch.call(LuaScripts.CLAIM, breaker)
-            .set(Arg.WANT, kind.name().toLowerCase(java.util.Locale.ROOT))
-            .set(Arg.EXPECT, intent.expectVersion());
-      }
+      LuaScripts.ArgList args = batch.call(LuaScripts.CLAIM, breaker)
+          .set(Arg.WANT, kind.name().toLowerCase(java.util.Locale.ROOT))
+          .set(Arg.EXPECT, intent.expectVersion());
       return batch.call(args, (view, sent) -> {
         if (kind == Intent.Kind.LEASE) {
           breaker.engine().meters().claim(view.status().name().toLowerCase(java.util.Locale.ROOT));
+          breaker.leaseReplied(view, sent);
+        } else {
+          breaker.applyReply(view, sent);
         }
-        breaker.applyReply(view, sent);
       });
     }
     return null;

@@ -9,11 +9,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * One breaker's outcomes on one node, in the order they were recorded, turned into flushes.
  *
- * <p>The call path appends each outcome to a run-length log ({@link #record}); the order matters
- * because the shared COUNT_BASED window evicts its oldest calls exactly and the flush script
- * evaluates Resilience4j's rule after each run, as Resilience4j does after each call. The sync
- * thread files the log under the current second ({@link #sample}) and sends the pending seconds
- * as one flush with a sequence number; a flush whose reply did not arrive is re-sent unchanged,
+ * <p>The call path appends each outcome to a run-length log ({@link #record}), under the second
+ * of the breaker's clock it happened in (a TIME_BASED window's bucket, as Resilience4j files it);
+ * the order matters because the shared COUNT_BASED window evicts its oldest calls exactly and the
+ * flush script evaluates Resilience4j's rule after each run, as Resilience4j does after each
+ * call. The sync thread sends the pending seconds as one flush with a sequence number; a flush whose reply did not arrive is re-sent unchanged,
  * with the same sequence, until Redis acknowledges it, and the script merges a sequence once.
  * While Redis is unreachable the seconds pile up (pruned to what the window can still hold) and
  * are sent, with their ages, when it returns. A second keeps at most {@code maxRuns} runs in
@@ -133,6 +133,54 @@ public final class OutcomeLog {
       }
     }
 
+    /**
+     * Forgets all but the newest {@code n} calls (exactly, while they are ordered runs).
+     *
+     * @return what was forgotten
+     */
+    Counts keepLast(long n) {
+      Counts dropped = new Counts();
+      long excess = total.calls - n;
+      if (excess <= 0) {
+        return dropped;
+      }
+      long fromPrefix = Math.min(excess, prefix.calls);
+      if (fromPrefix > 0) {
+        // The prefix has no order: it goes whole, or in proportion.
+        Counts part = new Counts();
+        part.calls = fromPrefix;
+        part.failures = prefix.failures * fromPrefix / prefix.calls;
+        part.slowCalls = prefix.slowCalls * fromPrefix / prefix.calls;
+        part.slowFailures = Math.min(prefix.slowFailures * fromPrefix / prefix.calls, Math.min(part.failures, part.slowCalls));
+        dropped.add(part);
+        prefix.calls -= part.calls;
+        prefix.failures -= part.failures;
+        prefix.slowCalls -= part.slowCalls;
+        prefix.slowFailures -= part.slowFailures;
+        excess -= fromPrefix;
+      }
+      int first = 0;
+      while (excess > 0 && first < size) {
+        int kind = (int) (runs[first] & 3);
+        long n0 = runs[first] >>> 2;
+        long gone = Math.min(n0, excess);
+        dropped.add(kind, gone);
+        excess -= gone;
+        if (gone == n0) {
+          first++;
+        } else {
+          runs[first] = (n0 - gone) << 2 | kind;
+        }
+      }
+      System.arraycopy(runs, first, runs, 0, size - first);
+      size -= first;
+      total.calls -= dropped.calls;
+      total.failures -= dropped.failures;
+      total.slowCalls -= dropped.slowCalls;
+      total.slowFailures -= dropped.slowFailures;
+      return dropped;
+    }
+
     /** Folds the oldest runs into the prefix until at most {@code maxRuns} remain. */
     void cap(int maxRuns) {
       if (size <= maxRuns) {
@@ -166,6 +214,8 @@ public final class OutcomeLog {
 
   private static final class Second extends Block {
     final long second;
+    /** The number of the last call in it, counting every call this log ever recorded. */
+    long through;
 
     Second(long second) {
       this.second = second;
@@ -180,8 +230,15 @@ public final class OutcomeLog {
    *     it only into that episode's window
    * @param seconds the outcomes, per second of the node's clock
    * @param total all of them
+   * @param through the number of its last call, counting every call the log ever recorded
    */
-  public record Flush(long sequence, long epoch, List<Block> seconds, Counts total) {
+  public record Flush(long sequence, long epoch, List<Block> seconds, Counts total, long through) {
+
+    /** Whether call number {@code call} (as {@link OutcomeLog#recordedCalls()} counts) is in it. */
+    public boolean contains(long call) {
+      return call <= through && call > through - total.calls;
+    }
+
 
     /**
      * The blocks as flush arguments: a COUNT_BASED window takes every call as one block of age
@@ -210,10 +267,36 @@ public final class OutcomeLog {
 
   private final int maxRuns;
   // Guarded by this.
-  private final Block unsampled = new Block();
   private final Counts recorded = new Counts();
   private final Counts acknowledged = new Counts();
-  private final List<Second> pending = new ArrayList<>();
+  private List<Second> pending = new ArrayList<>();
+  /** Outcomes set apart by episode, oldest first (see {@link #seal}). */
+  private final List<Segment> sealed = new ArrayList<>();
+
+  /**
+   * Outcomes of one episode: the one Redis was in ({@code after} null, {@code epoch} known), or
+   * the one a step of the node leads to ({@code after}), whose version Redis gives when it takes
+   * that step.
+   */
+  private static final class Segment {
+    final List<Second> seconds;
+    final @Nullable Object after;
+    final long epoch;
+
+    Segment(List<Second> seconds, @Nullable Object after, long epoch) {
+      this.seconds = seconds;
+      this.after = after;
+      this.epoch = epoch;
+    }
+  }
+
+  /** The version of the episode a step leads to: -1 while unanswered, {@link #REFUSED} if refused. */
+  public interface Epochs {
+    long after(Object step);
+  }
+
+  /** What {@link Epochs#after} returns for a step Redis refused. */
+  public static final long REFUSED = -2;
   private @Nullable Flush inFlight;
 
   /** A log keeping at most {@code maxRuns} ordered runs per second (at least 1). */
@@ -239,36 +322,35 @@ public final class OutcomeLog {
    * @return for a failed or slow call, the failed or slow calls not yet acknowledged by Redis
    *     (this one included); -1 for a fast success
    */
-  public synchronized long record(boolean failure, boolean slow) {
+  public synchronized long record(boolean failure, boolean slow, long second) {
     int kind = kind(failure, slow);
-    unsampled.append(kind, 1);
-    recorded.add(kind, 1);
-    return failure || slow ? recorded.bad() - acknowledged.bad() : -1;
-  }
-
-  /** Whether outcomes were recorded since the last {@link #sample}. */
-  public synchronized boolean isDirty() {
-    return unsampled.total.calls > 0;
-  }
-
-  /** Outcomes recorded on this node that Redis has not acknowledged (or was told to forget). */
-  public synchronized Counts unacknowledged() {
-    return recorded.minus(acknowledged);
-  }
-
-  /** Files what was recorded since the last sample under {@code second}. Sync thread. */
-  public synchronized void sample(long second) {
-    if (unsampled.total.calls == 0) {
-      return;
-    }
     Second last = pending.isEmpty() ? null : pending.get(pending.size() - 1);
     if (last == null || last.second != second) {
       last = new Second(second);
       pending.add(last);
     }
-    last.append(unsampled);
-    last.cap(maxRuns);
-    unsampled.clear();
+    last.append(kind, 1);
+    if (last.size > 2 * maxRuns) {
+      last.cap(maxRuns);
+    }
+    recorded.add(kind, 1);
+    last.through = recorded.calls;
+    return failure || slow ? recorded.bad() - acknowledged.bad() : -1;
+  }
+
+  /** How many calls this log recorded since it was made: the number of the latest. */
+  public synchronized long recordedCalls() {
+    return recorded.calls;
+  }
+
+  /** Whether outcomes wait to be sent. */
+  public synchronized boolean isDirty() {
+    return !pending.isEmpty() || !sealed.isEmpty();
+  }
+
+  /** Outcomes recorded on this node that Redis has not acknowledged (or was told to forget). */
+  public synchronized Counts unacknowledged() {
+    return recorded.minus(acknowledged);
   }
 
   /**
@@ -281,15 +363,9 @@ public final class OutcomeLog {
       while (drop < pending.size() && nowSecond - pending.get(drop).second >= windowSize) {
         drop++;
       }
-    } else {
-      long kept = 0;
-      for (int i = pending.size() - 1; i > 0; i--) {
-        kept += pending.get(i).total.calls;
-        if (kept >= windowSize) {
-          drop = i;
-          break;
-        }
-      }
+    } else if (!pending.isEmpty()) {
+      Second last = pending.get(pending.size() - 1);
+      acknowledged.add(last.keepLast(windowSize));
     }
     for (Second second : pending.subList(0, drop)) {
       acknowledged.add(second.total);
@@ -302,19 +378,87 @@ public final class OutcomeLog {
    * sequence, else {@code null} when there is nothing to send.
    */
   public synchronized @Nullable Flush nextFlush(LongSupplier sequences, long epoch) {
-    if (inFlight == null && !pending.isEmpty()) {
-      Counts total = new Counts();
-      List<Block> seconds = new ArrayList<>(pending.size());
-      for (Second second : pending) {
-        total.add(second.total);
-        Second copy = new Second(second.second);
-        copy.append(second);
-        seconds.add(copy);
+    return nextFlush(sequences, epoch, true, step -> REFUSED);
+  }
+
+  /**
+   * The flush to send now: the unacknowledged one again, else the oldest sealed episode whose
+   * version is known (those whose step was refused are forgotten: that episode never happened),
+   * else (when {@code pendingToo}) the pending outcomes under {@code epoch}; null when there is
+   * nothing to send yet.
+   */
+  public synchronized @Nullable Flush nextFlush(LongSupplier sequences, long epoch, boolean pendingToo,
+      Epochs epochs) {
+    while (inFlight == null && !sealed.isEmpty()) {
+      Segment first = sealed.get(0);
+      long known = first.after == null ? first.epoch : epochs.after(first.after);
+      if (known == REFUSED) {
+        first.seconds.forEach(second -> acknowledged.add(second.total));
+        sealed.remove(0);
+      } else if (known < 0) {
+        return null; // its step is on its way
+      } else {
+        sealed.remove(0);
+        inFlight = flush(first.seconds, sequences.getAsLong(), known);
       }
-      inFlight = new Flush(sequences.getAsLong(), epoch, List.copyOf(seconds), total);
-      pending.clear();
+    }
+    if (inFlight == null && sealed.isEmpty() && pendingToo && !pending.isEmpty()) {
+      inFlight = flush(pending, sequences.getAsLong(), epoch);
+      pending = new ArrayList<>();
     }
     return inFlight;
+  }
+
+  private Flush flush(List<Second> from, long sequence, long epoch) {
+    Counts total = new Counts();
+    for (Second second : from) {
+      second.cap(maxRuns);
+      total.add(second.total);
+    }
+    return new Flush(sequence, epoch, List.copyOf(from), total, from.get(from.size() - 1).through);
+  }
+
+  /**
+   * Sets the outcomes recorded so far apart, to be sent before anything recorded later and under
+   * the version of their own episode: the one Redis is in ({@code after} null, version
+   * {@code epoch}), or the one this node's step {@code after} leads to (its version is known when
+   * Redis takes the step). The node's next step will take the shared state elsewhere.
+   */
+  public synchronized void seal(@Nullable Object after, long epoch) {
+    if (!pending.isEmpty()) {
+      sealed.add(new Segment(pending, after, epoch));
+      pending = new ArrayList<>();
+    }
+  }
+
+  /**
+   * Whether call number {@code call} is no longer waiting here: sent and acknowledged, or
+   * forgotten (pruned, discarded, or of an episode that never happened).
+   */
+  public synchronized boolean isSettled(long call) {
+    if (inFlight != null && inFlight.contains(call)) {
+      return false;
+    }
+    for (Segment segment : sealed) {
+      if (!segment.seconds.isEmpty() && contains(segment.seconds, call)) {
+        return false;
+      }
+    }
+    return pending.isEmpty() || !contains(pending, call);
+  }
+
+  private static boolean contains(List<Second> seconds, long call) {
+    long through = seconds.get(seconds.size() - 1).through;
+    long calls = 0;
+    for (Second second : seconds) {
+      calls += second.total.calls;
+    }
+    return call <= through && call > through - calls;
+  }
+
+  /** Whether outcomes wait, set apart by episode. */
+  public synchronized boolean hasSealed() {
+    return !sealed.isEmpty();
   }
 
   /** The flush in flight, if any. */
@@ -336,8 +480,8 @@ public final class OutcomeLog {
    * is over. Outcomes recorded after this call still count. Any thread.
    */
   public synchronized void discardUntilNow() {
-    unsampled.clear();
     pending.clear();
+    sealed.clear();
     inFlight = null;
     acknowledged.clear();
     acknowledged.add(recorded);

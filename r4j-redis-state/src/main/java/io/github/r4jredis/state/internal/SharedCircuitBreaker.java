@@ -84,6 +84,16 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private final long slowCallNanos;
   private final ReentrantLock lock = new ReentrantLock();
   private final Metrics metrics = new LiveMetrics();
+  /**
+   * Whether Resilience4j's scheduler moves the local machine by itself (automatic transition,
+   * maximum wait in HALF_OPEN): then the sync thread observes those moves, but leaves the moves a
+   * caller makes to that caller ({@link #inCalls}), so that their events are published on the
+   * calling thread.
+   */
+  private final boolean scheduled;
+  /** A TIME_BASED window files each outcome under the second of the breaker's clock it came in. */
+  private final boolean timeBased;
+  private final java.util.concurrent.atomic.AtomicInteger inCalls = new java.util.concurrent.atomic.AtomicInteger();
   private final FleetMetrics fleet = new FleetWindow();
 
   private volatile SharedView view;
@@ -101,6 +111,13 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   // Guarded by lock.
   private final ArrayDeque<Intent> chain = new ArrayDeque<>();
+  private long chainBase = -1;
+  /**
+   * The version each answered step of the chain led to, or {@link OutcomeLog#REFUSED}. Its own
+   * monitor: the outcome log asks it while holding the log's (never the breaker's lock, which is
+   * taken before the log's).
+   */
+  private final Map<Intent, Long> stepEpochs = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private boolean localManual;
   private boolean realignOnNextView;
   private boolean mismatchLogged;
@@ -137,15 +154,18 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     this.clock = config.getClock();
     this.systemClock = Clock.system(clock.getZone()).equals(clock);
     this.slowCallNanos = config.getSlowCallDurationThreshold().toNanos();
+    this.timeBased = config.getSlidingWindowType() == SlidingWindowType.TIME_BASED;
+    this.scheduled = config.isAutomaticTransitionFromOpenToHalfOpenEnabled()
+        || config.getMaxWaitDurationInHalfOpenState().toMillis() >= 1;
     this.local = new CircuitBreakerStateMachine(name, config, tags);
     this.effective = local.getState();
     this.observedLocal = effective;
     this.view = SharedView.initial(effective, engine.nodeId(),
         effective == State.OPEN || effective == State.HALF_OPEN || effective == State.FORCED_OPEN ? 1 : 0);
     this.predicted = effective;
+    this.lastDemandNanos = System.nanoTime();
     this.predictedMine = view.heldBy(engine.nodeId());
     this.events = new BreakerEvents(() -> effective);
-    boolean timeBased = config.getSlidingWindowType() == SlidingWindowType.TIME_BASED;
     this.sync = new BreakerSync(this, new OutcomeLog(timeBased ? 64 : Math.max(64, config.getSlidingWindowSize())));
     // No consumer is registered on the local machine: with one, Resilience4j builds an event
     // object (and reads the wall clock) on every call. Its transitions are observed instead,
@@ -156,12 +176,21 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   @Override
   public boolean tryAcquirePermission() {
-    boolean permitted = decide();
-    if (!permitted || observedLocal != State.CLOSED) {
-      checkLocal(null); // a CLOSED local machine that permits cannot have moved
+    enter();
+    boolean permitted;
+    try {
+      permitted = decide();
+      if (!permitted || observedLocal != State.CLOSED) {
+        checkLocal(null); // a CLOSED local machine that permits cannot have moved
+      }
+    } finally {
+      exit();
     }
-    if (!permitted && events.hasConsumers()) {
-      events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
+    if (!permitted) {
+      lastDemandNanos = System.nanoTime();
+      if (events.hasConsumers()) {
+        events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
+      }
     }
     return permitted;
   }
@@ -181,9 +210,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       case FORCED_OPEN:
         return localPermission();
       case OPEN:
-        lastDemandNanos = System.nanoTime();
         if (v.heldBy(engine.nodeId())) {
-          if (holdValid(v)) {
+          if (holdValid(v) || !sharedWithOthers(v)) {
             return trial(v);
           }
           sync.request(Intent.of(Intent.Kind.LEASE, v.version()));
@@ -192,8 +220,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         }
         return reject();
       case HALF_OPEN:
-        lastDemandNanos = System.nanoTime();
-        if (v.heldBy(engine.nodeId()) && holdValid(v)) {
+        if (v.heldBy(engine.nodeId()) && (holdValid(v) || !sharedWithOthers(v))) {
           return trial(v);
         }
         if (v.holder().isEmpty() || serverNow() >= v.holderUntil()) {
@@ -211,10 +238,25 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    */
   private boolean decideAhead(SharedView v) {
     if (predictedMine) {
-      lastDemandNanos = System.nanoTime();
+      if (tripUnanswered() && local.getState() == State.OPEN && sharedWithOthers(v)) {
+        // Whether the fleet opened with this node's trip is a round trip away: with other nodes
+        // about, no trial episode begins on a guess (another node may be running one).
+        return reject();
+      }
       return trial(v);
     }
     return localPermission();
+  }
+
+  /** Whether the chain begins with this node's trip, not yet answered. */
+  private boolean tripUnanswered() {
+    lock.lock();
+    try {
+      Intent head = chain.peek();
+      return head != null && head.kind() == Intent.Kind.TRIP;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** A call in this node's trial episode (or the OPEN before it): its machine decides. */
@@ -240,6 +282,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       if (episode > 0) {
         engine.history().probePermitted(engine.nodeId(), name, episode);
       }
+      LOG.trace("Circuit breaker '{}' on {}: trial call permitted in episode {} (shared {} v{})", name,
+          engine.nodeId(), episode, v.state(), v.version());
     }
     return permitted;
   }
@@ -266,7 +310,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /** Redis answered {@code step}, which created (or refused) the episode of some trial calls. */
   private void confirmTrials(Intent step, SharedView reply, boolean taken) {
     if (!taken) {
-      confirmTrialEpisode(reply.version()); // they competed with whatever episode Redis holds
+      if (reply.state() == State.HALF_OPEN) {
+        confirmTrialEpisode(reply.version()); // they competed with the episode Redis holds
+      } else {
+        unconfirmed.clear(); // no fleet episode: they were this node's own, as in a local trip
+        trialEpisode = 0;
+      }
       return;
     }
     UnconfirmedTrials last = unconfirmed.peekLast();
@@ -298,7 +347,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /**
    * Whether this node's reservation (OPEN) or lease (HALF_OPEN) is still good by its own clock,
    * with a command timeout to spare for the start or renewal to reach Redis. A node that was
-   * paused past it starts no trial on it.
+   * paused past it starts no trial on it, unless no other node reports to the breaker (nobody
+   * else could have taken it over).
    */
   private boolean holdValid(SharedView v) {
     return serverNow() < v.holderUntil() - engine.commandTimeoutMillis();
@@ -346,6 +396,15 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return;
     }
     boolean failure = config.getRecordExceptionPredicate().test(cause);
+    enter();
+    try {
+      error(duration, durationUnit, cause, failure);
+    } finally {
+      exit();
+    }
+  }
+
+  private void error(long duration, TimeUnit durationUnit, Throwable cause, boolean failure) {
     if (events.hasConsumers()) {
       Throwable recorded = cause;
       if (failure) {
@@ -365,19 +424,33 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   @Override
   public void onSuccess(long duration, TimeUnit durationUnit) {
-    if (events.hasConsumers()) {
-      events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
-    }
+    enter();
     try {
-      local.onSuccess(duration, durationUnit);
-    } catch (IllegalStateTransitionException raced) {
-      lostRace(raced);
+      if (events.hasConsumers()) {
+        events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
+      }
+      try {
+        local.onSuccess(duration, durationUnit);
+      } catch (IllegalStateTransitionException raced) {
+        lostRace(raced);
+      }
+      count(false, duration, durationUnit, null);
+    } finally {
+      exit();
     }
-    count(false, duration, durationUnit, null);
   }
 
   @Override
   public void onResult(long duration, TimeUnit durationUnit, @Nullable Object result) {
+    enter();
+    try {
+      result(duration, durationUnit, result);
+    } finally {
+      exit();
+    }
+  }
+
+  private void result(long duration, TimeUnit durationUnit, @Nullable Object result) {
     boolean failure = result != null && config.getRecordResultPredicate().test(result);
     if (events.hasConsumers()) {
       if (failure) {
@@ -395,6 +468,18 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     count(failure, duration, durationUnit, result != null && !failure ? () -> Either.left(result) : null);
   }
 
+  private void enter() {
+    if (scheduled) {
+      inCalls.incrementAndGet();
+    }
+  }
+
+  private void exit() {
+    if (scheduled) {
+      inCalls.decrementAndGet();
+    }
+  }
+
   /** A local transition lost to a concurrent one (see {@link #localPermission()}): dropped. */
   private void lostRace(IllegalStateTransitionException raced) {
     LOG.debug("Circuit breaker '{}': local transition lost a race", name, raced);
@@ -410,6 +495,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private void count(boolean failure, long duration, TimeUnit durationUnit,
       @Nullable Supplier<Either<Object, Throwable>> result) {
     boolean slow = durationUnit.toNanos(duration) > slowCallNanos;
+    State episode = sharedEpisode();
+    long unflushed = episode == State.CLOSED || episode == State.METRICS_ONLY
+        ? sync.outcomes().record(failure, slow, timeBased ? clockSecond() : 0) : -1;
     checkLocal(result); // any outcome may move the local machine: a success can complete minimumNumberOfCalls
     if (trialOutcomes < trialPermits) {
       lock.lock();
@@ -420,11 +508,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         lock.unlock();
       }
     }
-    State episode = sharedEpisode();
-    if (episode != State.CLOSED && episode != State.METRICS_ONLY) {
-      return;
-    }
-    long unflushed = sync.outcomes().record(failure, slow);
     if (unflushed >= eagerThreshold) {
       engine.wakeEager();
     }
@@ -471,6 +554,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       }
       observedLocal = now;
       SharedView v = view;
+      LOG.trace("Circuit breaker '{}' on {}: local machine went {} -> {} (shared {} v{}, steps {})", name,
+          engine.nodeId(), before, now, v.state(), v.version(), chain);
       boolean localMode = engine.mode() == SyncMode.LOCAL;
       boolean ownEpisode = !localMode && predictedMine;
       boolean closedEpisode = localMode || (!ownEpisode && predicted == State.CLOSED);
@@ -478,10 +563,37 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         return; // another node's episode, or a state the fleet fixed: the fleet decides
       }
       if (before == State.CLOSED && now == State.OPEN) {
-        if (!publishLocalThresholds() && result != null && !localMode && !chainPending
-            && v.version() > 0 && v.state() == State.CLOSED) {
-          resultOpen(result.get(), v.version());
+        if (publishLocalThresholds()) {
+          if (closedEpisode && !localMode) {
+            // The flush carrying this call may open the fleet too: one opening, this node's.
+            intend(Intent.trip(sync.outcomes().recordedCalls()));
+            refresh();
+            return;
+          }
+        } else if (result != null && !localMode) {
+          // transitionOnResult: Resilience4j's decision on this result, which the fleet follows.
+          long wait = resultWait(result.get());
+          if (wait >= 0) {
+            intend(Intent.resultOpen(wait, engine.nextCommandSequence()));
+            refresh();
+            return;
+          }
         }
+      }
+      // Resilience4j's one double move: the last trial call closes the machine and its result's
+      // transitionOnResult opens it again at once (the fresh CLOSED window is empty).
+      boolean throughClosed = before == State.HALF_OPEN && now == State.OPEN && result != null
+          && local.getMetrics().getNumberOfBufferedCalls() == 0;
+      if (throughClosed) {
+        long wait = resultWait(result.get());
+        if (ownEpisode) {
+          intend(Intent.verdict(State.CLOSED));
+        }
+        if (!localMode && wait >= 0) {
+          intend(Intent.resultOpen(wait, engine.nextCommandSequence()));
+        }
+        refreshThrough(State.CLOSED);
+        return;
       }
       if (ownEpisode && before == State.OPEN && now == State.HALF_OPEN) {
         Intent start = Intent.start();
@@ -504,21 +616,19 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     lastTrialNanos = System.nanoTime();
   }
 
-  /** transitionOnResult opened the local machine: the fleet follows, if it is still CLOSED then. */
-  private void resultOpen(Either<Object, Throwable> result, long closedVersion) {
+  /** The wait in OPEN transitionOnResult asks for {@code result}, or -1 for no transition. */
+  private long resultWait(Either<Object, Throwable> result) {
     TransitionCheckResult check = config.getTransitionOnResult().apply(result);
     if (!check.isTransitionToOpen()) {
-      return;
+      return -1;
     }
-    long wait;
     if (check.getWaitDuration() != null) {
-      wait = check.getWaitDuration().toMillis();
-    } else if (check.getWaitUntil() != null) {
-      wait = Math.max(0, Duration.between(clock.instant(), check.getWaitUntil()).toMillis());
-    } else {
-      return;
+      return check.getWaitDuration().toMillis();
     }
-    sync.request(Intent.resultOpen(wait, closedVersion));
+    if (check.getWaitUntil() != null) {
+      return Math.max(0, Duration.between(clock.instant(), check.getWaitUntil()).toMillis());
+    }
+    return -1;
   }
 
   /**
@@ -542,6 +652,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return failed || slow;
   }
 
+  /** A METRICS_ONLY episode begins: each exceeded rate will be published once again. Lock held. */
+  private void newMetricsOnlyEpisode() {
+    failureRatePublished = false;
+    slowRatePublished = false;
+  }
+
   /** In METRICS_ONLY, each exceeded rate is published once per episode, from this node's window. */
   private void publishMetricsOnlyThresholds(Metrics window) {
     if (failureRatePublished && slowRatePublished) {
@@ -551,6 +667,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     float slowRate = window.getSlowCallRate();
     boolean failed = failureRate >= 0 && failureRate >= config.getFailureRateThreshold();
     boolean slow = slowRate >= 0 && slowRate >= config.getSlowCallRateThreshold();
+    publishMetricsOnlyThresholds(failed, failureRate, slow, slowRate);
+  }
+
+  /** Publishes the exceeded rates not yet published in this METRICS_ONLY episode. */
+  private void publishMetricsOnlyThresholds(boolean failed, float failureRate, boolean slow, float slowRate) {
     if (!failed && !slow) {
       return;
     }
@@ -576,6 +697,15 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private void intend(Intent intent) {
     if (engine.mode() == SyncMode.LOCAL) {
       return;
+    }
+    if (chain.isEmpty()) {
+      sync.outcomes().seal(null, view.version()); // the episode Redis is in: they go first
+      chainBase = view.version() > 0 ? view.version() : -1;
+      if (!sync.outcomes().hasSealed()) {
+        stepEpochs.clear(); // no outcomes wait on an earlier chain's steps
+      }
+    } else {
+      sync.outcomes().seal(chain.peekLast(), -1); // the episode the previous step leads to
     }
     chain.add(intent);
     chainPending = true;
@@ -612,6 +742,15 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    *     node already did, so nothing is re-aligned or forgotten
    */
   void apply(SharedView next, long requestedNanos, boolean own) {
+    apply(next, requestedNanos, own, null, false);
+  }
+
+  /**
+   * As {@link #apply(SharedView, long, boolean)}, for the reply to {@code flush}, or to this
+   * node's lease claim ({@code leaseGranted}: Redis began a new episode for this node).
+   */
+  private void apply(SharedView next, long requestedNanos, boolean own, OutcomeLog.@Nullable Flush flush,
+      boolean leaseGranted) {
     if (next.isMissing()) {
       if (next.status() == SharedView.Status.CORRUPT && !corruptLogged) {
         corruptLogged = true;
@@ -624,6 +763,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return;
     }
     corruptLogged = false;
+    if (next.verified() && LOG.isTraceEnabled()) {
+      LOG.trace("Circuit breaker '{}' on {}: {} v{} holder={} {} calls={} failed={} slow={} own={} local={} chain={}",
+          name, engine.nodeId(), next.state(), next.version(), next.holder(), next.flags(), next.calls(),
+          next.failures(), next.slowCalls(), own, local.getState(), chain);
+    }
     if (chainPending && !next.verified()) {
       return; // this node's own steps are on their way: their replies, not messages, confirm them
     }
@@ -673,9 +817,22 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       engine.history().viewAccepted(engine.nodeId(), name, next.version(), next.state());
     }
     State before = effective;
+    // A HALF_OPEN episode held by this node that it did not just get: one it began before it
+    // decided alone, whose trial calls are (partly) spent. It begins a new one instead.
+    boolean staleEpisode = next.state() == State.HALF_OPEN && next.heldBy(engine.nodeId())
+        && !chainPending && !leaseGranted && !own && (observedLocal != State.HALF_OPEN || realignOnNextView);
+    // A message giving this node a role changes nothing until Redis confirms it.
+    boolean undecided = staleEpisode && !next.verified();
     view = next.verified() ? next : withWindowOf(next, current);
     updateEagerThreshold(view);
     if (chainPending) {
+      Intent head = chain.peek();
+      if (head != null && head.kind() == Intent.Kind.TRIP && flush != null && flush.contains(head.sequence())) {
+        // The flush carrying the call this node tripped on is answered: the fleet opened with it
+        // (one opening, this node's), or not (this node's episode stays its own).
+        chainReplied(head, next, requestedNanos, next.state() == State.OPEN && next.heldBy(engine.nodeId()));
+        return;
+      }
       refresh(); // this node's steps are on their way: their replies confirm or refuse them
       return;
     }
@@ -684,7 +841,19 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if (freshEpisode && (next.state() == State.CLOSED || next.state() == State.METRICS_ONLY)) {
       sync.outcomes().discardUntilNow();
     }
-    if (newer || realignOnNextView || !consistent(next)) {
+    if (staleEpisode && next.verified()) {
+      // What was granted in that episode is unknown here: a new episode of this node's begins,
+      // with fresh trial calls.
+      realignOnNextView = false;
+      Intent start = Intent.start();
+      localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
+      newTrialEpisode(start);
+      intend(start);
+    } else if (undecided) {
+      // Nothing moves until Redis says whether the episode is this node's.
+      refresh();
+      return;
+    } else if (newer || realignOnNextView || !consistent(next)) {
       realignOnNextView = false;
       align(next, freshEpisode);
     }
@@ -695,14 +864,18 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if (freshEpisode && "reset".equals(next.reason())) {
       events.publish(() -> new CircuitBreakerOnResetEvent(name));
     }
-    if (next.state() == State.METRICS_ONLY && !next.flags().isEmpty()) {
-      publishMetricsOnlyThresholds(fleet);
+    if (next.state() == State.METRICS_ONLY) {
+      // The fleet's window crossed a threshold at this flush (rates as Redis computed them).
+      float calls = Math.max(1, next.calls());
+      publishMetricsOnlyThresholds(next.flags().contains(Flag.FAILURE_RATE_EXCEEDED), next.failures() * 100f / calls,
+          next.flags().contains(Flag.SLOW_RATE_EXCEEDED), next.slowCalls() * 100f / calls);
     }
   }
 
   /**
    * A step of this node's chain was answered: taken (the reply confirms the state the node
-   * already is in), or refused (the fleet moved on: the node drops the rest and follows Redis).
+   * already is in), or refused (the fleet moved on: the step is dropped; once the chain is done,
+   * the node follows Redis wherever its machine disagrees).
    */
   void chainReplied(Intent step, SharedView reply, long requestedNanos, boolean taken) {
     lock.lock();
@@ -710,10 +883,13 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       if (chain.peek() == step) {
         chain.poll();
       }
+      chainBase = reply.version();
+      stepEpochs.put(step, taken ? reply.version() : OutcomeLog.REFUSED);
       if (!taken) {
-        LOG.debug("Circuit breaker '{}': Redis refused {} ({}) in state {}; following the fleet",
-            name, step.kind(), reply.status(), reply.state());
-        chain.clear();
+        // The fleet moved on: this step no longer applies. The later ones are checked against
+        // the state Redis reported as they are sent; the node follows Redis where they fail too.
+        LOG.debug("Circuit breaker '{}': Redis refused {} ({}) in state {}", name, step.kind(),
+            reply.status(), reply.state());
       }
       if (step.kind() == Intent.Kind.START || step.target() == State.HALF_OPEN || !taken) {
         confirmTrials(step, reply, taken);
@@ -741,6 +917,30 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
+  /**
+   * The version of the shared state the chain's next step builds on: what Redis reported when
+   * the step before it was answered (when the chain began: the state Redis was in then). A start
+   * is already done when Redis is one past it with this node's lease, and a verdict is only for
+   * the episode that version is; anything else means an earlier step did not happen.
+   */
+  /** The version of the episode {@code step} of the chain led to (see {@link OutcomeLog.Epochs}). */
+  long epochAfter(Object step) {
+    Long version = stepEpochs.get(step);
+    return version == null ? -1 : version;
+  }
+
+  long chainBase(SharedView now) {
+    lock.lock();
+    try {
+      if (chainBase < 0) {
+        chainBase = now.version();
+      }
+      return chainBase;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private static boolean sameState(SharedView a, SharedView b) {
     return a.state() == b.state() && a.holder().equals(b.holder()) && a.openUntil() == b.openUntil();
   }
@@ -761,9 +961,13 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         last.by(), false);
   }
 
-  /** Whether the local machine is where the shared state says it should be. Lock held. */
+  /**
+   * Whether the local machine is where the shared state says it should be, as far as this node
+   * has observed it: a move a caller made and has not observed yet (a verdict, a trip) is that
+   * caller's to report, not a disagreement to overrule. Lock held.
+   */
   private boolean consistent(SharedView v) {
-    State l = local.getState();
+    State l = observedLocal;
     return switch (v.state()) {
       case CLOSED -> !localManual && (l == State.CLOSED || l == State.OPEN || l == State.HALF_OPEN);
       case OPEN -> v.heldBy(engine.nodeId()) ? l == State.OPEN : !localManual;
@@ -851,8 +1055,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    */
   private void align(SharedView v, boolean freshEpisode) {
     boolean mine = v.heldBy(engine.nodeId());
-    State l = local.getState();
-    changeLocal(() -> {
+    State l = observedLocal;
+    {
       switch (v.state()) {
         case CLOSED -> {
           if (freshEpisode || localManual || (l != State.CLOSED && l != State.OPEN && l != State.HALF_OPEN)) {
@@ -889,30 +1093,21 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         case METRICS_ONLY -> {
           if (l != State.METRICS_ONLY || freshEpisode) {
             localTo(State.METRICS_ONLY, local::transitionToMetricsOnlyState);
+            newMetricsOnlyEpisode();
           }
         }
         default -> { }
       }
-    });
-    localManual = false;
-  }
-
-  /**
-   * Changes the local machine on purpose (alignment, manual operations), so that the observation
-   * of its transitions does not take the change for one it made by itself. Lock held.
-   */
-  private void changeLocal(Runnable change) {
-    try {
-      change.run();
-    } finally {
-      observedLocal = local.getState();
     }
+    localManual = false;
   }
 
   /**
    * Moves the local machine to {@code target}, through legal intermediate states when needed
    * (CLOSED to HALF_OPEN goes through OPEN). Caller threads may move the local machine at the
-   * same moment (a recorded failure trips it): a lost race is retried from the new state.
+   * same moment (a recorded failure trips it): a lost race is retried from the new state. The
+   * move is this node's own, so it counts as observed; a move a caller made and has not observed
+   * yet stays that caller's to observe (and publish, on its thread). Lock held.
    */
   private void localTo(State target, Runnable transition) {
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -924,6 +1119,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           }
         }
         transition.run();
+        observedLocal = target;
+        LOG.trace("Circuit breaker '{}' on {}: local machine moved to {}", name, engine.nodeId(), target);
         return;
       } catch (IllegalStateTransitionException raced) {
         LOG.debug("Local state machine of '{}' moved during alignment; retrying", name, raced);
@@ -943,6 +1140,19 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
+  /** As {@link #refresh()}, through {@code via} first, as the local machine went. Lock held. */
+  private void refreshThrough(State via) {
+    State next = computeEffective();
+    State before = effective;
+    if (before != via && next != via && Transitions.isLegal(before, via) && Transitions.isLegal(via, next)) {
+      effective = via;
+      rejected = new LongAdder();
+      StateTransition first = StateTransition.transitionBetween(name, before, via);
+      events.publish(() -> new CircuitBreakerOnStateTransitionEvent(name, first));
+    }
+    refresh();
+  }
+
   /** Publishes the change of this node's effective state, if any. Lock held. */
   private void refresh() {
     State next = computeEffective();
@@ -953,8 +1163,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     effective = next;
     rejected = new LongAdder();
     if (next == State.METRICS_ONLY) {
-      failureRatePublished = false;
-      slowRatePublished = false;
+      newMetricsOnlyEpisode();
     }
     List<StateTransition> path = Transitions.path(before, next, view.previous());
     for (StateTransition step : path) {
@@ -963,7 +1172,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   private State computeEffective() {
-    State l = local.getState();
+    State l = observedLocal;
     SharedView v = view;
     if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chainPending) {
       return l;
@@ -980,14 +1189,18 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     lock.lock();
     try {
       SharedView v = view;
+      for (Intent step : chain) {
+        stepEpochs.put(step, OutcomeLog.REFUSED); // never reached Redis: nor did their episodes
+      }
       chain.clear();
       chainPending = false;
       chainSteps = 0;
+      chainBase = -1;
       sync.clearRequests();
       updatePredicted();
       if (v.state() == State.HALF_OPEN && !v.heldBy(engine.nodeId()) && local.getState() != State.HALF_OPEN) {
         // Cut off from the fleet's trial episode, this node probes for itself.
-        changeLocal(() -> localTo(State.HALF_OPEN, local::transitionToHalfOpenState));
+        localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
       }
       eagerThreshold = Long.MAX_VALUE;
       refresh();
@@ -1016,7 +1229,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * deadline; a maximum wait in HALF_OPEN or an automatic transition nobody else makes.
    */
   void tick(long nowNanos) {
-    checkLocal(null);
+    if (scheduled && inCalls.get() == 0) {
+      checkLocal(null); // a move of Resilience4j's scheduler; callers observe their own
+    }
     SharedView v = view;
     if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chainPending) {
       return;
@@ -1078,18 +1293,41 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return systemClock ? null : clock.millis();
   }
 
+  /** Whether this breaker's clock is not a system clock (a test's). */
+  boolean isTestClock() {
+    return !systemClock;
+  }
+
+  /** The time of this breaker's clock. */
+  long clockMillis() {
+    return clock.millis();
+  }
+
   /** The time shared deadlines are measured in: Redis time as this node estimates it (or the test clock). */
   long serverNow() {
     return systemClock ? engine.serverNow() : clock.millis();
   }
 
-  /** Whether Redis's window holds calls of other nodes: then the fleet's window is shown. */
+  /** Whether other nodes report to Redis's window: then the fleet's window is shown. */
   private boolean sharedWithOthers(SharedView v) {
-    return v.activeNodes() > 1 || (v.activeNodes() == 1 && !sync.mergedRecently());
+    return v.activeNodes() > 1 || (v.activeNodes() == 1 && !sync.flushedRecently());
   }
 
   BreakerSync sync() {
     return sync;
+  }
+
+  /**
+   * Whether Redis knows everything this node did: the breaker is seeded, no step of its own is
+   * on its way, no outcome is unacknowledged and no request waits. For tests.
+   */
+  boolean isSettled() {
+    lock.lock();
+    try {
+      return view.version() > 0 && chain.isEmpty() && sync.isIdle();
+    } finally {
+      lock.unlock();
+    }
   }
 
   SyncEngine engine() {
@@ -1101,11 +1339,26 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return Math.floorDiv(clock.millis(), 1000);
   }
 
-  /** Sync thread: a reply to a flush, read or request of this breaker. */
-  void applyReply(SharedView reply, long requestedNanos) {
+  /** Sync thread: a reply to a flush ({@code flush} null for a seed alone), read or request of this breaker. */
+  void applyReply(SharedView reply, long requestedNanos, OutcomeLog.@Nullable Flush flush) {
     lock.lock();
     try {
-      apply(reply, requestedNanos, false);
+      apply(reply, requestedNanos, false, flush, false);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sync thread: a reply to a read or request of this breaker. */
+  void applyReply(SharedView reply, long requestedNanos) {
+    applyReply(reply, requestedNanos, null);
+  }
+
+  /** Sync thread: the reply to this node's lease claim. */
+  void leaseReplied(SharedView reply, long requestedNanos) {
+    lock.lock();
+    try {
+      apply(reply, requestedNanos, false, null, reply.status() == SharedView.Status.GRANTED);
     } finally {
       lock.unlock();
     }
@@ -1143,7 +1396,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   public void reset() {
     lock.lock();
     try {
-      changeLocal(local::reset);
+      local.reset();
+      observedLocal = State.CLOSED;
       localManual = engine.mode() == SyncMode.LOCAL;
       sync.outcomes().discardUntilNow();
       intend(Intent.manual(State.CLOSED, "RESET", 0, engine.nextCommandSequence()));
@@ -1209,9 +1463,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     lock.lock();
     try {
       StateTransition.transitionBetween(name, effective, target); // throws like Resilience4j
-      changeLocal(() -> localTo(target, localTransition));
+      localTo(target, localTransition);
       if (target == State.CLOSED || target == State.METRICS_ONLY || target == State.DISABLED) {
         sync.outcomes().discardUntilNow();
+      }
+      if (target == State.METRICS_ONLY) {
+        newMetricsOnlyEpisode();
       }
       boolean fleetFollows = engine.mode() == SyncMode.SHARED
           && (predicted == target || Transitions.isLegal(predicted, target));

@@ -171,6 +171,14 @@ public final class SyncEngine implements AutoCloseable {
       return arguments(script, breaker.encodedName(), breaker.testClockMillis());
     }
 
+    /**
+     * As {@link #call(LuaScripts, SharedCircuitBreaker)}, with the breaker's clock read once as
+     * {@code clockMillis}: the ages of a flush's seconds and the test clock it sends agree.
+     */
+    LuaScripts.ArgList call(LuaScripts script, SharedCircuitBreaker breaker, long clockMillis) {
+      return arguments(script, breaker.encodedName(), breaker.isTestClock() ? clockMillis : null);
+    }
+
     Call call(LuaScripts.ArgList args, BiConsumer<SharedView, Long> onReply) {
       return new Call(args, args.get(LuaScripts.Arg.NAME), onReply, () -> { });
     }
@@ -370,7 +378,7 @@ public final class SyncEngine implements AutoCloseable {
         }
         for (int k = 0; k < slice.size(); k++) {
           Object reply = replies.get(k);
-          SharedView view = reply instanceof Throwable || reply == null ? null : parse(reply, true);
+          SharedView view = reply instanceof Throwable || reply == null ? null : parse(reply, false, 0);
           if (view == null) {
             failed.add(slice.get(k));
           } else if (!view.isMissing()) {
@@ -432,7 +440,6 @@ public final class SyncEngine implements AutoCloseable {
     }
     for (SharedCircuitBreaker breaker : breakers.values()) {
       breaker.tick(now); // scheduled local transitions; requests that keep the fleet moving
-      breaker.sync().sample(breaker.clockSecond());
     }
     if (mode == SyncMode.SHARED && (batchInFlight || loadingScripts || lastFailed)
         && now - lastSuccessNanos >= localAfterNanos) {
@@ -520,7 +527,7 @@ public final class SyncEngine implements AutoCloseable {
         call.onFailure().run();
         continue;
       }
-      SharedView view = parse(reply, usesRedisTime(call));
+      SharedView view = parse(reply, usesRedisTime(call), sentNanos);
       if (view == null) {
         call.onFailure().run();
         continue;
@@ -540,12 +547,15 @@ public final class SyncEngine implements AutoCloseable {
   /**
    * Parses a reply; one that used Redis TIME updates this node's estimate of Redis time.
    */
-  private @Nullable SharedView parse(Object reply, boolean redisTime) {
+  private @Nullable SharedView parse(Object reply, boolean redisTime, long sentNanos) {
     try {
       SharedView view = SharedView.fromReply((List<?>) reply);
       if (redisTime) {
+        // Redis ran the script after the request left: its time then, moved on by the time since
+        // the request left, is at least Redis's time now. The estimate errs late, never early: a
+        // lease or reservation is given up before Redis would take it back.
         serverAtReply = view.serverNow();
-        nanosAtReply = System.nanoTime();
+        nanosAtReply = sentNanos;
         serverKnown = true;
       }
       return view;
@@ -723,7 +733,7 @@ public final class SyncEngine implements AutoCloseable {
       return null;
     }
     if (!(reply instanceof Throwable failure)) {
-      return parse(reply, usesRedisTime(call));
+      return parse(reply, false, 0); // an operator's call: the sync thread keeps the estimate
     }
     if (!isNoScript(failure)) {
       LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
@@ -811,9 +821,6 @@ public final class SyncEngine implements AutoCloseable {
   private void finalFlush() {
     if (mode == SyncMode.SHARED && scriptsLoaded) {
       long now = System.nanoTime();
-      for (SharedCircuitBreaker breaker : breakers.values()) {
-        breaker.sync().sample(breaker.clockSecond());
-      }
       List<Call> calls = collect(now);
       if (!calls.isEmpty()) {
         try {

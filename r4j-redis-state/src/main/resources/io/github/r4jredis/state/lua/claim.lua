@@ -24,11 +24,17 @@ if st.s == 'HALF_OPEN' and st.hu > 0 and now >= st.hu then
   if want == 'expire' then status = 'APPLIED' end
 end
 if want == 'start' then
-  if st.s == 'OPEN' and st.lh == node and st.v == expect and now < st.lu then
+  -- The reservation stays the holder's until another node takes it over (after it lapsed).
+  if st.s == 'OPEN' and st.lh == node and st.v == expect then
     transition(A, st, 'HALF_OPEN', now, {holder = node})
     status = 'GRANTED'
   elseif st.s == 'HALF_OPEN' and st.lh == node and st.v == expect + 1 then
     renew(A, st, now) -- the same start, sent again after a lost reply
+    status = 'GRANTED'
+  elseif st.s == 'HALF_OPEN' and st.lh == node and st.v == expect then
+    -- The holder lost track of its episode (it decided alone meanwhile): a new episode with
+    -- fresh trial calls, so that the old one's are not granted twice.
+    transition(A, st, 'HALF_OPEN', now, {holder = node})
     status = 'GRANTED'
   end
 elseif want == 'lease' then

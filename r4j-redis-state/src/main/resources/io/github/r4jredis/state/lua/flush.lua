@@ -236,7 +236,11 @@ local status = 'OK'
 local sec = math.floor(now / 1000)
 if seq > 0 and seq <= last_seq then
   status = 'DUP'
-elseif seq > 0 then
+elseif seq == 0 then
+  -- A flush without outcomes (a seed, a lease renewal) still tells that this node uses the breaker.
+  redis.call('HSET', KEYS[2], node, fmt(last_seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail))
+  redis.call('PEXPIRE', KEYS[2], NODE_TTL_MS)
+else
   if bad then last_fail = now end
   redis.call('HSET', KEYS[2], node, fmt(seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail))
   local epoch = tonumber(A.epoch) or 0
@@ -297,6 +301,6 @@ if st.s == 'HALF_OPEN' then
   end
 end
 -- A node reporting for the first time changes the counts at once; otherwise once a second.
-count_nodes(st, now, window_start(st, now), entry == false and seq > last_seq)
+count_nodes(st, now, window_start(st, now), entry == false)
 save(st)
 return reply(status, st, now, table.concat(order))

@@ -12,19 +12,19 @@ class OutcomeLogTest {
 
   @Test
   void keepsTheOrderOfOutcomesAsRunsFiledUnderTheirSecond() {
-    log.record(false, false);
-    log.record(false, false);
-    log.record(true, false);
-    log.sample(10);
-    log.record(true, true);
-    log.record(false, true);
-    log.sample(12);
+    log.record(false, false, 10);
+    log.record(false, false, 10);
+    log.record(true, false, 10);
+    log.record(true, true, 12);
+    log.record(false, true, 12);
 
     OutcomeLog.Flush flush = log.nextFlush(sequences::incrementAndGet, 3);
 
     assertThat(flush.sequence()).isEqualTo(101);
     assertThat(flush.epoch()).isEqualTo(3);
     assertThat(flush.arguments(12, true, 60, 64)).containsExactly("2|0,0,0,0|s2f1", "0|0,0,0,0|F1S1");
+    assertThat(flush.contains(5)).isTrue();
+    assertThat(flush.contains(6)).isFalse();
     assertThat(flush.arguments(12, false, 60, 64)).containsExactly("0|0,0,0,0|s2f1F1S1");
     assertThat(flush.total().calls()).isEqualTo(5);
     assertThat(flush.total().bad()).isEqualTo(3);
@@ -32,22 +32,19 @@ class OutcomeLogTest {
 
   @Test
   void recordingAFailureTellsHowManyBadCallsRedisHasNotAcknowledged() {
-    assertThat(log.record(true, false)).isEqualTo(1);
-    assertThat(log.record(false, false)).isEqualTo(-1);
-    assertThat(log.record(false, true)).isEqualTo(2);
-    log.sample(1);
+    assertThat(log.record(true, false, 1)).isEqualTo(1);
+    assertThat(log.record(false, false, 1)).isEqualTo(-1);
+    assertThat(log.record(false, true, 1)).isEqualTo(2);
     log.acknowledge(log.nextFlush(sequences::incrementAndGet, 0).sequence());
 
-    assertThat(log.record(true, true)).isEqualTo(1);
+    assertThat(log.record(true, true, 1)).isEqualTo(1);
   }
 
   @Test
   void resendsTheSameFlushUntilAcknowledged() {
-    log.record(true, false);
-    log.sample(1);
+    log.record(true, false, 1);
     OutcomeLog.Flush first = log.nextFlush(sequences::incrementAndGet, 3);
-    log.record(false, false);
-    log.sample(1);
+    log.record(false, false, 1);
 
     assertThat(log.nextFlush(sequences::incrementAndGet, 3)).isSameAs(first);
     log.acknowledge(first.sequence());
@@ -61,11 +58,10 @@ class OutcomeLogTest {
   @Test
   void aSecondWithMoreRunsThanItKeepsFoldsTheOldestIntoAnUnorderedPrefix() {
     OutcomeLog small = new OutcomeLog(2);
-    small.record(true, false);
-    small.record(false, false);
-    small.record(true, false);
-    small.record(false, true);
-    small.sample(5);
+    small.record(true, false, 5);
+    small.record(false, false, 5);
+    small.record(true, false, 5);
+    small.record(false, true, 5);
 
     OutcomeLog.Flush flush = small.nextFlush(sequences::incrementAndGet, 0);
 
@@ -76,14 +72,11 @@ class OutcomeLogTest {
   @Test
   void aCountWindowTakesEverySecondAsOneBlockInOrder() {
     OutcomeLog count = new OutcomeLog(3);
-    count.record(false, false);
-    count.sample(1);
-    count.record(false, false);
-    count.record(true, false);
-    count.sample(2);
-    count.record(true, false);
-    count.record(false, true);
-    count.sample(3);
+    count.record(false, false, 1);
+    count.record(false, false, 2);
+    count.record(true, false, 2);
+    count.record(true, false, 3);
+    count.record(false, true, 3);
 
     OutcomeLog.Flush flush = count.nextFlush(sequences::incrementAndGet, 0);
 
@@ -93,8 +86,7 @@ class OutcomeLogTest {
 
   @Test
   void secondsOutsideATimeWindowAreLeftOutOfTheArguments() {
-    log.record(true, false);
-    log.sample(100);
+    log.record(true, false, 100);
     OutcomeLog.Flush flush = log.nextFlush(sequences::incrementAndGet, 3);
 
     assertThat(flush.arguments(200, true, 60, 64)).isEmpty();
@@ -103,8 +95,7 @@ class OutcomeLogTest {
   @Test
   void pruningWhileRedisIsAwayKeepsOnlyWhatCanStillCount() {
     for (long second = 0; second < 100; second++) {
-      log.record(true, false);
-      log.sample(second);
+      log.record(true, false, second);
     }
     log.prune(99, true, 10);
     OutcomeLog.Flush flush = log.nextFlush(sequences::incrementAndGet, 3);
@@ -112,26 +103,24 @@ class OutcomeLogTest {
     assertThat(log.unacknowledged().failures()).isEqualTo(10);
 
     OutcomeLog count = new OutcomeLog(64);
-    for (long second = 0; second < 10; second++) {
-      for (int i = 0; i < 5; i++) {
-        count.record(false, false);
-      }
-      count.sample(second);
+    for (int i = 0; i < 50; i++) {
+      count.record(i % 5 == 0, false, 0);
     }
     count.prune(9, false, 12);
-    assertThat(count.nextFlush(sequences::incrementAndGet, 3).total().calls()).isEqualTo(15);
+    OutcomeLog.Flush kept = count.nextFlush(sequences::incrementAndGet, 3);
+    assertThat(kept.total().calls()).as("a COUNT_BASED window of 12 keeps the newest 12 calls").isEqualTo(12);
+    assertThat(kept.arguments(0, false, 12, 64)).containsExactly("0|0,0,0,0|s2f1s4f1s4");
+    assertThat(count.unacknowledged().calls()).isEqualTo(12);
   }
 
   @Test
   void aDiscardForgetsEverythingRecordedBeforeItAndIgnoresTheFlushInFlight() {
-    log.record(true, false);
-    log.sample(1);
+    log.record(true, false, 1);
     OutcomeLog.Flush inFlight = log.nextFlush(sequences::incrementAndGet, 3);
-    log.record(true, false);
+    log.record(true, false, 1);
     log.discardUntilNow();
-    log.record(false, false);
+    log.record(false, false, 2);
     log.acknowledge(inFlight.sequence());
-    log.sample(2);
 
     OutcomeLog.Flush flush = log.nextFlush(sequences::incrementAndGet, 4);
     assertThat(flush.total().calls()).isEqualTo(1);
