@@ -197,7 +197,7 @@ final class BreakerSync {
         return null;
       }
       case START -> {
-        if (v.state() == State.HALF_OPEN && v.heldBy(me) && v.version() == base + 1) {
+        if (tookStep(step, v, base)) {
           breaker.chainReplied(step, v, batch.nowNanos(), true); // taken already (a lost reply)
           return null;
         }
@@ -207,16 +207,22 @@ final class BreakerSync {
         }
         LuaScripts.ArgList args = batch.call(LuaScripts.CLAIM, breaker)
             .set(Arg.WANT, "start").set(Arg.EXPECT, v.version());
-        return batch.call(args, (view, sent) -> chainReply(step, view, sent, view.status() == Status.GRANTED));
+        return batch.call(args, (view, sent) -> chainReply(step, view, sent,
+            view.status() == Status.GRANTED || tookStep(step, view, base)));
       }
       case VERDICT -> {
+        if (tookStep(step, v, base)) {
+          breaker.chainReplied(step, v, batch.nowNanos(), true);
+          return null;
+        }
         if (v.state() != State.HALF_OPEN || !v.heldBy(me) || v.version() != base) {
           breaker.chainReplied(step, v, batch.nowNanos(), false);
           return null;
         }
         LuaScripts.ArgList args = batch.call(LuaScripts.VERDICT, breaker)
             .set(Arg.EPISODE, v.version()).set(Arg.VERDICT, step.target().name());
-        return batch.call(args, (view, sent) -> chainReply(step, view, sent, view.status() == Status.APPLIED));
+        return batch.call(args, (view, sent) -> chainReply(step, view, sent,
+            view.status() == Status.APPLIED || tookStep(step, view, base)));
       }
       default -> {
         LuaScripts.ArgList args = batch.call(LuaScripts.COMMAND, breaker)
@@ -232,6 +238,18 @@ final class BreakerSync {
             view.status() == Status.APPLIED || view.status() == Status.DUP));
       }
     }
+  }
+
+  /**
+   * Whether Redis already holds what a start or verdict step over version {@code base} leads to.
+   * A call whose reply timed out may still have run; sent again it is refused as stale, and read
+   * as refused the node would undo a step the fleet took.
+   */
+  private boolean tookStep(Intent step, SharedView v, long base) {
+    if (v.isMissing() || v.version() != base + 1 || v.state() != step.target()) {
+      return false;
+    }
+    return v.heldBy(breaker.nodeId()) || step.target() != State.HALF_OPEN && step.target() != State.OPEN;
   }
 
   private void chainReply(Intent step, SharedView view, long sent, boolean taken) {

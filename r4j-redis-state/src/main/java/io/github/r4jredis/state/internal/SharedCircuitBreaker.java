@@ -307,26 +307,28 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  /** Redis answered {@code step}, which created (or refused) the episode of some trial calls. */
+  /**
+   * Redis answered {@code step}, which created (or refused) the episode of some trial calls. The
+   * trials counted up to that step's are reported under the version Redis gave them: the episode
+   * the step created, or when refused the fleet's episode they competed with; trials of a refused
+   * step with no fleet episode were this node's own, as in a local trip, and are not reported.
+   * Trials of a later step still in the chain wait for its answer. Lock held.
+   */
   private void confirmTrials(Intent step, SharedView reply, boolean taken) {
-    if (!taken) {
-      if (reply.state() == State.HALF_OPEN) {
-        confirmTrialEpisode(reply.version()); // they competed with the episode Redis holds
-      } else {
-        unconfirmed.clear(); // no fleet episode: they were this node's own, as in a local trip
-        trialEpisode = 0;
-      }
-      return;
-    }
-    UnconfirmedTrials last = unconfirmed.peekLast();
+    boolean reported = taken || reply.state() == State.HALF_OPEN;
     for (var it = unconfirmed.iterator(); it.hasNext(); ) {
       UnconfirmedTrials trials = it.next();
-      if (trials.step == step) {
+      if (trials.step != null && trials.step != step && chain.contains(trials.step)) {
+        return;
+      }
+      if (reported) {
         report(trials, reply.version());
-        it.remove();
-        if (trials == last) {
-          trialEpisode = reply.version();
-        }
+      }
+      it.remove();
+      if (!it.hasNext()) {
+        trialEpisode = reported ? reply.version() : 0;
+      }
+      if (trials.step == step) {
         return;
       }
     }
@@ -917,18 +919,18 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  /**
-   * The version of the shared state the chain's next step builds on: what Redis reported when
-   * the step before it was answered (when the chain began: the state Redis was in then). A start
-   * is already done when Redis is one past it with this node's lease, and a verdict is only for
-   * the episode that version is; anything else means an earlier step did not happen.
-   */
   /** The version of the episode {@code step} of the chain led to (see {@link OutcomeLog.Epochs}). */
   long epochAfter(Object step) {
     Long version = stepEpochs.get(step);
     return version == null ? -1 : version;
   }
 
+  /**
+   * The version of the shared state the chain's next step builds on: what Redis reported when
+   * the step before it was answered (when the chain began: the state Redis was in then). A start
+   * is already done when Redis is one past it with this node's lease, and a verdict is only for
+   * the episode that version is; anything else means an earlier step did not happen.
+   */
   long chainBase(SharedView now) {
     lock.lock();
     try {
@@ -1193,6 +1195,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         stepEpochs.put(step, OutcomeLog.REFUSED); // never reached Redis: nor did their episodes
       }
       chain.clear();
+      unconfirmed.clear();
       chainPending = false;
       chainSteps = 0;
       chainBase = -1;
