@@ -99,7 +99,8 @@ class StateOverviewIT {
     assertThat(degraded.reasons()).contains("cascade: calcom is OPEN, impacting retell, appointments");
     assertThat(meters.get("r4jredis.health.system").gauge().value()).isEqualTo(1);
 
-    open(b.registry().circuitBreaker("database"));
+    open(b.registry().circuitBreaker("database")); // the node moves at once, the fleet's copy a sync later
+    await().atMost(AWAIT).until(() -> overview.getSystemHealth().status() == Status.CRITICAL);
     StateOverview.SystemHealth critical = overview.getSystemHealth();
     assertThat(critical.status()).isEqualTo(Status.CRITICAL);
     assertThat(critical.reasons()).contains("critical service database is down");

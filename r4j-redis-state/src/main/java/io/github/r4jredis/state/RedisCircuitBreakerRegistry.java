@@ -302,8 +302,14 @@ public final class RedisCircuitBreakerRegistry
   private static SharedBreakerState toState(String name, SharedView v) {
     return new SharedBreakerState(name, v.state(), v.version(), Instant.ofEpochMilli(v.since()),
         v.state() == CircuitBreaker.State.OPEN ? Optional.of(Instant.ofEpochMilli(v.openUntil())) : Optional.empty(),
-        v.attempts(), v.state() != CircuitBreaker.State.HALF_OPEN || v.holder().isEmpty() ? Optional.empty() : Optional.of(v.holder()),
+        v.attempts(), trialHolder(v),
         v.calls(), v.failures(), v.slowCalls(), v.activeNodes(), v.failingNodes());
+  }
+
+  /** The node running the trial episode (HALF_OPEN) or holding the reservation of the next (OPEN). */
+  private static Optional<String> trialHolder(SharedView v) {
+    boolean trialStates = v.state() == CircuitBreaker.State.HALF_OPEN || v.state() == CircuitBreaker.State.OPEN;
+    return trialStates && !v.holder().isEmpty() ? Optional.of(v.holder()) : Optional.empty();
   }
 
   private static String defaultNodeId() {

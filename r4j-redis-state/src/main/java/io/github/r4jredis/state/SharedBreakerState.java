@@ -13,7 +13,9 @@ import java.util.Optional;
  * @param since when the last transition happened (Redis server time)
  * @param openUntil when an OPEN breaker may go HALF_OPEN (Redis server time); empty otherwise
  * @param attempts consecutive opens, which drive the backoff of the wait in OPEN
- * @param probeHolder node holding the HALF_OPEN probe lease; empty otherwise
+ * @param probeHolder node holding the trial episode: in HALF_OPEN the one running its trial calls,
+ *     in OPEN the one reserved for the next episode (the node whose calls opened the breaker,
+ *     until it gives the reservation up or it lapses); empty otherwise
  * @param calls calls in the shared window
  * @param failedCalls failed calls in the shared window
  * @param slowCalls slow calls in the shared window
