@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
 
 /**
  * N nodes of a fleet in one JVM: a RedissonClient and a registry each, sharing one netty event
@@ -37,15 +38,23 @@ final class Fleet implements AutoCloseable {
   /** As above, node {@code i} reaching Redis at {@code address.apply(i)} (a proxy, say). */
   Fleet(RedisServer redis, int nodes, String prefix, CircuitBreakerConfig config,
       Consumer<RedisCircuitBreakerRegistry.Builder> customizer, IntFunction<String> address) {
+    this(redis, nodes, prefix, config, customizer, address, c -> { });
+  }
+
+  /** As above, each node's client configured by {@code client} last (another ACL user, say). */
+  Fleet(RedisServer redis, int nodes, String prefix, CircuitBreakerConfig config,
+      Consumer<RedisCircuitBreakerRegistry.Builder> customizer, IntFunction<String> address,
+      Consumer<Config> client) {
     group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     for (int i = 0; i < nodes; i++) {
       String nodeAddress = address.apply(i);
-      RedissonClient client = redis.newRedisson(c -> {
+      RedissonClient redisson = redis.newRedisson(c -> {
         c.setEventLoopGroup(group);
         c.useSingleServer().setAddress(nodeAddress);
+        client.accept(c);
       });
-      clients.add(client);
-      RedisCircuitBreakerRegistry.Builder builder = RedisCircuitBreakerRegistry.builder(client)
+      clients.add(redisson);
+      RedisCircuitBreakerRegistry.Builder builder = RedisCircuitBreakerRegistry.builder(redisson)
           .withCircuitBreakerConfig(config)
           .withKeyPrefix(prefix)
           .withNodeId("node-" + i)

@@ -82,7 +82,8 @@ class RegistryIT {
       assertThat(fleet.node(1).sharedBreaker(hostile)).get()
           .extracting(SharedBreakerState::state).isEqualTo(State.FORCED_OPEN);
       assertThat(fleet.clients.get(0).getKeys().getKeysStream().filter(k -> k.startsWith(prefix)).toList())
-          .allMatch(k -> k.startsWith(prefix + ":{pay%7D%3A%7Bments%20%C3%A9%F0%9F%9A%80}:") || k.equals(prefix + ":breakers"));
+          .allMatch(k -> k.startsWith(prefix + ":{pay%7D%3A%7Bments%20%C3%A9%F0%9F%9A%80}:") || k.equals(prefix + ":breakers")
+              || k.startsWith(prefix + ":node:")); // the nodes' heartbeats
       assertThatThrownBy(() -> fleet.node(0).circuitBreaker("x".repeat(10_240)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("circuit breaker name must be at most 200 characters, was 10240 characters");

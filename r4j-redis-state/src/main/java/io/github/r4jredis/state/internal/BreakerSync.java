@@ -86,8 +86,8 @@ final class BreakerSync {
   }
 
   /** Drops what the window can no longer hold, while Redis is away. */
-  void prune(long second) {
-    outcomes.prune(second, timeBased, windowSize);
+  long prune(long second) {
+    return outcomes.prune(second, timeBased, windowSize);
   }
 
   /**

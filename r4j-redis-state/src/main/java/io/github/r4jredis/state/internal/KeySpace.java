@@ -192,6 +192,14 @@ public final class KeySpace {
     return prefix + ":breakers";
   }
 
+  /**
+   * A node's heartbeat: written by every pipeline of the node's sync thread (and expiring a
+   * minute later), so that a Redis that answers but refuses writes counts as down.
+   */
+  public String heartbeatKey(String nodeId) {
+    return prefix + ":node:" + encode(nodeId);
+  }
+
   /** The channel state changes are published on. */
   public String channel() {
     return prefix + ":events";

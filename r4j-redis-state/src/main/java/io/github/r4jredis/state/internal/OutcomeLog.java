@@ -355,9 +355,13 @@ public final class OutcomeLog {
 
   /**
    * Drops pending seconds that can no longer count: older than a TIME_BASED window, or beyond
-   * the newest {@code windowSize} calls of a COUNT_BASED one. Called while Redis is away.
+   * the newest {@code windowSize} calls of a COUNT_BASED one: what waits while Redis is away (or
+   * refuses the flushes) stays bounded by the window.
+   *
+   * @return the number of calls dropped
    */
-  public synchronized void prune(long nowSecond, boolean timeBased, int windowSize) {
+  public synchronized long prune(long nowSecond, boolean timeBased, int windowSize) {
+    long before = acknowledged.calls;
     int drop = 0;
     if (timeBased) {
       while (drop < pending.size() && nowSecond - pending.get(drop).second >= windowSize) {
@@ -371,6 +375,7 @@ public final class OutcomeLog {
       acknowledged.add(second.total);
     }
     pending.subList(0, drop).clear();
+    return acknowledged.calls - before;
   }
 
   /**

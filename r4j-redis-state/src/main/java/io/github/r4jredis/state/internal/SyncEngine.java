@@ -38,6 +38,7 @@ import org.redisson.api.RScriptAsync;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.listener.StatusListener;
+import org.redisson.client.RedisOutOfMemoryException;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,15 @@ public final class SyncEngine implements AutoCloseable {
   /** Breakers read per pipeline when listing them all. */
   private static final int READ_ALL_SLICE = 500;
   private static final long EAGER_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /** Mode changes closer together than this (a Redis that flaps) are logged at DEBUG and counted. */
+  private static final long MODE_LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
+  private static final Duration HEARTBEAT_TTL = Duration.ofMinutes(1);
+  /**
+   * Error replies that mean Redis is not doing the work (it refuses writes, or anything at all),
+   * whatever the call: a node seeing them is as cut off as one that gets no answer.
+   */
+  private static final List<String> REFUSALS = List.of("OOM", "READONLY", "MISCONF", "NOPERM", "BUSY",
+      "LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "NOREPLICAS", "NOSCRIPT");
   private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
 
   private final RedissonClient redisson;
@@ -111,6 +121,13 @@ public final class SyncEngine implements AutoCloseable {
   private long nextTickNanos;
   private int rotation;
   private boolean closing;
+  /** Why the latest pipeline did not count as Redis doing its work, for the mode-change line. */
+  private String lastFailure = "";
+  /** Breakers whose script failure was logged; logged again only after one of theirs succeeded. */
+  private final java.util.Set<String> scriptFailureLogged = new java.util.HashSet<>();
+  /** When the latest mode change was logged at WARN or INFO, and the changes not logged since. */
+  private long modeLoggedNanos = System.nanoTime() - MODE_LOG_QUIET_NANOS;
+  private int modeChangesUnlogged;
 
   /** A script call: its arguments, for which breaker, and what to do with the reply. */
   record Call(LuaScripts.ArgList args, String encodedName, BiConsumer<SharedView, Long> onReply,
@@ -367,7 +384,7 @@ public final class SyncEngine implements AutoCloseable {
         List<Integer> slice = pending.subList(from, Math.min(from + READ_ALL_SLICE, pending.size()));
         List<Object> replies;
         try {
-          replies = execute(slice.stream().map(calls::get).toList(), adminMillis())
+          replies = execute(slice.stream().map(calls::get).toList(), adminMillis(), false)
               .get(adminMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
           failed.addAll(slice);
@@ -443,15 +460,25 @@ public final class SyncEngine implements AutoCloseable {
     }
     if (mode == SyncMode.SHARED && (batchInFlight || loadingScripts || lastFailed)
         && now - lastSuccessNanos >= localAfterNanos) {
-      enterLocal("no answer for " + Duration.ofNanos(now - lastSuccessNanos).toMillis() + " ms");
+      long silent = Duration.ofNanos(now - lastSuccessNanos).toMillis();
+      enterLocal(lastFailed && !lastFailure.isEmpty() ? lastFailure + ", for " + silent + " ms"
+          : "no answer for " + silent + " ms");
+    }
+    if (mode == SyncMode.LOCAL || lastFailed) {
+      // While Redis does not take the flushes, a breaker keeps only the outcomes its window can
+      // still hold. (While it does, each flush carries every call: the fleet's window may cross a
+      // threshold in the middle of them.)
+      for (SharedCircuitBreaker breaker : breakers.values()) {
+        long dropped = breaker.sync().prune(breaker.clockSecond());
+        if (dropped > 0) {
+          meters.outcomesDropped(dropped);
+        }
+      }
     }
     if (batchInFlight) {
       return;
     }
     if (mode == SyncMode.LOCAL) {
-      for (SharedCircuitBreaker breaker : breakers.values()) {
-        breaker.sync().prune(breaker.clockSecond());
-      }
       if (now - lastSentNanos >= syncNanos * 5) {
         send(List.of(), now); // a probe: does Redis answer again?
       }
@@ -498,12 +525,18 @@ public final class SyncEngine implements AutoCloseable {
   private void send(List<Call> calls, long now) {
     batchInFlight = true;
     lastSentNanos = now;
-    offload(() -> execute(calls, commandMillis)).whenComplete((replies, error) -> {
+    offload(() -> execute(calls, commandMillis, true)).whenComplete((replies, error) -> {
       inbox.add(() -> completed(calls, replies, error, now));
       LockSupport.unpark(thread);
     });
   }
 
+  /**
+   * A pipeline came back. It counts as Redis doing its work only when the heartbeat was written
+   * and no call was refused (OOM, READONLY, MISCONF, NOPERM, BUSY, ...): a Redis that answers but
+   * cannot write is as good as down, and the node goes LOCAL after {@code localModeAfter} of it.
+   * The replies that did arrive are applied either way.
+   */
   private void completed(List<Call> calls, @Nullable List<Object> replies, @Nullable Throwable error, long sentNanos) {
     batchInFlight = false;
     if (error != null) {
@@ -513,16 +546,36 @@ public final class SyncEngine implements AutoCloseable {
     }
     long now = System.nanoTime();
     meters.roundTrip(Duration.ofNanos(now - sentNanos));
-    succeeded(now);
+    String refused = null;
+    for (Object reply : replies) {
+      if (reply instanceof Throwable failure && refusal(failure) != null) {
+        refused = refusal(failure);
+        lastFailure = "Redis refuses the work: " + firstLine(failure);
+        break;
+      }
+    }
+    Object heartbeat = replies.get(calls.size());
+    if (refused != null) {
+      meters.failure(refused.toLowerCase(Locale.ROOT));
+      LOG.debug("Redis refused a pipeline: {}", lastFailure);
+      lastFailed = true;
+    } else if (heartbeat instanceof Throwable failure) {
+      failed(failure);
+    } else {
+      succeeded(now);
+    }
     for (int i = 0; i < calls.size(); i++) {
       Call call = calls.get(i);
       Object reply = replies.get(i);
       if (reply instanceof Throwable failure) {
         if (isNoScript(failure)) {
           scriptsLoaded = false;
-        } else {
-          LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
+        } else if (refusal(failure) == null) {
           meters.failure("script");
+          if (scriptFailureLogged.add(call.encodedName())) {
+            LOG.warn("Script {} for breaker {} failed (logged once until it succeeds)", call.script(),
+                call.encodedName(), failure);
+          }
         }
         call.onFailure().run();
         continue;
@@ -532,12 +585,58 @@ public final class SyncEngine implements AutoCloseable {
         call.onFailure().run();
         continue;
       }
+      scriptFailureLogged.remove(call.encodedName());
       try {
         call.onReply().accept(view, sentNanos);
       } catch (RuntimeException e) {
         LOG.error("Applying a reply to circuit breaker {} failed", call.encodedName(), e);
       }
     }
+  }
+
+  /** The error code of a reply that means Redis is not doing the work, or null. */
+  static @Nullable String refusal(Throwable error) {
+    Throwable refusing = refusing(error);
+    return refusing == null ? null : code(refusing);
+  }
+
+  /** The throwable in {@code error}'s causes that carries a refusal, or null. */
+  private static @Nullable Throwable refusing(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (code(t) != null) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private static @Nullable String code(Throwable t) {
+    if (t instanceof RedisOutOfMemoryException) {
+      return "OOM"; // Redisson cuts the code off its message
+    }
+    String message = t.getMessage() == null ? "" : t.getMessage().stripLeading();
+    for (String code : REFUSALS) {
+      if (message.startsWith(code) && (message.length() == code.length()
+          || !Character.isLetterOrDigit(message.charAt(code.length())))) {
+        return code;
+      }
+    }
+    return null;
+  }
+
+  /** The first line of the refusal (or error) Redis answered, without Redisson's additions. */
+  private static String firstLine(Throwable error) {
+    Throwable t = refusing(error);
+    if (t == null) {
+      t = error;
+    }
+    String message = (t instanceof RedisOutOfMemoryException ? "OOM " : "") + t.getMessage();
+    int cut = message.indexOf(". channel:"); // Redisson appends the connection and the command
+    if (cut > 0) {
+      message = message.substring(0, cut);
+    }
+    message = message.lines().findFirst().orElse("");
+    return message.length() > 160 ? message.substring(0, 160) + "..." : message;
   }
 
   private static boolean usesRedisTime(Call call) {
@@ -584,7 +683,11 @@ public final class SyncEngine implements AutoCloseable {
       scriptsLoaded = false;
       return;
     }
-    meters.failure(cause.getClass().getSimpleName().contains("Timeout") ? "timeout" : "error");
+    String refused = refusal(cause);
+    boolean timeout = cause.getClass().getSimpleName().contains("Timeout");
+    meters.failure(refused != null ? refused.toLowerCase(Locale.ROOT) : timeout ? "timeout" : "error");
+    lastFailure = refused != null ? "Redis refuses the work: " + firstLine(cause)
+        : timeout ? "" : "Redis failed: " + firstLine(cause);
     LOG.debug("Redis pipeline failed", cause);
     lastFailed = true; // the next tick goes LOCAL once Redis has been silent for localModeAfter
   }
@@ -604,9 +707,11 @@ public final class SyncEngine implements AutoCloseable {
     if (closing) {
       LOG.info("Registry under '{}' closed: its {} circuit breakers decide locally from now on",
           keys.prefix(), breakers.size());
+    } else if (logModeChange()) {
+      LOG.warn("Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers{}",
+          why, breakers.size(), keys.prefix(), unloggedChanges());
     } else {
-      LOG.warn("Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers",
-          why, breakers.size(), keys.prefix());
+      LOG.debug("Redis unreachable ({}): circuit breakers under '{}' decide locally", why, keys.prefix());
     }
     breakers.values().forEach(SharedCircuitBreaker::enterLocalMode);
   }
@@ -615,8 +720,37 @@ public final class SyncEngine implements AutoCloseable {
     mode = SyncMode.SHARED;
     scriptsLoaded = false; // Redis may have restarted without them
     meters.modeChange(SyncMode.SHARED);
-    LOG.info("Redis answers again: circuit breakers under '{}' follow the fleet", keys.prefix());
+    if (logModeChange()) {
+      LOG.info("Redis answers again: circuit breakers under '{}' follow the fleet{}", keys.prefix(), unloggedChanges());
+    } else {
+      LOG.debug("Redis answers again: circuit breakers under '{}' follow the fleet", keys.prefix());
+    }
     breakers.values().forEach(SharedCircuitBreaker::leaveLocalMode);
+  }
+
+  /**
+   * Whether this mode change gets a line of its own: a Redis that flaps (refusing writes on and
+   * off) would otherwise write one every second. The ones left out are counted in the next line,
+   * and every change is counted in {@code r4jredis.sync.mode.changes}.
+   */
+  private boolean logModeChange() {
+    long now = System.nanoTime();
+    // A pair of changes (down, back up) is one incident: the line that it is over is always logged.
+    if (now - modeLoggedNanos >= MODE_LOG_QUIET_NANOS || mode == SyncMode.SHARED && modeChangesUnlogged == 0) {
+      modeLoggedNanos = now;
+      return true;
+    }
+    modeChangesUnlogged++;
+    return false;
+  }
+
+  private String unloggedChanges() {
+    if (modeChangesUnlogged == 0) {
+      return "";
+    }
+    String note = " (" + modeChangesUnlogged + " more mode changes since the previous line: Redis flaps)";
+    modeChangesUnlogged = 0;
+    return note;
   }
 
   private void loadScripts() {
@@ -638,8 +772,7 @@ public final class SyncEngine implements AutoCloseable {
           inbox.add(() -> {
             loadingScripts = false;
             if (error == null) {
-              scriptsLoaded = true;
-              succeeded(System.nanoTime());
+              scriptsLoaded = true; // Redis answered; whether it does the work, the next pipeline tells
             } else {
               failed(error);
             }
@@ -720,7 +853,7 @@ public final class SyncEngine implements AutoCloseable {
   private @Nullable SharedView callNow(Call call, long timeoutMillis, boolean loadIfMissing) {
     Object reply;
     try {
-      reply = execute(List.of(call), timeoutMillis).get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
+      reply = execute(List.of(call), timeoutMillis, false).get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
     } catch (ExecutionException e) {
       if (!isNoScript(e)) {
         return null; // Redis unreachable or slow: the caller degrades, the sync thread reports it
@@ -768,14 +901,23 @@ public final class SyncEngine implements AutoCloseable {
 
   /**
    * Sends calls in one pipeline. The future completes with one element per call, its reply or
-   * its failure; exceptionally only when the pipeline as a whole failed. Operator commands wait
-   * longer than the sync's own calls: they are not on anyone's call path, and giving up on them
-   * turns a fleet-wide transition into a local one.
+   * its failure (and with {@code heartbeat}, one more: the heartbeat write's); exceptionally only
+   * when the pipeline as a whole failed. Operator commands wait longer than the sync's own calls:
+   * they are not on anyone's call path, and giving up on them turns a fleet-wide transition into
+   * a local one.
    */
-  private CompletableFuture<List<Object>> execute(List<Call> calls, long responseMillis) {
+  private CompletableFuture<List<Object>> execute(List<Call> calls, long responseMillis, boolean heartbeat) {
     RBatch batch = redisson.createBatch(BatchOptions.defaults()
         .responseTimeout(responseMillis, TimeUnit.MILLISECONDS)
         .retryAttempts(0));
+    List<CompletableFuture<Object>> futures = new ArrayList<>(calls.size() + 1);
+    CompletableFuture<Object> beat = null;
+    if (heartbeat) {
+      // A write as small as they come: a Redis that answers reads but refuses writes (full,
+      // read-only, failed save, revoked ACL) fails it, and so counts as down.
+      beat = batch.getBucket(keys.heartbeatKey(nodeId), StringCodec.INSTANCE)
+          .setAsync(Long.toString(serverNow()), HEARTBEAT_TTL).thenApply(v -> (Object) "OK").toCompletableFuture();
+    }
     List<String> created = new ArrayList<>();
     for (Call call : calls) {
       if (call.creates()) {
@@ -787,16 +929,16 @@ public final class SyncEngine implements AutoCloseable {
       // inside the script). Idempotent. Sent before the scripts: Redis runs a pipeline in order,
       // so a breaker's state never exists unlisted, even when the rest of the pipeline is lost.
       batch.getSet(keys.indexKey(), StringCodec.INSTANCE).addAllAsync(created);
-    } else if (calls.isEmpty()) {
-      batch.getSet(keys.indexKey(), StringCodec.INSTANCE).sizeAsync(); // a heartbeat
     }
     RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
-    List<CompletableFuture<Object>> futures = new ArrayList<>(calls.size());
     for (Call call : calls) {
       List<Object> callKeys = keys.scriptKeys(call.encodedName());
       RFuture<Object> future = script.evalShaAsync((String) callKeys.get(0), RScript.Mode.READ_WRITE,
           call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toList().toArray());
       futures.add(future.toCompletableFuture());
+    }
+    if (beat != null) {
+      futures.add(beat);
     }
     // The batch's future may complete before the futures of its commands do (they complete on
     // the reply's thread, one after the other): wait for them too, briefly, so no reply is
@@ -824,7 +966,7 @@ public final class SyncEngine implements AutoCloseable {
       List<Call> calls = collect(now);
       if (!calls.isEmpty()) {
         try {
-          List<Object> replies = execute(calls, commandMillis).get(commandMillis, TimeUnit.MILLISECONDS);
+          List<Object> replies = execute(calls, commandMillis, true).get(commandMillis, TimeUnit.MILLISECONDS);
           completed(calls, replies, null, now);
         } catch (ExecutionException | TimeoutException e) {
           LOG.debug("Final flush did not complete", e);

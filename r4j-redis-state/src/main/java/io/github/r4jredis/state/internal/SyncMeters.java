@@ -51,6 +51,12 @@ public final class SyncMeters {
     counter("r4jredis.sync.failures", "Pipelines or script calls that failed", "kind", kind).increment();
   }
 
+  void outcomesDropped(long calls) {
+    Counter.builder("r4jredis.outcomes.dropped")
+        .description("Outcomes counted on this node that no window could hold any more before Redis took them")
+        .tags(tags).register(registry).increment(calls);
+  }
+
   void modeChange(SyncMode mode) {
     counter("r4jredis.sync.mode.changes", "Switches between SHARED and LOCAL mode", "mode", mode.name()).increment();
   }

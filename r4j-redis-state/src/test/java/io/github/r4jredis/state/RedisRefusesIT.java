@@ -1,0 +1,246 @@
+package io.github.r4jredis.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.github.r4jredis.state.internal.SyncEngine;
+import io.github.r4jredis.testkit.KeyPrefix;
+import io.github.r4jredis.testkit.RedisServer;
+import io.github.r4jredis.testkit.RedisTest;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.redisson.client.RedisClient;
+import org.redisson.client.RedisClientConfig;
+import org.redisson.client.RedisConnection;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.client.protocol.RedisStrictCommand;
+import org.redisson.config.Config;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Redis that answers but does not do the work: full, read-only, unable to save, with the
+ * application's ACL revoked, or busy with another tenant's script. The fleet is OPEN when it
+ * starts, then the dependency recovers: every node must go LOCAL as if Redis were dead, let calls
+ * through on its own machine's verdict, never throw, log a line per mode change (not per flush),
+ * and follow the fleet again once Redis writes.
+ */
+@Tag("fault")
+@RedisTest
+class RedisRefusesIT {
+
+  private static final int NODES = 3;
+  private static final String APP_USER = "r4j-app";
+  private static final String APP_PASSWORD = "app-Pa55word-refuses";
+
+  /** One way a Redis refuses the work, and how it is undone. */
+  enum Refusal {
+    OOM("maxmemory reached, noeviction") {
+      @Override
+      void inject(Admin admin, RedisServer redis) {
+        admin.run("CONFIG", "SET", "maxmemory", "1");
+      }
+
+      @Override
+      void heal(Admin admin) {
+        admin.run("CONFIG", "SET", "maxmemory", "0");
+      }
+    },
+    READONLY("demoted to a replica, clients still on it") {
+      @Override
+      void inject(Admin admin, RedisServer redis) {
+        admin.run("REPLICAOF", "127.0.0.1", "1"); // a master that never answers: the data stays
+      }
+
+      @Override
+      void heal(Admin admin) {
+        admin.run("REPLICAOF", "NO", "ONE");
+      }
+    },
+    MISCONF("the last RDB save failed") {
+      @Override
+      void inject(Admin admin, RedisServer redis) {
+        admin.run("CONFIG", "SET", "save", "3600 1"); // writes stop only where saving is configured
+        admin.run("CONFIG", "SET", "dir", "/proc"); // nobody can write a file there, root neither
+        admin.run("BGSAVE");
+      }
+
+      @Override
+      void heal(Admin admin) {
+        admin.run("CONFIG", "SET", "stop-writes-on-bgsave-error", "no");
+      }
+    },
+    NOPERM("the application's ACL revoked") {
+      @Override
+      void inject(Admin admin, RedisServer redis) {
+        admin.run("ACL", "SETUSER", APP_USER, "resetkeys");
+      }
+
+      @Override
+      void heal(Admin admin) {
+        admin.run("ACL", "SETUSER", APP_USER, "~*");
+      }
+    },
+    BUSY("another client's script runs for ever") {
+      @Override
+      void inject(Admin admin, RedisServer redis) {
+        admin.run("CONFIG", "SET", "busy-reply-threshold", "100");
+        admin.start("EVAL", "local i = 0 while true do i = i + 1 end", "0");
+      }
+
+      @Override
+      void heal(Admin admin) {
+        admin.run("SCRIPT", "KILL");
+      }
+    };
+
+    final String what;
+
+    Refusal(String what) {
+      this.what = what;
+    }
+
+    abstract void inject(Admin admin, RedisServer redis);
+
+    abstract void heal(Admin admin);
+  }
+
+  /** Redis commands from a plain connection of the default user, outside the fleet. */
+  static final class Admin implements AutoCloseable {
+    private final RedisClient client;
+    private final RedisConnection connection;
+    private final List<RedisConnection> others = new ArrayList<>();
+
+    Admin(RedisServer redis) {
+      client = RedisClient.create(new RedisClientConfig().setAddress(redis.address()));
+      connection = client.connect();
+    }
+
+    Object run(String command, Object... args) {
+      return connection.sync(StringCodec.INSTANCE, new RedisStrictCommand<>(command), args);
+    }
+
+    /** Sends a command on a connection of its own, without waiting for its reply. */
+    void start(String command, Object... args) {
+      RedisConnection other = client.connect();
+      others.add(other);
+      other.async(StringCodec.INSTANCE, new RedisStrictCommand<>(command), args);
+    }
+
+    @Override
+    public void close() {
+      others.forEach(RedisConnection::closeAsync);
+      connection.closeAsync();
+      client.shutdown();
+    }
+  }
+
+  private static CircuitBreakerConfig config() {
+    return CircuitBreakerConfig.custom()
+        .slidingWindow(10, 10, SlidingWindowType.COUNT_BASED)
+        .failureRateThreshold(50)
+        .waitDurationInOpenState(Duration.ofSeconds(1))
+        .build();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Refusal.class)
+  void aRedisThatAnswersButRefusesTheWorkIsAsGoodAsDown(Refusal refusal, @KeyPrefix String prefix) {
+    try (RedisServer redis = RedisServer.builder().argument("enable-protected-configs", "yes").start();
+        Admin admin = new Admin(redis)) {
+      admin.run("ACL", "SETUSER", APP_USER, "on", ">" + APP_PASSWORD, "~*", "&*", "+@all");
+      Consumer<Config> asApp = c -> c.useSingleServer().setUsername(APP_USER).setPassword(APP_PASSWORD);
+      ListAppender<ILoggingEvent> logs = capture();
+      try (Fleet fleet = new Fleet(redis, NODES, prefix, config(), b -> { }, i -> redis.address(), asApp);
+          Load load = new Load(fleet.breakers("payments"))) {
+        List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
+        FleetIT.awaitSeeded(breakers);
+        load.dependencyDown.set(true);
+        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.sharedState() == State.OPEN));
+        synchronized (logs) {
+          logs.list.clear();
+        }
+
+        refusal.inject(admin, redis);
+        long injected = System.nanoTime();
+        load.dependencyDown.set(false); // the dependency recovers while Redis refuses the work
+        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.syncMode() == SyncMode.LOCAL));
+        long localMillis = millisSince(injected);
+        long reachedBefore = load.reached.get();
+        await().atMost(Fleet.AWAIT).until(() -> load.reached.get() > reachedBefore);
+        long firstCallMillis = millisSince(injected);
+        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.getState() == State.CLOSED));
+        long closedMillis = millisSince(injected);
+        long reachedWhileRefused = load.reached.get() - reachedBefore;
+        assertThat(breakers).allSatisfy(b -> assertThat(b.syncMode()).isEqualTo(SyncMode.LOCAL));
+        List<String> linesWhileRefused = lines(logs);
+
+        refusal.heal(admin);
+        long healed = System.nanoTime();
+        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.syncMode() == SyncMode.SHARED));
+        long sharedMillis = millisSince(healed);
+        // Back with the fleet: Redis still says OPEN (its deadline long past); one trial episode
+        // closes it, and every node follows.
+        await().atMost(Fleet.AWAIT).until(() -> breakers.stream()
+            .allMatch(b -> b.sharedState() == State.CLOSED && b.getState() == State.CLOSED));
+
+        assertThat(load.breakerExceptions).isEmpty();
+        // One line per node for going LOCAL (naming the refusal), none per flush or per breaker.
+        // (A busy Redis holds the first pipeline until its busy-reply-threshold: that one may
+        // read as no answer.)
+        assertThat(linesWhileRefused).hasSize(NODES).allSatisfy(line -> assertThat(line)
+            .containsAnyOf("refuses the work: " + refusal.name(), refusal == Refusal.BUSY ? "no answer" : "\0"));
+        assertThat(lines(logs)).hasSize(2 * NODES); // and one for rejoining
+        assertThat(fleet.meters.get("r4jredis.sync.failures").tag("kind", refusal.name().toLowerCase(Locale.ROOT))
+            .counters()).isNotEmpty();
+        System.out.printf("FIGURE %s (%s): all %d nodes LOCAL %d ms after it began; the first call reached the"
+            + " recovered dependency after %d ms, every node CLOSED after %d ms, %d calls through while Redis refused;"
+            + " all SHARED %d ms after it was undone, then the fleet CLOSED; %d log lines; 0 breaker exceptions%n",
+            refusal, refusal.what, NODES, localMillis, firstCallMillis, closedMillis, reachedWhileRefused,
+            sharedMillis, lines(logs).size());
+      } finally {
+        release(logs);
+      }
+    }
+  }
+
+  private static long millisSince(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
+  }
+
+  private static ListAppender<ILoggingEvent> capture() {
+    Logger logger = (Logger) LoggerFactory.getLogger(SyncEngine.class);
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    return appender;
+  }
+
+  private static void release(ListAppender<ILoggingEvent> appender) {
+    ((Logger) LoggerFactory.getLogger(SyncEngine.class)).detachAppender(appender);
+  }
+
+  /** The engine's lines at INFO and above. */
+  private static List<String> lines(ListAppender<ILoggingEvent> appender) {
+    List<ILoggingEvent> events;
+    synchronized (appender) { // appends hold the appender's lock
+      events = List.copyOf(appender.list);
+    }
+    return events.stream()
+        .filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
+        .map(ILoggingEvent::getFormattedMessage).toList();
+  }
+}
