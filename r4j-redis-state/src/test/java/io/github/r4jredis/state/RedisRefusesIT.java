@@ -186,7 +186,7 @@ class RedisRefusesIT {
         long closedMillis = millisSince(injected);
         long reachedWhileRefused = load.reached.get() - reachedBefore;
         assertThat(breakers).allSatisfy(b -> assertThat(b.syncMode()).isEqualTo(SyncMode.LOCAL));
-        List<String> linesWhileRefused = lines(logs);
+        List<String> linesWhileRefused = lines(logs, prefix);
 
         refusal.heal(admin);
         long healed = System.nanoTime();
@@ -203,14 +203,14 @@ class RedisRefusesIT {
         // read as no answer.)
         assertThat(linesWhileRefused).hasSize(NODES).allSatisfy(line -> assertThat(line)
             .containsAnyOf("refuses the work: " + refusal.name(), refusal == Refusal.BUSY ? "no answer" : "\0"));
-        assertThat(lines(logs)).hasSize(2 * NODES); // and one for rejoining
+        assertThat(lines(logs, prefix)).hasSize(2 * NODES); // and one for rejoining
         assertThat(fleet.meters.get("r4jredis.sync.failures").tag("kind", refusal.name().toLowerCase(Locale.ROOT))
             .counters()).isNotEmpty();
         System.out.printf("FIGURE %s (%s): all %d nodes LOCAL %d ms after it began; the first call reached the"
             + " recovered dependency after %d ms, every node CLOSED after %d ms, %d calls through while Redis refused;"
             + " all SHARED %d ms after it was undone, then the fleet CLOSED; %d log lines; 0 breaker exceptions%n",
             refusal, refusal.what, NODES, localMillis, firstCallMillis, closedMillis, reachedWhileRefused,
-            sharedMillis, lines(logs).size());
+            sharedMillis, lines(logs, prefix).size());
       } finally {
         release(logs);
       }
@@ -233,14 +233,14 @@ class RedisRefusesIT {
     ((Logger) LoggerFactory.getLogger(SyncEngine.class)).detachAppender(appender);
   }
 
-  /** The engine's lines at INFO and above. */
-  private static List<String> lines(ListAppender<ILoggingEvent> appender) {
+  /** The engine's lines at INFO and above about the registries under {@code prefix}. */
+  private static List<String> lines(ListAppender<ILoggingEvent> appender, String prefix) {
     List<ILoggingEvent> events;
     synchronized (appender) { // appends hold the appender's lock
       events = List.copyOf(appender.list);
     }
     return events.stream()
         .filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
-        .map(ILoggingEvent::getFormattedMessage).toList();
+        .map(ILoggingEvent::getFormattedMessage).filter(line -> line.contains("'" + prefix + "'")).toList();
   }
 }

@@ -168,6 +168,11 @@ final class BreakerSync {
         if (seeding) {
           needsSeed = false;
           reseedBehind = false;
+          if (view.flags().contains(SharedView.Flag.CREATED)) {
+            // The reply that created the breaker counted only this node: a read at the next tick
+            // learns which nodes joined meanwhile (until then this node assumes some did).
+            verifyDue = true;
+          }
         }
         outcomes.acknowledge(sequence);
         lastFlushedNanos = System.nanoTime();

@@ -128,17 +128,22 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private int trialPermits;
   private int trialOutcomes;
   private long lastTrialNanos;
-  /** The version of this node's trial episode, 0 while the step that creates it is unanswered. */
+  /**
+   * The version of this node's trial episode, 0 while the step that creates it is unanswered,
+   * {@link #NODE_LOCAL} while its trial calls are its own (it tripped alone, or decides alone):
+   * those are in no fleet episode.
+   */
   private long trialEpisode;
+  private static final long NODE_LOCAL = -1;
   /** Trial calls of episodes whose creating step Redis has not answered, per step (history). */
   private final ArrayDeque<UnconfirmedTrials> unconfirmed = new ArrayDeque<>();
 
   /** The trial calls permitted in an episode that {@code step} asks Redis to create. */
   private static final class UnconfirmedTrials {
-    final @Nullable Intent step;
+    final Intent step;
     int permits;
 
-    UnconfirmedTrials(@Nullable Intent step) {
+    UnconfirmedTrials(Intent step) {
       this.step = step;
     }
   }
@@ -238,14 +243,30 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    */
   private boolean decideAhead(SharedView v) {
     if (predictedMine) {
-      if (tripUnanswered() && local.getState() == State.OPEN && sharedWithOthers(v)) {
-        // Whether the fleet opened with this node's trip is a round trip away: with other nodes
-        // about, no trial episode begins on a guess (another node may be running one).
+      if (local.getState() == State.OPEN && othersMayUse(v) && (tripUnanswered() || startUnanswered())) {
+        // Whether the fleet opened with this node's trip, or took its last trial episode, is a
+        // round trip away: with other nodes about, no trial episode begins on a guess (another
+        // node may be running one), and at most one runs ahead of Redis.
         return reject();
       }
       return trial(v);
     }
     return localPermission();
+  }
+
+  /** Whether a trial episode this node began is not yet taken by Redis. */
+  private boolean startUnanswered() {
+    lock.lock();
+    try {
+      for (Intent step : chain) {
+        if (step.kind() == Intent.Kind.START) {
+          return true;
+        }
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Whether the chain begins with this node's trip, not yet answered. */
@@ -261,6 +282,20 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   /** A call in this node's trial episode (or the OPEN before it): its machine decides. */
   private boolean trial(SharedView v) {
+    if (!lock.isHeldByCurrentThread()) {
+      // Decided again under the lock the sync thread moves the view, the chain and the local
+      // machine with: between this caller's reads and its permit, Redis may have refused this
+      // node's trip (another node holds the episode), and a caller past the OPEN deadline moving
+      // the machine to HALF_OPEN inside Resilience4j's OpenState while the sync thread aligns it
+      // to the same episode would make a second HALF_OPEN with K more trial calls. Only a node
+      // holding (or about to hold) an episode gets here: not the CLOSED hot path.
+      lock.lock();
+      try {
+        return decide();
+      } finally {
+        lock.unlock();
+      }
+    }
     boolean permitted = localPermission();
     checkLocal(null); // a permit that began an episode is counted in it
     if (permitted && local.getState() == State.HALF_OPEN) {
@@ -270,10 +305,13 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         trialPermits++;
         lastTrialNanos = System.nanoTime();
         episode = trialEpisode;
+        if (episode == 0 && unconfirmed.isEmpty()) {
+          episode = NODE_LOCAL; // the step that would create its episode is answered already
+        }
+        if (episode == NODE_LOCAL) {
+          return true;
+        }
         if (episode == 0) {
-          if (unconfirmed.isEmpty()) {
-            unconfirmed.add(new UnconfirmedTrials(null));
-          }
           unconfirmed.peekLast().permits++;
         }
       } finally {
@@ -289,15 +327,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   /**
-   * The version of this node's trial episode is known: Redis granted it, or (when refused) the
-   * episode whose trials those calls competed with. Trials permitted before are reported now.
-   * Lock held.
+   * Redis granted this node a fresh trial episode of version {@code episode}, which its machine
+   * begins now: calls counted for episodes asked for before are no part of it. Lock held.
    */
-  private void confirmTrialEpisode(long episode) {
+  private void grantedTrialEpisode(long episode) {
     trialEpisode = episode;
-    for (UnconfirmedTrials trials : unconfirmed) {
-      report(trials, episode);
-    }
     unconfirmed.clear();
   }
 
@@ -318,15 +352,15 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     boolean reported = taken || reply.state() == State.HALF_OPEN;
     for (var it = unconfirmed.iterator(); it.hasNext(); ) {
       UnconfirmedTrials trials = it.next();
-      if (trials.step != null && trials.step != step && chain.contains(trials.step)) {
+      if (trials.step != step && chain.contains(trials.step)) {
         return;
       }
-      if (reported) {
-        report(trials, reply.version());
+      if (trials.step == step && reported) {
+        report(trials, reply.version()); // (an earlier step's, answered without them: its own)
       }
       it.remove();
       if (!it.hasNext()) {
-        trialEpisode = reported ? reply.version() : 0;
+        trialEpisode = reported ? reply.version() : NODE_LOCAL;
       }
       if (trials.step == step) {
         return;
@@ -335,7 +369,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   /** A new trial episode of this node begins, created by {@code step} once Redis takes it. */
-  private void newTrialEpisode(@Nullable Intent step) {
+  private void newTrialEpisode(Intent step) {
     beginTrials();
     trialEpisode = 0;
     unconfirmed.add(new UnconfirmedTrials(step));
@@ -558,6 +592,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       SharedView v = view;
       LOG.trace("Circuit breaker '{}' on {}: local machine went {} -> {} (shared {} v{}, steps {})", name,
           engine.nodeId(), before, now, v.state(), v.version(), chain);
+      if (before == State.HALF_OPEN) {
+        trialEpisode = NODE_LOCAL; // its episode is over: no later trial call belongs to it
+      }
       boolean localMode = engine.mode() == SyncMode.LOCAL;
       boolean ownEpisode = !localMode && predictedMine;
       boolean closedEpisode = localMode || (!ownEpisode && predicted == State.CLOSED);
@@ -605,6 +642,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         intend(Intent.verdict(now));
       } else if (now == State.HALF_OPEN) {
         beginTrials(); // a node-local episode: this node tripped alone
+        trialEpisode = NODE_LOCAL;
       }
       refresh();
     } finally {
@@ -839,7 +877,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return;
     }
     updatePredicted();
-    boolean freshEpisode = newer && !own && current.version() > 0;
+    // A re-seed (Redis lost the breaker and a node wrote back what it knew) continues the
+    // episode it was seeded from: the outcomes this node counted in it still count.
+    boolean reseeded = "seed".equals(next.reason()) && next.state() == current.state();
+    boolean freshEpisode = newer && !own && current.version() > 0 && !reseeded;
     if (freshEpisode && (next.state() == State.CLOSED || next.state() == State.METRICS_ONLY)) {
       sync.outcomes().discardUntilNow();
     }
@@ -896,6 +937,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       if (step.kind() == Intent.Kind.START || step.target() == State.HALF_OPEN || !taken) {
         confirmTrials(step, reply, taken);
       }
+      if (!taken && step.kind() != Intent.Kind.MANUAL && step.kind() != Intent.Kind.RESULT_OPEN) {
+        dropEpisodeSteps(reply);
+      }
       chainPending = !chain.isEmpty();
       chainSteps = chain.size();
       apply(reply, requestedNanos, taken);
@@ -906,6 +950,28 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * A trip, start or verdict of this node was refused: the trial episodes it ran ahead on are
+   * not the fleet's, so the starts and verdicts after it are void (and, were they kept, the node
+   * would go on predicting episodes of its own), up to its next manual move or transitionOnResult
+   * opening: those stay, and the steps after them build on them. Lock held.
+   */
+  private void dropEpisodeSteps(SharedView reply) {
+    for (var it = chain.iterator(); it.hasNext(); ) {
+      Intent later = it.next();
+      if (later.kind() == Intent.Kind.MANUAL || later.kind() == Intent.Kind.RESULT_OPEN) {
+        return;
+      }
+      if (later.kind() == Intent.Kind.START || later.kind() == Intent.Kind.VERDICT) {
+        it.remove();
+        stepEpochs.put(later, OutcomeLog.REFUSED);
+        if (later.kind() == Intent.Kind.START) {
+          confirmTrials(later, reply, false);
+        }
+      }
     }
   }
 
@@ -1078,7 +1144,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
             localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
             if (mine) {
               beginTrials();
-              confirmTrialEpisode(v.version());
+              grantedTrialEpisode(v.version());
             }
           }
         }
@@ -1196,6 +1262,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       }
       chain.clear();
       unconfirmed.clear();
+      trialEpisode = NODE_LOCAL; // from now on its trial calls are its own
       chainPending = false;
       chainSteps = 0;
       chainBase = -1;
@@ -1312,6 +1379,15 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   /** Whether other nodes report to Redis's window: then the fleet's window is shown. */
+  /**
+   * As {@link #sharedWithOthers}, also when the count cannot tell: the reply that created the
+   * breaker counted only its creator, and nodes that joined since are unknown to it until its
+   * next reply.
+   */
+  private boolean othersMayUse(SharedView v) {
+    return sharedWithOthers(v) || v.flags().contains(SharedView.Flag.CREATED);
+  }
+
   private boolean sharedWithOthers(SharedView v) {
     return v.activeNodes() > 1 || (v.activeNodes() == 1 && !sync.flushedRecently());
   }
@@ -1481,6 +1557,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           newTrialEpisode(step);
         } else {
           beginTrials();
+          trialEpisode = NODE_LOCAL;
         }
       }
       if (engine.mode() == SyncMode.LOCAL) {

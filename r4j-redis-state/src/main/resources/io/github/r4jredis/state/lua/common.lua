@@ -23,10 +23,10 @@ local REPLY = {'status', 'state', 'version', 'previous', 'since', 'open_until', 
   'slow_failures', 'active_nodes', 'failing_nodes', 'fingerprint', 'flags', 'reason', 'by'}
 
 local FIELDS = {'s', 'v', 'p', 't', 'ou', 'a', 'lh', 'lu', 'hu', 'by', 'r', 'wc', 'wf', 'ws', 'wsf', 'wh',
-  'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp'}
+  'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp', 'se'}
 local NUMERIC = {v = true, t = true, ou = true, a = true, lu = true, hu = true, wc = true, wf = true,
   ws = true, wsf = true, wh = true, an = true, anAt = true, fn = true, cs = true, cm = true,
-  cfr = true, csr = true, chk = true, cmw = true, cq = true, cl = true}
+  cfr = true, csr = true, chk = true, cmw = true, cq = true, cl = true, se = true}
 local STATES = {CLOSED = true, OPEN = true, HALF_OPEN = true, DISABLED = true, METRICS_ONLY = true,
   FORCED_OPEN = true}
 local NODE_TTL_MS = 600000
@@ -83,7 +83,7 @@ local function load()
     for _ = 1, times do st.waits[#st.waits + 1] = value end
   end
   if #st.waits == 0 then return nil, 'corrupt waits' end
-  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw'}) do
+  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw', 'se'}) do
     if st[f] == nil then st[f] = 0 end
   end
   st.p = st.p or st.s
@@ -148,6 +148,7 @@ local function transition(A, st, to, now, opts)
   set(st, 't', now)
   set(st, 'by', A.node)
   set(st, 'r', opts.reason or '')
+  set(st, 'se', '') -- a re-seeded episode ends here
   set(st, 'lh', opts.holder or '')
   set(st, 'lu', 0)
   set(st, 'hu', 0)
@@ -222,8 +223,11 @@ local function seed(A, now)
   else
     holder = ''
   end
+  -- 'se': the version the seeding node held. The seed continues that episode (same state, its
+  -- window lost with Redis's data): outcomes other nodes counted under that version, while Redis
+  -- was away, still belong to it. 'r' = 'seed' tells the nodes it is no new episode.
   local fields = {'s', state, 'v', fmt(version), 'p', state, 't', fmt(now), 'ou', fmt(ou),
-    'a', fmt(attempts), 'by', A.node, 'lu', fmt(lu),
+    'a', fmt(attempts), 'by', A.node, 'lu', fmt(lu), 'se', fmt(version - 1), 'r', 'seed',
     'ct', A.seed_type, 'cs', A.seed_size, 'cm', A.seed_min, 'cfr', A.seed_frate,
     'csr', A.seed_srate, 'chk', A.seed_trials, 'cmw', A.seed_maxwait, 'cmwto', A.seed_after,
     'cq', A.seed_quorum, 'cl', A.seed_lease, 'cw', A.seed_waits, 'cfp', A.seed_fp}

@@ -246,7 +246,8 @@ else
   local epoch = tonumber(A.epoch) or 0
   -- Outcomes counted in an earlier episode (before a reset, or sent before this transition)
   -- do not belong to this window.
-  local mergeable = (st.s == 'CLOSED' or st.s == 'METRICS_ONLY') and (seeded or epoch == 0 or epoch == st.v)
+  local mergeable = (st.s == 'CLOSED' or st.s == 'METRICS_ONLY')
+    and (seeded or epoch == 0 or epoch == st.v or (st.se > 0 and epoch == st.se))
   if mergeable then
     flag('M')
     for _, b in ipairs(blocks) do
