@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Twenty nodes call two breakers while the dependency flips between healthy and failing and
- * Redis is paused, one node is partitioned, and Redis is killed and restarted empty. Every
- * shared state accepted, probe permit, merged flush and published transition is recorded; the
+ * Redis is paused, one node is partitioned, Redis refuses writes (out of memory), and Redis is
+ * killed and restarted empty. Every shared state accepted, probe permit, merged flush and published transition is recorded; the
  * history must keep every invariant of a fleet-shared breaker (see {@link HistoryChecker}).
  */
 @Tag("fault")
@@ -99,6 +99,16 @@ class FaultHistoryIT {
       TimeUnit.SECONDS.sleep(1);
       proxy.heal();
       awaitShared(all);
+
+      faults.add("Redis refusing writes (OOM) 1 s");
+      try (RedisRefusesIT.Admin admin = new RedisRefusesIT.Admin(redis)) {
+        admin.run("CONFIG", "SET", "maxmemory", "1");
+        flip(failing, all, State.OPEN); // decided locally while Redis answers but cannot write
+        TimeUnit.SECONDS.sleep(1);
+        admin.run("CONFIG", "SET", "maxmemory", "0");
+      }
+      awaitShared(all);
+      flip(failing, all, State.CLOSED);
 
       faults.add("Redis SIGKILLed, restarted empty");
       redis.kill();
