@@ -35,7 +35,7 @@ public enum LuaScripts {
   READ("read.lua", List.of());
 
   /**
-   * A script argument. Every script starts with the four common ones; the names, lower-cased,
+   * A script argument. Every script starts with the six common ones; the names, lower-cased,
    * are the keys of the Lua table.
    */
   public enum Arg {
@@ -50,6 +50,13 @@ public enum LuaScripts {
     NAME,
     /** The calling node's id. */
     NODE,
+    /**
+     * The earliest the fleet's time can be now, by this node (ms): its latest reply's time moved
+     * on by its monotonic clock since the reply came; empty before any reply.
+     */
+    EST_LO,
+    /** The latest it can be when the script runs (ms): from when that reply's request left, plus a command timeout. */
+    EST_HI,
     /** Flush sequence of the node; 0 for a flush without outcomes. */
     SEQ,
     /** Version of the HALF_OPEN episode whose lease the node renews, or 0. */
@@ -114,7 +121,7 @@ public enum LuaScripts {
     RESERVE;
 
     /** The arguments every script starts with. */
-    static final List<Arg> COMMON = List.of(CLOCK, CHANNEL, NAME, NODE);
+    static final List<Arg> COMMON = List.of(CLOCK, CHANNEL, NAME, NODE, EST_LO, EST_HI);
 
     /** The seed's arguments, in order. */
     static final List<Arg> SEED = List.of(SEED_TYPE, SEED_SIZE, SEED_MIN, SEED_FRATE, SEED_SRATE,

@@ -102,9 +102,11 @@ public final class SyncEngine implements AutoCloseable {
   private final List<Integer> listenerIds = new ArrayList<>();
 
   private volatile SyncMode mode = SyncMode.SHARED;
-  // Redis time at the latest reply that used it, and when that reply arrived (System.nanoTime).
+  // The fleet's time at the latest reply that used it, and when its request left (System.nanoTime).
   private volatile long serverAtReply;
   private volatile long nanosAtReply;
+  // When that reply was taken in (System.nanoTime): Redis's time then was at least serverAtReply.
+  private volatile long receivedAtReply;
   private volatile boolean serverKnown;
   private volatile boolean running = true;
   private volatile boolean eagerRequested;
@@ -332,11 +334,16 @@ public final class SyncEngine implements AutoCloseable {
    *     null: the script uses Redis TIME
    */
   private LuaScripts.ArgList arguments(LuaScripts script, String encodedName, @Nullable Long testClockMillis) {
+    boolean known = serverKnown;
+    long now = System.nanoTime();
     return script.call()
         .set(LuaScripts.Arg.CLOCK, testClockMillis == null ? "" : testClockMillis.toString())
         .set(LuaScripts.Arg.CHANNEL, keys.channel())
         .set(LuaScripts.Arg.NAME, encodedName)
-        .set(LuaScripts.Arg.NODE, nodeId);
+        .set(LuaScripts.Arg.NODE, nodeId)
+        .set(LuaScripts.Arg.EST_LO, known ? Long.toString(serverAtReply + (now - receivedAtReply) / 1_000_000) : "")
+        .set(LuaScripts.Arg.EST_HI, known
+            ? Long.toString(serverAtReply + (now - nanosAtReply) / 1_000_000 + commandMillis) : "");
   }
 
   // ---------------------------------------------------------------- for the registry
@@ -655,6 +662,7 @@ public final class SyncEngine implements AutoCloseable {
         // lease or reservation is given up before Redis would take it back.
         serverAtReply = view.serverNow();
         nanosAtReply = sentNanos;
+        receivedAtReply = System.nanoTime();
         serverKnown = true;
       }
       return view;

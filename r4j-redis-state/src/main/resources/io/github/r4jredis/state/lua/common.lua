@@ -13,9 +13,10 @@
 -- (LuaScripts.Arg) lists the same names in the same order, and a test compares the two. Every
 -- reply has the fields of REPLY, in that order (SharedView.Field on the Java side).
 --
--- Every time is Redis server time (TIME) in milliseconds, the fleet's one clock; only a caller
--- whose circuit breaker runs on a clock other than the system clock (a test's) sends that
--- clock's time as 'clock', and it is used instead. Every transition increments the version (a
+-- Every time is the fleet's time in milliseconds: Redis server time (TIME) plus the breaker's
+-- offset, which moves only when TIME jumps (fleet_now); only a caller whose circuit breaker runs
+-- on a clock other than the system clock (a test's) sends that clock's time as 'clock', and it
+-- is used instead. Every transition increments the version (a
 -- fencing token) and is published.
 
 local REPLY = {'status', 'state', 'version', 'previous', 'since', 'open_until', 'attempts',
@@ -23,10 +24,10 @@ local REPLY = {'status', 'state', 'version', 'previous', 'since', 'open_until', 
   'slow_failures', 'active_nodes', 'failing_nodes', 'fingerprint', 'flags', 'reason', 'by'}
 
 local FIELDS = {'s', 'v', 'p', 't', 'ou', 'a', 'lh', 'lu', 'hu', 'by', 'r', 'wc', 'wf', 'ws', 'wsf', 'wh',
-  'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp', 'se'}
+  'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp', 'se', 'co'}
 local NUMERIC = {v = true, t = true, ou = true, a = true, lu = true, hu = true, wc = true, wf = true,
   ws = true, wsf = true, wh = true, an = true, anAt = true, fn = true, cs = true, cm = true,
-  cfr = true, csr = true, chk = true, cmw = true, cq = true, cl = true, se = true}
+  cfr = true, csr = true, chk = true, cmw = true, cq = true, cl = true, se = true, co = true}
 local STATES = {CLOSED = true, OPEN = true, HALF_OPEN = true, DISABLED = true, METRICS_ONLY = true,
   FORCED_OPEN = true}
 local NODE_TTL_MS = 600000
@@ -83,7 +84,7 @@ local function load()
     for _ = 1, times do st.waits[#st.waits + 1] = value end
   end
   if #st.waits == 0 then return nil, 'corrupt waits' end
-  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw', 'se'}) do
+  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw', 'se', 'co'}) do
     if st[f] == nil then st[f] = 0 end
   end
   st.p = st.p or st.s
@@ -98,6 +99,38 @@ end
 local function set(st, field, value)
   st[field] = value
   st.changed[field] = true
+end
+
+-- How far Redis TIME may stray from the bounds a node knows before it counts as a jump (ms).
+local CLOCK_MARGIN_MS = 1000
+
+-- The fleet's time for this breaker: Redis TIME plus the breaker's offset 'co'. A failover to a
+-- server whose clock is off (or a clock stepped by hand) makes TIME jump; the caller sends the
+-- bounds it knows the fleet's time is in (est_lo, est_hi: the last reply's time moved on by its
+-- monotonic clock), and a TIME outside them moves the offset so that the fleet's time goes on
+-- from est_lo: no OPEN deadline stalls for the jump or expires early by it, and TIME_BASED
+-- seconds keep their meaning. Without bounds (no node heard from Redis yet), a TIME before the
+-- breaker's last transition still counts as a jump back. A test clock ('clock') is used as is.
+local function fleet_now(A, st, raw)
+  A.co = 0
+  if tonumber(A.clock) ~= nil then return raw end
+  local co = 0
+  if st ~= nil then co = st.co end
+  local now = raw + co
+  local lo, hi = tonumber(A.est_lo), tonumber(A.est_hi)
+  local moved = nil
+  if lo ~= nil and hi ~= nil and lo > 0 and hi >= lo then
+    if now < lo - CLOCK_MARGIN_MS or now > hi + CLOCK_MARGIN_MS then moved = lo end
+  elseif st ~= nil and now < st.t - CLOCK_MARGIN_MS then
+    moved = st.t
+  end
+  if moved ~= nil then
+    co = co + (moved - now)
+    now = moved
+    if st ~= nil then set(st, 'co', co) end
+  end
+  A.co = co
+  return now
 end
 
 local function save(st)
@@ -227,7 +260,7 @@ local function seed(A, now)
   -- window lost with Redis's data): outcomes other nodes counted under that version, while Redis
   -- was away, still belong to it. 'r' = 'seed' tells the nodes it is no new episode.
   local fields = {'s', state, 'v', fmt(version), 'p', state, 't', fmt(now), 'ou', fmt(ou),
-    'a', fmt(attempts), 'by', A.node, 'lu', fmt(lu), 'se', fmt(version - 1), 'r', 'seed',
+    'a', fmt(attempts), 'by', A.node, 'lu', fmt(lu), 'se', fmt(version - 1), 'r', 'seed', 'co', fmt(A.co or 0),
     'ct', A.seed_type, 'cs', A.seed_size, 'cm', A.seed_min, 'cfr', A.seed_frate,
     'csr', A.seed_srate, 'chk', A.seed_trials, 'cmw', A.seed_maxwait, 'cmwto', A.seed_after,
     'cq', A.seed_quorum, 'cl', A.seed_lease, 'cw', A.seed_waits, 'cfp', A.seed_fp}

@@ -1,7 +1,8 @@
 -- Reads the shared state without changing it (reconcile, verification of a pub/sub hint).
-local ARGS = {'clock', 'channel', 'name', 'node'}
+local ARGS = {'clock', 'channel', 'name', 'node', 'est_lo', 'est_hi'}
 local A = named(ARGS)
 local now = now_ms(A)
 local st, why = load()
+now = fleet_now(A, st, now)
 if st == nil then return missing_reply(now, why) end
 return reply('OK', st, now, '')

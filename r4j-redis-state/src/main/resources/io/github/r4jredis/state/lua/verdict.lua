@@ -4,10 +4,11 @@
 --
 -- episode  version of the HALF_OPEN episode
 -- verdict  'CLOSED' or 'OPEN'
-local ARGS = {'clock', 'channel', 'name', 'node', 'episode', 'verdict'}
+local ARGS = {'clock', 'channel', 'name', 'node', 'est_lo', 'est_hi', 'episode', 'verdict'}
 local A = named(ARGS)
 local now = now_ms(A)
 local st, why = load()
+now = fleet_now(A, st, now)
 if st == nil then return missing_reply(now, why) end
 if st.s ~= 'HALF_OPEN' or st.v ~= tonumber(A.episode) or st.lh ~= A.node then
   return reply('STALE', st, now, '')

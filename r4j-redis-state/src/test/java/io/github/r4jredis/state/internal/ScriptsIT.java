@@ -16,6 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.redisson.Redisson;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -87,6 +89,47 @@ class ScriptsIT {
   private SharedView command(String node, String op, long sequence) {
     return call(args(LuaScripts.COMMAND, node).set(Arg.OP, op).set(Arg.SEED_MODE, "0")
         .set(Arg.CMD_SEQ, sequence).set(Arg.RESERVE, "0"));
+  }
+
+  /** {@code args} on Redis TIME (no test clock), with the caller's bounds on the fleet's time, if any. */
+  private SharedView onRedisTime(LuaScripts.ArgList args, Long fleetTime) {
+    args.set(Arg.CLOCK, "");
+    if (fleetTime != null) {
+      args.set(Arg.EST_LO, fleetTime).set(Arg.EST_HI, fleetTime + 300);
+    }
+    return call(args);
+  }
+
+  /**
+   * Redis TIME jumps by 30 s, as after a failover to a server whose clock is off: the bounds the
+   * nodes know move the breaker's offset, never its deadlines (none expires early by the jump or
+   * stalls for it), and the offset stays for callers that know no bounds (a new node, an operator).
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {-30_000, 30_000})
+  void aJumpOfRedisTimeMovesTheBreakersOffsetNotItsDeadlines(long jump) throws InterruptedException {
+    SharedConfig config = SharedConfig.of(CircuitBreakerConfig.custom()
+        .slidingWindow(10, 10, SlidingWindowType.COUNT_BASED)
+        .waitDurationInOpenState(Duration.ofSeconds(1))
+        .build(), 1, Duration.ofSeconds(5));
+    long redisTime = onRedisTime(args(LuaScripts.READ, "n1"), null).serverNow(); // missing: TIME itself
+    long fleetTime = redisTime - jump; // what the nodes knew from the server before
+    LuaScripts.ArgList seed = args(LuaScripts.FLUSH, "n1").set(Arg.SEQ, 0).set(Arg.RENEW, 0)
+        .set(Arg.SEED_MODE, "1").set(Arg.EPOCH, 0);
+    config.seed(seed, State.CLOSED, 0, 0, 0, false);
+    assertThat(onRedisTime(seed, fleetTime).serverNow()).isBetween(fleetTime, fleetTime + 1000);
+
+    SharedView open = onRedisTime(args(LuaScripts.COMMAND, "operator").set(Arg.OP, "OPEN")
+        .set(Arg.SEED_MODE, "0").set(Arg.CMD_SEQ, 0).set(Arg.RESERVE, "0"), null);
+    assertThat(open.state()).isEqualTo(State.OPEN);
+    assertThat(open.serverNow()).as("the fleet's time goes on without bounds").isBetween(fleetTime, fleetTime + 1000);
+    assertThat(open.openUntil() - open.serverNow()).isEqualTo(1000);
+    // By Redis TIME alone the deadline is 29 s past (or 31 s away): by the fleet's, a second.
+    assertThat(onRedisTime(args(LuaScripts.CLAIM, "n2").set(Arg.WANT, "lease").set(Arg.EXPECT, 0), null).status())
+        .isEqualTo(Status.DENIED);
+    Thread.sleep(1_100);
+    assertThat(onRedisTime(args(LuaScripts.CLAIM, "n2").set(Arg.WANT, "lease").set(Arg.EXPECT, 0), fleetTime + 1_100)
+        .status()).isEqualTo(Status.GRANTED);
   }
 
   @Test
