@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
@@ -110,25 +111,69 @@ class NodeProcessIT {
     }
   }
 
+  /** The node processes, their histories checked together, and an observer reading Redis. */
+  private static final class Processes implements AutoCloseable {
+    final HistoryChecker history = new HistoryChecker();
+    final List<Node> nodes = new ArrayList<>();
+    private final RedissonClient client;
+    private final RedisCircuitBreakerRegistry observer;
+
+    Processes(RedisServer redis, String prefix) throws IOException {
+      client = redis.newRedisson();
+      observer = RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix).withNodeId("observer").build();
+      for (int i = 0; i < NODES; i++) {
+        nodes.add(new Node("node-" + i, redis, prefix, history));
+      }
+      for (Node node : nodes) {
+        Awaitility.await().atMost(AWAIT).failFast(() -> !node.process.isAlive()).until(() -> node.pid != 0);
+      }
+    }
+
+    /** Fails the dependency on every node until the fleet is OPEN; the node reserved for its next episode. */
+    Node openFleetsHolder() {
+      nodes.forEach(n -> n.send("down"));
+      SharedBreakerState open = await(s -> s.state() == State.OPEN && s.probeHolder().isPresent());
+      return nodes.stream().filter(n -> n.id.equals(open.probeHolder().orElseThrow())).findFirst().orElseThrow();
+    }
+
+    SharedBreakerState await(java.util.function.Predicate<SharedBreakerState> condition) {
+      return Awaitility.await().atMost(AWAIT).pollInterval(Duration.ofMillis(10)).ignoreExceptions()
+          .until(this::read, condition);
+    }
+
+    SharedBreakerState read() {
+      return observer.sharedBreaker(FleetNode.BREAKER).orElseThrow();
+    }
+
+    void assertNoViolations() {
+      for (Node node : nodes) {
+        assertThat(node.lines).as("exceptions from the breaker layer on " + node.id)
+            .noneMatch(l -> l.startsWith("EXCEPTION"));
+      }
+      assertThat(history.violations(FleetNode.TRIALS)).as("violations of the fleet's invariants").isEmpty();
+      assertThat(history.episodes()).isPositive();
+    }
+
+    @Override
+    public void close() {
+      nodes.forEach(Node::close);
+      observer.close();
+      client.shutdown();
+    }
+  }
+
   @Test
   void aHolderFrozenPastItsLeaseStartsNoTrialWhenItResumes(@Dedicated RedisServer redis, @KeyPrefix String prefix)
       throws Exception {
-    HistoryChecker history = new HistoryChecker();
-    RedissonClient client = redis.newRedisson();
-    List<Node> nodes = new ArrayList<>();
-    try (RedisCircuitBreakerRegistry observer = RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix)
-        .withNodeId("observer").build()) {
-      start(nodes, redis, prefix, history);
-      nodes.forEach(n -> n.send("down"));
-      SharedBreakerState open = awaitShared(observer, s -> s.state() == State.OPEN && s.probeHolder().isPresent());
-      Node holder = node(nodes, open.probeHolder().orElseThrow());
+    try (Processes fleet = new Processes(redis, prefix)) {
+      Node holder = fleet.openFleetsHolder();
       holder.signal("STOP"); // before its deadline: frozen with the reservation
       long stopped = System.nanoTime();
       int linesBefore = holder.lines.size();
-      nodes.forEach(n -> n.send("up"));
+      fleet.nodes.forEach(n -> n.send("up"));
 
       // The reservation lapses a lease after the deadline; another node takes the episode and closes it.
-      SharedBreakerState closed = awaitShared(observer, s -> s.state() == State.CLOSED);
+      SharedBreakerState closed = fleet.await(s -> s.state() == State.CLOSED);
       long closedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped);
       TimeUnit.MILLISECONDS.sleep(LEASE_MILLIS); // frozen longer than the lease
       holder.signal("CONT");
@@ -139,40 +184,30 @@ class NodeProcessIT {
       TimeUnit.MILLISECONDS.sleep(500);
 
       assertThat(holder.permitsAfter(linesBefore)).as("trial calls of the resumed holder").isZero();
-      assertThat(observer.sharedBreaker(FleetNode.BREAKER).orElseThrow())
+      assertThat(fleet.read())
           .satisfies(s -> assertThat(s.state()).isEqualTo(State.CLOSED))
           .satisfies(s -> assertThat(s.version()).as("no late verdict applied").isEqualTo(closed.version()));
-      assertNoViolations(history, nodes);
+      fleet.assertNoViolations();
       System.out.printf("FIGURE holder SIGSTOPped past its lease (%d ms): another node's episode closed the fleet"
           + " %d ms after the stop (wait 1000 ms + lease %d ms); the resumed holder followed CLOSED after %d ms"
           + " and ran 0 trial calls; at most %d trial calls per episode across %d JVMs, 0 violations%n",
           LEASE_MILLIS, closedMillis, LEASE_MILLIS, followedMillis, FleetNode.TRIALS, NODES);
-    } finally {
-      nodes.forEach(Node::close);
-      client.shutdown();
     }
   }
 
   @Test
   void aHolderKilledInItsEpisodeLosesItWithinALease(@Dedicated RedisServer redis, @KeyPrefix String prefix)
       throws Exception {
-    HistoryChecker history = new HistoryChecker();
-    RedissonClient client = redis.newRedisson();
-    List<Node> nodes = new ArrayList<>();
-    try (RedisCircuitBreakerRegistry observer = RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix)
-        .withNodeId("observer").build()) {
-      start(nodes, redis, prefix, history);
-      nodes.forEach(n -> n.send("down"));
-      SharedBreakerState open = awaitShared(observer, s -> s.state() == State.OPEN && s.probeHolder().isPresent());
-      Node holder = node(nodes, open.probeHolder().orElseThrow());
+    try (Processes fleet = new Processes(redis, prefix)) {
+      Node holder = fleet.openFleetsHolder();
       holder.send("slow"); // its trial calls hang: it holds the episode
-      nodes.stream().filter(n -> n != holder).forEach(n -> n.send("up"));
-      SharedBreakerState episode = awaitShared(observer,
+      fleet.nodes.stream().filter(n -> n != holder).forEach(n -> n.send("up"));
+      SharedBreakerState episode = fleet.await(
           s -> s.state() == State.HALF_OPEN && s.probeHolder().equals(Optional.of(holder.id)));
       holder.signal("KILL");
       long killed = System.nanoTime();
       AtomicLong takenOver = new AtomicLong();
-      awaitShared(observer, s -> {
+      fleet.await(s -> {
         if (s.version() > episode.version() && takenOver.get() == 0) {
           takenOver.set(System.nanoTime());
         }
@@ -183,42 +218,10 @@ class NodeProcessIT {
 
       assertThat(takenOverMillis).as("the episode outlived its holder by at most a lease and a claim")
           .isLessThan(LEASE_MILLIS + 1000);
-      assertNoViolations(history, nodes);
+      fleet.assertNoViolations();
       System.out.printf("FIGURE holder SIGKILLed in its HALF_OPEN episode (lease %d ms): the fleet left the episode"
           + " %d ms after the kill and was CLOSED after %d ms; at most %d trial calls per episode, 0 violations%n",
           LEASE_MILLIS, takenOverMillis, closedMillis, FleetNode.TRIALS);
-    } finally {
-      nodes.forEach(Node::close);
-      client.shutdown();
     }
-  }
-
-  private static void start(List<Node> nodes, RedisServer redis, String prefix, HistoryChecker history)
-      throws IOException {
-    for (int i = 0; i < NODES; i++) {
-      nodes.add(new Node("node-" + i, redis, prefix, history));
-    }
-    for (Node node : nodes) {
-      await().atMost(AWAIT).failFast(() -> !node.process.isAlive()).until(() -> node.pid != 0);
-    }
-  }
-
-  private static Node node(List<Node> nodes, String id) {
-    return nodes.stream().filter(n -> n.id.equals(id)).findFirst().orElseThrow();
-  }
-
-  private static SharedBreakerState awaitShared(RedisCircuitBreakerRegistry observer,
-      java.util.function.Predicate<SharedBreakerState> condition) {
-    return await().atMost(AWAIT).pollInterval(Duration.ofMillis(10)).ignoreExceptions()
-        .until(() -> observer.sharedBreaker(FleetNode.BREAKER).orElseThrow(), condition);
-  }
-
-  private static void assertNoViolations(HistoryChecker history, List<Node> nodes) {
-    for (Node node : nodes) {
-      assertThat(node.lines).as("exceptions from the breaker layer on " + node.id)
-          .noneMatch(l -> l.startsWith("EXCEPTION"));
-    }
-    assertThat(history.violations(FleetNode.TRIALS)).as("violations of the fleet's invariants").isEmpty();
-    assertThat(history.episodes()).isPositive();
   }
 }

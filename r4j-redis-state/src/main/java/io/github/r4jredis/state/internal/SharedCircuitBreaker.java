@@ -355,8 +355,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       if (trials.step != step && chain.contains(trials.step)) {
         return;
       }
+      // An earlier step's entry, left when that step was answered another way, was node-local.
       if (trials.step == step && reported) {
-        report(trials, reply.version()); // (an earlier step's, answered without them: its own)
+        report(trials, reply.version());
       }
       it.remove();
       if (!it.hasNext()) {
