@@ -243,7 +243,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    */
   private boolean decideAhead(SharedView v) {
     if (predictedMine) {
-      if (local.getState() == State.OPEN && othersMayUse(v) && (tripUnanswered() || startUnanswered())) {
+      if (local.getState() == State.OPEN
+          && (tripUnanswered() && othersMayUse(v) || startUnanswered() && sharedWithOthers(v))) {
         // Whether the fleet opened with this node's trip, or took its last trial episode, is a
         // round trip away: with other nodes about, no trial episode begins on a guess (another
         // node may be running one), and at most one runs ahead of Redis.
