@@ -164,24 +164,27 @@ final class BreakerSync {
     long sequence = flush == null ? 0 : flush.sequence();
     OutcomeLog.Flush sent = flush;
     return batch.call(args, (view, requested) -> {
-      if (!view.isMissing()) {
-        if (seeding) {
-          needsSeed = false;
-          reseedBehind = false;
-          if (view.flags().contains(SharedView.Flag.CREATED)) {
-            // The reply that created the breaker counted only this node: a read at the next tick
-            // learns which nodes joined meanwhile (until then this node assumes some did).
-            verifyDue = true;
-          }
+      if (view.isMissing()) {
+        breaker.applyReply(view, requested, sent); // re-seeds it; the outcomes are sent again
+        return;
+      }
+      if (seeding) {
+        needsSeed = false;
+        reseedBehind = false;
+        if (view.flags().contains(SharedView.Flag.CREATED)) {
+          // The reply that created the breaker counted only this node: a read at the next tick
+          // learns which nodes joined meanwhile (until then this node assumes some did).
+          verifyDue = true;
         }
+      }
+      breaker.flushReplied(view, requested, sent, () -> {
         outcomes.acknowledge(sequence);
         lastFlushedNanos = System.nanoTime();
         if (sequence > 0) {
           breaker.engine().history().flushAcknowledged(breaker.nodeId(), breaker.getName(), sequence,
               view.status() == Status.DUP ? "DUP" : "OK");
         }
-      }
-      breaker.applyReply(view, requested, sent);
+      });
     });
   }
 

@@ -1384,10 +1384,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /**
    * As {@link #sharedWithOthers}, also when the count cannot tell: the reply that created the
    * breaker counted only its creator, and nodes that joined since are unknown to it until its
-   * next reply.
+   * next reply. That matters only when the wait in OPEN ends before a round trip does, which on
+   * a real clock takes a wait shorter than the round trip; a test's clock jumps, and a lone node
+   * under it decides exactly as Resilience4j does.
    */
   private boolean othersMayUse(SharedView v) {
-    return sharedWithOthers(v) || v.flags().contains(SharedView.Flag.CREATED);
+    return sharedWithOthers(v) || systemClock && v.flags().contains(SharedView.Flag.CREATED);
   }
 
   private boolean sharedWithOthers(SharedView v) {
@@ -1425,6 +1427,22 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     lock.lock();
     try {
       apply(reply, requestedNanos, false, flush, false);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Sync thread: the reply to a flush. The window it reports is taken before the flush's outcomes
+   * stop counting as this node's unacknowledged ones ({@code acknowledge}), under the lock: the
+   * fleet window never loses them in between, and {@link #isSettled} never sees them acknowledged
+   * before the window holds them.
+   */
+  void flushReplied(SharedView reply, long requestedNanos, OutcomeLog.@Nullable Flush flush, Runnable acknowledge) {
+    lock.lock();
+    try {
+      apply(reply, requestedNanos, false, flush, false);
+      acknowledge.run();
     } finally {
       lock.unlock();
     }
