@@ -55,7 +55,10 @@ public enum LuaScripts {
      * on by its monotonic clock since the reply came; empty before any reply.
      */
     EST_LO,
-    /** The latest it can be when the script runs (ms): from when that reply's request left, plus a command timeout. */
+    /**
+     * The latest it can be when the script runs on time (ms): from when that reply's request left,
+     * plus a command timeout; a sanity bound only (a script queued behind a paused Redis runs later).
+     */
     EST_HI,
     /** Flush sequence of the node; 0 for a flush without outcomes. */
     SEQ,

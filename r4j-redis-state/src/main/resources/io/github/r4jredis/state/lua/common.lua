@@ -105,12 +105,13 @@ end
 local CLOCK_MARGIN_MS = 1000
 
 -- The fleet's time for this breaker: Redis TIME plus the breaker's offset 'co'. A failover to a
--- server whose clock is off (or a clock stepped by hand) makes TIME jump; the caller sends the
--- bounds it knows the fleet's time is in (est_lo, est_hi: the last reply's time moved on by its
--- monotonic clock), and a TIME outside them moves the offset so that the fleet's time goes on
--- from est_lo: no OPEN deadline stalls for the jump or expires early by it, and TIME_BASED
--- seconds keep their meaning. Without bounds (no node heard from Redis yet), a TIME before the
--- breaker's last transition still counts as a jump back. A test clock ('clock') is used as is.
+-- server whose clock is behind (or a clock stepped back) makes TIME jump back; the caller sends
+-- the earliest the fleet's time can be (est_lo: its last reply's time moved on by its monotonic
+-- clock since the reply came), and a TIME before it moves the offset so that the fleet's time
+-- goes on from there: no OPEN deadline stalls for the jump, and TIME_BASED seconds keep their
+-- meaning. A TIME past est_hi is not corrected: a script queued while Redis was paused runs late
+-- and looks the same. Without bounds (no node heard from Redis yet), a TIME before the breaker's
+-- last transition still counts as a jump back. A test clock ('clock') is used as is.
 local function fleet_now(A, st, raw)
   A.co = 0
   if tonumber(A.clock) ~= nil then return raw end
@@ -120,7 +121,7 @@ local function fleet_now(A, st, raw)
   local lo, hi = tonumber(A.est_lo), tonumber(A.est_hi)
   local moved = nil
   if lo ~= nil and hi ~= nil and lo > 0 and hi >= lo then
-    if now < lo - CLOCK_MARGIN_MS or now > hi + CLOCK_MARGIN_MS then moved = lo end
+    if now < lo - CLOCK_MARGIN_MS then moved = lo end
   elseif st ~= nil and now < st.t - CLOCK_MARGIN_MS then
     moved = st.t
   end
