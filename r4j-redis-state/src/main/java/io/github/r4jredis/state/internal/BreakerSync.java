@@ -165,7 +165,7 @@ final class BreakerSync {
     OutcomeLog.Flush sent = flush;
     return batch.call(args, (view, requested) -> {
       if (view.isMissing()) {
-        breaker.applyReply(view, requested, sent); // re-seeds it; the outcomes are sent again
+        breaker.applyReply(view, requested); // re-seeds it; the outcomes are sent again
         return;
       }
       if (seeding) {

@@ -35,7 +35,7 @@ public enum LuaScripts {
   READ("read.lua", List.of());
 
   /**
-   * A script argument. Every script starts with the six common ones; the names, lower-cased,
+   * A script argument. Every script starts with the five common ones; the names, lower-cased,
    * are the keys of the Lua table.
    */
   public enum Arg {
@@ -55,11 +55,6 @@ public enum LuaScripts {
      * on by its monotonic clock since the reply came; empty before any reply.
      */
     EST_LO,
-    /**
-     * The latest it can be when the script runs on time (ms): from when that reply's request left,
-     * plus a command timeout; a sanity bound only (a script queued behind a paused Redis runs later).
-     */
-    EST_HI,
     /** Flush sequence of the node; 0 for a flush without outcomes. */
     SEQ,
     /** Version of the HALF_OPEN episode whose lease the node renews, or 0. */
@@ -124,7 +119,7 @@ public enum LuaScripts {
     RESERVE;
 
     /** The arguments every script starts with. */
-    static final List<Arg> COMMON = List.of(CLOCK, CHANNEL, NAME, NODE, EST_LO, EST_HI);
+    static final List<Arg> COMMON = List.of(CLOCK, CHANNEL, NAME, NODE, EST_LO);
 
     /** The seed's arguments, in order. */
     static final List<Arg> SEED = List.of(SEED_TYPE, SEED_SIZE, SEED_MIN, SEED_FRATE, SEED_SRATE,

@@ -194,12 +194,6 @@ public final class OutcomeLog {
       size = maxRuns;
     }
 
-    void clear() {
-      prefix.clear();
-      total.clear();
-      size = 0;
-    }
-
     /** As the flush script takes it: {@code <age>|<c>,<f>,<s>,<sf>|<runs>}. */
     String argument(long age) {
       StringBuilder text = new StringBuilder(16 + size * 4);
@@ -341,11 +335,6 @@ public final class OutcomeLog {
   /** How many calls this log recorded since it was made: the number of the latest. */
   public synchronized long recordedCalls() {
     return recorded.calls;
-  }
-
-  /** Whether outcomes wait to be sent. */
-  public synchronized boolean isDirty() {
-    return !pending.isEmpty() || !sealed.isEmpty();
   }
 
   /** Outcomes recorded on this node that Redis has not acknowledged (or was told to forget). */

@@ -1380,7 +1380,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return systemClock ? engine.serverNow() : clock.millis();
   }
 
-  /** Whether other nodes report to Redis's window: then the fleet's window is shown. */
   /**
    * As {@link #sharedWithOthers}, also when the count cannot tell: the reply that created the
    * breaker counted only its creator, and nodes that joined since are unknown to it until its
@@ -1392,6 +1391,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return sharedWithOthers(v) || systemClock && v.flags().contains(SharedView.Flag.CREATED);
   }
 
+  /**
+   * Whether other nodes report to Redis's window: then the fleet's window is shown, and a
+   * reservation is used only while still valid by this node's clock.
+   */
   private boolean sharedWithOthers(SharedView v) {
     return v.activeNodes() > 1 || (v.activeNodes() == 1 && !sync.flushedRecently());
   }
@@ -1423,14 +1426,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   /** Sync thread: a reply to a flush ({@code flush} null for a seed alone), read or request of this breaker. */
-  void applyReply(SharedView reply, long requestedNanos, OutcomeLog.@Nullable Flush flush) {
-    lock.lock();
-    try {
-      apply(reply, requestedNanos, false, flush, false);
-    } finally {
-      lock.unlock();
-    }
-  }
 
   /**
    * Sync thread: the reply to a flush. The window it reports is taken before the flush's outcomes
@@ -1450,7 +1445,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   /** Sync thread: a reply to a read or request of this breaker. */
   void applyReply(SharedView reply, long requestedNanos) {
-    applyReply(reply, requestedNanos, null);
+    lock.lock();
+    try {
+      apply(reply, requestedNanos, false, null, false);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Sync thread: the reply to this node's lease claim. */

@@ -341,9 +341,7 @@ public final class SyncEngine implements AutoCloseable {
         .set(LuaScripts.Arg.CHANNEL, keys.channel())
         .set(LuaScripts.Arg.NAME, encodedName)
         .set(LuaScripts.Arg.NODE, nodeId)
-        .set(LuaScripts.Arg.EST_LO, known ? Long.toString(serverAtReply + (now - receivedAtReply) / 1_000_000) : "")
-        .set(LuaScripts.Arg.EST_HI, known
-            ? Long.toString(serverAtReply + (now - nanosAtReply) / 1_000_000 + commandMillis) : "");
+        .set(LuaScripts.Arg.EST_LO, known ? Long.toString(serverAtReply + (now - receivedAtReply) / 1_000_000) : "");
   }
 
   // ---------------------------------------------------------------- for the registry
@@ -532,7 +530,7 @@ public final class SyncEngine implements AutoCloseable {
   private void send(List<Call> calls, long now) {
     batchInFlight = true;
     lastSentNanos = now;
-    offload(() -> execute(calls, commandMillis, true)).whenComplete((replies, error) -> {
+    offload(() -> execute(calls, commandMillis, needsHeartbeat(calls))).whenComplete((replies, error) -> {
       inbox.add(() -> completed(calls, replies, error, now));
       LockSupport.unpark(thread);
     });
@@ -561,7 +559,7 @@ public final class SyncEngine implements AutoCloseable {
         break;
       }
     }
-    Object heartbeat = replies.get(calls.size());
+    Object heartbeat = needsHeartbeat(calls) ? replies.get(calls.size()) : "OK";
     if (refused != null) {
       meters.failure(refused.toLowerCase(Locale.ROOT));
       LOG.debug("Redis refused a pipeline: {}", lastFailure);
@@ -599,6 +597,14 @@ public final class SyncEngine implements AutoCloseable {
         LOG.error("Applying a reply to circuit breaker {} failed", call.encodedName(), e);
       }
     }
+  }
+
+  /**
+   * Whether a pipeline needs the heartbeat write to tell whether Redis does its work: when it
+   * writes nothing else (a probe, reads only). A script that writes shows a refusal in its reply.
+   */
+  private static boolean needsHeartbeat(List<Call> calls) {
+    return calls.stream().allMatch(call -> call.script() == LuaScripts.READ);
   }
 
   /** The error code of a reply that means Redis is not doing the work, or null. */
@@ -921,8 +927,8 @@ public final class SyncEngine implements AutoCloseable {
     List<CompletableFuture<Object>> futures = new ArrayList<>(calls.size() + 1);
     CompletableFuture<Object> beat = null;
     if (heartbeat) {
-      // A write as small as they come: a Redis that answers reads but refuses writes (full,
-      // read-only, failed save, revoked ACL) fails it, and so counts as down.
+      // A write as small as they come, for a pipeline of reads: a Redis that answers reads but
+      // refuses writes (full, read-only, failed save, revoked ACL) fails it, and so counts as down.
       beat = batch.getBucket(keys.heartbeatKey(nodeId), StringCodec.INSTANCE)
           .setAsync(Long.toString(serverNow()), HEARTBEAT_TTL).thenApply(v -> (Object) "OK").toCompletableFuture();
     }
@@ -974,7 +980,8 @@ public final class SyncEngine implements AutoCloseable {
       List<Call> calls = collect(now);
       if (!calls.isEmpty()) {
         try {
-          List<Object> replies = execute(calls, commandMillis, true).get(commandMillis, TimeUnit.MILLISECONDS);
+          List<Object> replies = execute(calls, commandMillis, needsHeartbeat(calls))
+              .get(commandMillis, TimeUnit.MILLISECONDS);
           completed(calls, replies, null, now);
         } catch (ExecutionException | TimeoutException e) {
           LOG.debug("Final flush did not complete", e);

@@ -109,8 +109,8 @@ local CLOCK_MARGIN_MS = 1000
 -- the earliest the fleet's time can be (est_lo: its last reply's time moved on by its monotonic
 -- clock since the reply came), and a TIME before it moves the offset so that the fleet's time
 -- goes on from there: no OPEN deadline stalls for the jump, and TIME_BASED seconds keep their
--- meaning. A TIME past est_hi is not corrected: a script queued while Redis was paused runs late
--- and looks the same. Without bounds (no node heard from Redis yet), a TIME before the breaker's
+-- meaning. A jump forward is not corrected: a script queued while Redis was paused runs late and
+-- looks the same. Without bounds (no node heard from Redis yet), a TIME before the breaker's
 -- last transition still counts as a jump back. A test clock ('clock') is used as is.
 local function fleet_now(A, st, raw)
   A.co = 0
@@ -118,9 +118,9 @@ local function fleet_now(A, st, raw)
   local co = 0
   if st ~= nil then co = st.co end
   local now = raw + co
-  local lo, hi = tonumber(A.est_lo), tonumber(A.est_hi)
+  local lo = tonumber(A.est_lo)
   local moved = nil
-  if lo ~= nil and hi ~= nil and lo > 0 and hi >= lo then
+  if lo ~= nil and lo > 0 then
     if now < lo - CLOCK_MARGIN_MS then moved = lo end
   elseif st ~= nil and now < st.t - CLOCK_MARGIN_MS then
     moved = st.t
@@ -261,7 +261,7 @@ local function seed(A, now)
   -- window lost with Redis's data): outcomes other nodes counted under that version, while Redis
   -- was away, still belong to it. 'r' = 'seed' tells the nodes it is no new episode.
   local fields = {'s', state, 'v', fmt(version), 'p', state, 't', fmt(now), 'ou', fmt(ou),
-    'a', fmt(attempts), 'by', A.node, 'lu', fmt(lu), 'se', fmt(version - 1), 'r', 'seed', 'co', fmt(A.co or 0),
+    'a', fmt(attempts), 'by', A.node, 'lu', fmt(lu), 'se', fmt(version - 1), 'r', 'seed', 'co', fmt(A.co),
     'ct', A.seed_type, 'cs', A.seed_size, 'cm', A.seed_min, 'cfr', A.seed_frate,
     'csr', A.seed_srate, 'chk', A.seed_trials, 'cmw', A.seed_maxwait, 'cmwto', A.seed_after,
     'cq', A.seed_quorum, 'cl', A.seed_lease, 'cw', A.seed_waits, 'cfp', A.seed_fp}

@@ -95,7 +95,7 @@ class ScriptsIT {
   private SharedView onRedisTime(LuaScripts.ArgList args, Long fleetTime) {
     args.set(Arg.CLOCK, "");
     if (fleetTime != null) {
-      args.set(Arg.EST_LO, fleetTime).set(Arg.EST_HI, fleetTime + 300);
+      args.set(Arg.EST_LO, fleetTime);
     }
     return call(args);
   }
