@@ -20,6 +20,8 @@ final class Load implements AutoCloseable {
   final AtomicBoolean dependencyDown = new AtomicBoolean();
   final AtomicLong reached = new AtomicLong();
   final AtomicLong rejected = new AtomicLong();
+  /** When a call first reached the dependency since {@link #watchFirstReach()} (System.nanoTime), else 0. */
+  final AtomicLong firstReachedNanos = new AtomicLong();
   final ConcurrentLinkedQueue<Throwable> breakerExceptions = new ConcurrentLinkedQueue<>();
   /** Nanoseconds each call spent in the breaker layer (permission and record), while recording. */
   private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
@@ -40,6 +42,7 @@ final class Load implements AutoCloseable {
         return;
       }
       reached.incrementAndGet();
+      firstReachedNanos.compareAndSet(0, System.nanoTime());
       if (dependencyDown.get()) {
         breaker.onError(1, TimeUnit.MILLISECONDS, new IOException("dependency down"));
       } else {
@@ -52,6 +55,11 @@ final class Load implements AutoCloseable {
         latencies.add(System.nanoTime() - start);
       }
     }
+  }
+
+  /** Forgets when a call first reached the dependency: the next one that does sets it again. */
+  void watchFirstReach() {
+    firstReachedNanos.set(0);
   }
 
   /** Starts recording how long each call spends in the breaker layer. */

@@ -75,6 +75,7 @@ public interface RedisSentinel extends AutoCloseable {
     private int sentinels = 3;
     private Duration downAfter = DEFAULT_DOWN_AFTER;
     private Duration startTimeout = Duration.ofSeconds(30);
+    private Duration replicaClockOffset = Duration.ZERO;
 
     Builder() {}
 
@@ -117,6 +118,16 @@ public interface RedisSentinel extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Runs every replica on a wall clock off by {@code offset}, so that a failover brings a
+     * master whose Redis {@code TIME} jumps (see {@link RedisServer.Builder#clockOffset}).
+     * Default zero.
+     */
+    public Builder replicaClockOffset(Duration offset) {
+      this.replicaClockOffset = Objects.requireNonNull(offset, "offset");
+      return this;
+    }
+
     /** How long the whole set-up may take to be ready. Default 30 s. */
     public Builder startTimeout(Duration startTimeout) {
       Objects.requireNonNull(startTimeout, "startTimeout");
@@ -134,7 +145,7 @@ public interface RedisSentinel extends AutoCloseable {
      *     started are killed
      */
     public RedisSentinel start() {
-      return ManagedRedisSentinel.start(masterName, replicas, sentinels, downAfter, startTimeout);
+      return ManagedRedisSentinel.start(masterName, replicas, sentinels, downAfter, startTimeout, replicaClockOffset);
     }
   }
 }

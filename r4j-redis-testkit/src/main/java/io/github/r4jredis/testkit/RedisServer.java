@@ -1,5 +1,6 @@
 package io.github.r4jredis.testkit;
 
+import io.github.r4jredis.testkit.internal.ClockShift;
 import io.github.r4jredis.testkit.internal.ContainerSupport;
 import io.github.r4jredis.testkit.internal.ExternalRedisServer;
 import io.github.r4jredis.testkit.internal.ManagedRedisServer;
@@ -39,6 +40,14 @@ public interface RedisServer extends AutoCloseable {
   /** Starts a throwaway server with default settings (no persistence, no password). */
   static RedisServer start() {
     return builder().start();
+  }
+
+  /**
+   * Whether servers can be started with a {@linkplain Builder#clockOffset clock offset} on this
+   * machine: Linux with a C compiler ({@code cc}). Tests that need one skip without it.
+   */
+  static boolean canShiftClocks() {
+    return ClockShift.available();
   }
 
   /** A builder for a throwaway server. */
@@ -185,6 +194,7 @@ public interface RedisServer extends AutoCloseable {
     private boolean appendOnly;
     private @Nullable String password;
     private Duration startTimeout = DEFAULT_START_TIMEOUT;
+    private Duration clockOffset = Duration.ZERO;
     private final List<String> arguments = new ArrayList<>();
 
     Builder() {}
@@ -223,6 +233,17 @@ public interface RedisServer extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Runs the server on a wall clock off by {@code offset} (its {@code TIME}, and every date it
+     * keeps; not the monotonic clock it measures timeouts with): a server whose clock is wrong, as
+     * a failover can bring. Always a child process, on Linux, built the first time with the
+     * system's C compiler ({@code cc}). Default zero.
+     */
+    public Builder clockOffset(Duration offset) {
+      this.clockOffset = Objects.requireNonNull(offset, "offset");
+      return this;
+    }
+
     /** How long the server may take to answer PING after a start. Default 20 s. */
     public Builder startTimeout(Duration startTimeout) {
       Objects.requireNonNull(startTimeout, "startTimeout");
@@ -238,10 +259,15 @@ public interface RedisServer extends AutoCloseable {
      * {@code -Dr4j.redis.testcontainers=true} and a Docker engine answers, otherwise a
      * {@code redis-server} child process.
      *
-     * @throws RedisTestkitException when no server could be started
+     * @throws RedisTestkitException when no server could be started (with a clock offset: also
+     *     when the preloaded library cannot be built)
      */
     public RedisServer start() {
       ServerSpec spec = new ServerSpec(appendOnly, password, startTimeout, arguments);
+      if (!clockOffset.isZero()) {
+        return ManagedRedisServer.start("redis", spec::arguments, spec.password(), spec.startTimeout(), false,
+            ClockShift.environment(clockOffset));
+      }
       if (Boolean.getBoolean(TESTCONTAINERS_PROPERTY)) {
         RedisServer container = ContainerSupport.startIfDockerAvailable(spec);
         if (container != null) {

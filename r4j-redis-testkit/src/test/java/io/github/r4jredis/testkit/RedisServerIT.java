@@ -171,6 +171,30 @@ class RedisServerIT {
   }
 
   @Test
+  void aServerCanRunOnAWallClockThatIsOffAndKeepsItAcrossRestarts() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(RedisServer.canShiftClocks(), "needs Linux and a C compiler (cc)");
+    try (RedisServer ahead = RedisServer.builder().clockOffset(Duration.ofSeconds(30)).start();
+        RedisServer behind = RedisServer.builder().clockOffset(Duration.ofSeconds(-30)).start()) {
+      assertThat(offsetMillis(ahead)).isBetween(29_000L, 31_000L);
+      assertThat(offsetMillis(behind)).isBetween(-31_000L, -29_000L);
+      ahead.restart();
+      assertThat(offsetMillis(ahead)).isBetween(29_000L, 31_000L);
+    }
+  }
+
+  /** The server's TIME minus this JVM's wall clock, in milliseconds. */
+  private static long offsetMillis(RedisServer redis) {
+    RedissonClient client = RedisClients.connect(redis, Duration.ofSeconds(2));
+    try {
+      org.redisson.client.protocol.Time time =
+          client.getRedisNodes(org.redisson.api.redisnode.RedisNodes.SINGLE).getInstance().time();
+      return time.getSeconds() * 1000L + time.getMicroseconds() / 1000 - System.currentTimeMillis();
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  @Test
   void redisUrlNamesASharedServerThatTheKitNeverControls(@Dedicated RedisServer real) {
     System.setProperty(RedisServer.REDIS_URL, real.address());
     try {

@@ -35,7 +35,7 @@ public enum LuaScripts {
   READ("read.lua", List.of());
 
   /**
-   * A script argument. Every script starts with the five common ones; the names, lower-cased,
+   * A script argument. Every script starts with the six common ones; the names, lower-cased,
    * are the keys of the Lua table.
    */
   public enum Arg {
@@ -51,10 +51,16 @@ public enum LuaScripts {
     /** The calling node's id. */
     NODE,
     /**
-     * The earliest the fleet's time can be now, by this node (ms): its latest reply's time moved
-     * on by its monotonic clock since the reply came; empty before any reply.
+     * The latest the fleet's time can be now, by this node (ms): its latest reply's time moved
+     * on by its monotonic clock since that request left; empty before any reply. A script that
+     * finds Redis's time past it acts as of this time (it ran late, or Redis TIME jumped).
      */
-    EST_LO,
+    EST_HI,
+    /**
+     * {@code "<offset> <new offset>"}: this node saw Redis TIME jump and the breaker's clock
+     * offset not follow; the script moves it if it still is {@code <offset>}. Empty normally.
+     */
+    CO_FIX,
     /** Flush sequence of the node; 0 for a flush without outcomes. */
     SEQ,
     /** Version of the HALF_OPEN episode whose lease the node renews, or 0. */
@@ -119,7 +125,7 @@ public enum LuaScripts {
     RESERVE;
 
     /** The arguments every script starts with. */
-    static final List<Arg> COMMON = List.of(CLOCK, CHANNEL, NAME, NODE, EST_LO);
+    static final List<Arg> COMMON = List.of(CLOCK, CHANNEL, NAME, NODE, EST_HI, CO_FIX);
 
     /** The seed's arguments, in order. */
     static final List<Arg> SEED = List.of(SEED_TYPE, SEED_SIZE, SEED_MIN, SEED_FRATE, SEED_SRATE,

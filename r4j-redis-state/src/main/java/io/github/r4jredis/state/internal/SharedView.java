@@ -103,7 +103,11 @@ public record SharedView(
     /** Reason. */
     REASON,
     /** Node of the last transition. */
-    BY;
+    BY,
+    /** Redis TIME itself when the script ran (ms). */
+    REDIS_TIME,
+    /** The breaker's clock offset: the fleet's time is Redis TIME plus it (ms). */
+    CLOCK_OFFSET;
 
     /** The name in the Lua table. */
     public String luaName() {
@@ -263,6 +267,32 @@ public record SharedView(
 
   /** A message's breaker and its claimed state. */
   public record Hint(String encodedName, SharedView view) {}
+
+  /**
+   * The clock a script ran on: Redis TIME and the breaker's offset (the fleet's time is their
+   * sum, before the script held it back to the caller's bound).
+   */
+  public record ReplyClock(long redisTime, long offset) {
+
+    /** Redis TIME plus the offset. */
+    public long fleetTime() {
+      return redisTime + offset;
+    }
+  }
+
+  /**
+   * The clock of a script reply that {@link #fromReply} accepted.
+   *
+   * @throws IllegalArgumentException when its clock fields are not numbers
+   */
+  public static ReplyClock clockOf(List<?> reply) {
+    String offset = text(reply, Field.CLOCK_OFFSET);
+    try {
+      return new ReplyClock(number(reply, Field.REDIS_TIME), Long.parseLong(offset));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("field clock_offset is not a number: " + KeySpace.printable(offset, 40));
+    }
+  }
 
   private static Status status(List<?> reply) {
     String text = text(reply, Field.STATUS);

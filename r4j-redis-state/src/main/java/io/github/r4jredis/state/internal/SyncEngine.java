@@ -76,6 +76,8 @@ public final class SyncEngine implements AutoCloseable {
   /** Mode changes closer together than this (a Redis that flaps) are logged at DEBUG and counted. */
   private static final long MODE_LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final Duration HEARTBEAT_TTL = Duration.ofMinutes(1);
+  /** How far Redis TIME may stray from what two round trips bound before it counts as a jump (the scripts' margin too). */
+  private static final long CLOCK_MARGIN_MILLIS = 1000;
   /**
    * Error replies that mean Redis is not doing the work (it refuses writes, or anything at all),
    * whatever the call: a node seeing them is as cut off as one that gets no answer.
@@ -108,6 +110,8 @@ public final class SyncEngine implements AutoCloseable {
   // When that reply was taken in (System.nanoTime): Redis's time then was at least serverAtReply.
   private volatile long receivedAtReply;
   private volatile boolean serverKnown;
+  /** Clock offsets to move, by encoded breaker name: {@code "<offset> <new offset>"} (see {@link #observeClock}). */
+  private final Map<String, String> clockFixes = new ConcurrentHashMap<>();
   private volatile boolean running = true;
   private volatile boolean eagerRequested;
   private volatile boolean scriptsLoaded;
@@ -130,6 +134,13 @@ public final class SyncEngine implements AutoCloseable {
   /** When the latest mode change was logged at WARN or INFO, and the changes not logged since. */
   private long modeLoggedNanos = System.nanoTime() - MODE_LOG_QUIET_NANOS;
   private int modeChangesUnlogged;
+  /** Redis TIME itself at the latest reply that used it, and when its request left and its reply came. */
+  private long redisTimeAtReply;
+  private long redisTimeSent;
+  private long redisTimeReceived;
+  /** The latest jump of Redis TIME this node saw, and the sum of all it saw (ms; 0: none). */
+  private long lastJump;
+  private long jumps;
 
   /** A script call: its arguments, for which breaker, and what to do with the reply. */
   record Call(LuaScripts.ArgList args, String encodedName, BiConsumer<SharedView, Long> onReply,
@@ -334,14 +345,14 @@ public final class SyncEngine implements AutoCloseable {
    *     null: the script uses Redis TIME
    */
   private LuaScripts.ArgList arguments(LuaScripts script, String encodedName, @Nullable Long testClockMillis) {
-    boolean known = serverKnown;
-    long now = System.nanoTime();
+    String fix = testClockMillis == null ? clockFixes.remove(encodedName) : null;
     return script.call()
         .set(LuaScripts.Arg.CLOCK, testClockMillis == null ? "" : testClockMillis.toString())
         .set(LuaScripts.Arg.CHANNEL, keys.channel())
         .set(LuaScripts.Arg.NAME, encodedName)
         .set(LuaScripts.Arg.NODE, nodeId)
-        .set(LuaScripts.Arg.EST_LO, known ? Long.toString(serverAtReply + (now - receivedAtReply) / 1_000_000) : "");
+        .set(LuaScripts.Arg.EST_HI, serverKnown && testClockMillis == null ? Long.toString(serverNow()) : "")
+        .set(LuaScripts.Arg.CO_FIX, fix == null ? "" : fix);
   }
 
   // ---------------------------------------------------------------- for the registry
@@ -400,7 +411,7 @@ public final class SyncEngine implements AutoCloseable {
         }
         for (int k = 0; k < slice.size(); k++) {
           Object reply = replies.get(k);
-          SharedView view = reply instanceof Throwable || reply == null ? null : parse(reply, false, 0);
+          SharedView view = reply instanceof Throwable || reply == null ? null : parse(reply);
           if (view == null) {
             failed.add(slice.get(k));
           } else if (!view.isMissing()) {
@@ -585,10 +596,13 @@ public final class SyncEngine implements AutoCloseable {
         call.onFailure().run();
         continue;
       }
-      SharedView view = parse(reply, usesRedisTime(call), sentNanos);
+      SharedView view = parse(reply);
       if (view == null) {
         call.onFailure().run();
         continue;
+      }
+      if (usesRedisTime(call)) {
+        observeClock(call.encodedName(), (List<?>) reply, sentNanos, now);
       }
       scriptFailureLogged.remove(call.encodedName());
       try {
@@ -657,21 +671,74 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   /**
-   * Parses a reply; one that used Redis TIME updates this node's estimate of Redis time.
+   * This node's estimate of the fleet's time, and what a jump of Redis TIME does to it, from a
+   * reply that used Redis TIME. The script ran between the request leaving ({@code sentNanos})
+   * and its reply coming ({@code receivedNanos}), so two replies bound how much time passed
+   * between them, however late either script ran:
+   * <ul>
+   *   <li>Redis TIME moving by more than that, or less, by over a second, is a jump (a failover
+   *       to a server whose clock is off, a stepped clock). It is logged and counted; this node's
+   *       estimate of the fleet's time goes on by its monotonic clock.
+   *   <li>A breaker whose fleet's time (TIME plus its offset) disagrees with the estimate by such
+   *       a jump has an offset that has not followed it: the next script for that breaker moves
+   *       it, if nobody did meanwhile ({@link LuaScripts.Arg#CO_FIX}).
+   *   <li>A disagreement this node cannot explain by a jump it saw (another node moved the offset
+   *       for a jump this one did not see, or this node's first reply came from a breaker whose
+   *       offset had not followed yet) makes the reply's time the estimate: nodes never push their
+   *       own idea of the time against each other, and only nodes that saw a jump correct it.
+   * </ul>
    */
-  private @Nullable SharedView parse(Object reply, boolean redisTime, long sentNanos) {
+  private void observeClock(String encodedName, List<?> reply, long sentNanos, long receivedNanos) {
+    SharedView.ReplyClock clock;
     try {
-      SharedView view = SharedView.fromReply((List<?>) reply);
-      if (redisTime) {
-        // Redis ran the script after the request left: its time then, moved on by the time since
-        // the request left, is at least Redis's time now. The estimate errs late, never early: a
-        // lease or reservation is given up before Redis would take it back.
-        serverAtReply = view.serverNow();
-        nanosAtReply = sentNanos;
-        receivedAtReply = System.nanoTime();
-        serverKnown = true;
+      clock = SharedView.clockOf(reply);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    long margin = CLOCK_MARGIN_MILLIS;
+    if (redisTimeSent != 0) {
+      long earliest = redisTimeAtReply + (sentNanos - redisTimeReceived) / 1_000_000;
+      long latest = redisTimeAtReply + (receivedNanos - redisTimeSent) / 1_000_000;
+      if (clock.redisTime() < earliest - margin || clock.redisTime() > latest + margin) {
+        lastJump = clock.redisTime() - (earliest + latest) / 2;
+        jumps += lastJump;
+        meters.clockJump();
+        LOG.warn("Redis TIME jumped by {} ms (a failover to a server whose clock is off, or a stepped clock):"
+            + " circuit breakers under '{}' keep the fleet's time", String.format("%+d", lastJump), keys.prefix());
       }
-      return view;
+    }
+    redisTimeAtReply = clock.redisTime();
+    redisTimeSent = sentNanos;
+    redisTimeReceived = receivedNanos;
+    long fleetTime = clock.fleetTime();
+    if (serverKnown) {
+      long earliest = serverAtReply + (sentNanos - receivedAtReply) / 1_000_000;
+      long latest = serverAtReply + (receivedNanos - nanosAtReply) / 1_000_000;
+      long off = fleetTime - (earliest + latest) / 2;
+      if ((fleetTime < earliest - margin || fleetTime > latest + margin)
+          && jumps != 0 && (Math.abs(off - lastJump) <= margin || Math.abs(off - jumps) <= margin)) {
+        clockFixes.put(encodedName, clock.offset() + " " + (clock.offset() - off));
+        SharedCircuitBreaker breaker = breakers.get(encodedName);
+        if (breaker != null) {
+          breaker.sync().verifyDue = true; // a read carries the fix if nothing else does
+          sendDue = true;
+        }
+        return;
+      }
+    }
+    // The script ran after the request left: its time then, moved on by the time since the
+    // request left, is at least the fleet's time now. The estimate errs late, never early: a
+    // lease or reservation is given up before Redis would take it back.
+    serverAtReply = fleetTime;
+    nanosAtReply = sentNanos;
+    receivedAtReply = receivedNanos;
+    serverKnown = true;
+  }
+
+  /** Parses a reply. */
+  private @Nullable SharedView parse(Object reply) {
+    try {
+      return SharedView.fromReply((List<?>) reply);
     } catch (IllegalArgumentException | ClassCastException e) {
       meters.rejected("malformed-reply");
       LOG.warn("Ignoring a malformed script reply: {}", e.getMessage());
@@ -880,7 +947,7 @@ public final class SyncEngine implements AutoCloseable {
       return null;
     }
     if (!(reply instanceof Throwable failure)) {
-      return parse(reply, false, 0); // an operator's call: the sync thread keeps the estimate
+      return parse(reply); // an operator's call: the sync thread keeps the estimate
     }
     if (!isNoScript(failure)) {
       LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);

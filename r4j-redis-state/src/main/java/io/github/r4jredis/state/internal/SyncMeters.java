@@ -57,6 +57,12 @@ public final class SyncMeters {
         .tags(tags).register(registry).increment(calls);
   }
 
+  void clockJump() {
+    Counter.builder("r4jredis.redis.time.jumps")
+        .description("Jumps of Redis TIME this node saw (a failover to a server whose clock is off, a stepped clock)")
+        .tags(tags).register(registry).increment();
+  }
+
   void modeChange(SyncMode mode) {
     counter("r4jredis.sync.mode.changes", "Switches between SHARED and LOCAL mode", "mode", mode.name()).increment();
   }

@@ -10,7 +10,7 @@
 --         'release' the reservation holder gives it up (it has no calls to make)
 --         'expire'  ends a HALF_OPEN episode whose maxWaitDurationInHalfOpenState has passed
 -- expect  for 'start' and 'release': the version of the OPEN state the reservation belongs to
-local ARGS = {'clock', 'channel', 'name', 'node', 'est_lo', 'want', 'expect'}
+local ARGS = {'clock', 'channel', 'name', 'node', 'est_hi', 'co_fix', 'want', 'expect'}
 local A = named(ARGS)
 local now = now_ms(A)
 local st, why = load()

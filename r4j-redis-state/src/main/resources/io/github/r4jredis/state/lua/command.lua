@@ -11,7 +11,7 @@
 -- expect_version  otherwise): the OPEN of transitionOnResult must not override a newer state
 -- reserve         '1': the caller takes the trial lease (HALF_OPEN) or the reservation of the
 --                 next episode (OPEN), as a breaker moved by hand on one node would run its trials
-local ARGS = {'clock', 'channel', 'name', 'node', 'est_lo', 'op', 'wait', 'seed_mode',
+local ARGS = {'clock', 'channel', 'name', 'node', 'est_hi', 'co_fix', 'op', 'wait', 'seed_mode',
   'seed_type', 'seed_size', 'seed_min', 'seed_frate', 'seed_srate', 'seed_trials', 'seed_maxwait',
   'seed_after', 'seed_quorum', 'seed_lease', 'seed_waits', 'seed_fp', 'seed_state', 'seed_version',
   'seed_remaining', 'seed_attempts', 'seed_holder', 'cmd_seq', 'expect_state', 'expect_version',

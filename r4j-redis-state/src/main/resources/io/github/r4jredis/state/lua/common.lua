@@ -21,7 +21,8 @@
 
 local REPLY = {'status', 'state', 'version', 'previous', 'since', 'open_until', 'attempts',
   'holder', 'holder_until', 'half_open_until', 'server_now', 'calls', 'failures', 'slow_calls',
-  'slow_failures', 'active_nodes', 'failing_nodes', 'fingerprint', 'flags', 'reason', 'by'}
+  'slow_failures', 'active_nodes', 'failing_nodes', 'fingerprint', 'flags', 'reason', 'by',
+  'redis_time', 'clock_offset'}
 
 local FIELDS = {'s', 'v', 'p', 't', 'ou', 'a', 'lh', 'lu', 'hu', 'by', 'r', 'wc', 'wf', 'ws', 'wsf', 'wh',
   'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp', 'se', 'co'}
@@ -101,39 +102,6 @@ local function set(st, field, value)
   st.changed[field] = true
 end
 
--- How far Redis TIME may stray from the bounds a node knows before it counts as a jump (ms).
-local CLOCK_MARGIN_MS = 1000
-
--- The fleet's time for this breaker: Redis TIME plus the breaker's offset 'co'. A failover to a
--- server whose clock is behind (or a clock stepped back) makes TIME jump back; the caller sends
--- the earliest the fleet's time can be (est_lo: its last reply's time moved on by its monotonic
--- clock since the reply came), and a TIME before it moves the offset so that the fleet's time
--- goes on from there: no OPEN deadline stalls for the jump, and TIME_BASED seconds keep their
--- meaning. A jump forward is not corrected: a script queued while Redis was paused runs late and
--- looks the same. Without bounds (no node heard from Redis yet), a TIME before the breaker's
--- last transition still counts as a jump back. A test clock ('clock') is used as is.
-local function fleet_now(A, st, raw)
-  A.co = 0
-  if tonumber(A.clock) ~= nil then return raw end
-  local co = 0
-  if st ~= nil then co = st.co end
-  local now = raw + co
-  local lo = tonumber(A.est_lo)
-  local moved = nil
-  if lo ~= nil and lo > 0 then
-    if now < lo - CLOCK_MARGIN_MS then moved = lo end
-  elseif st ~= nil and now < st.t - CLOCK_MARGIN_MS then
-    moved = st.t
-  end
-  if moved ~= nil then
-    co = co + (moved - now)
-    now = moved
-    if st ~= nil then set(st, 'co', co) end
-  end
-  A.co = co
-  return now
-end
-
 local function save(st)
   local args = {}
   local dels = {}
@@ -150,6 +118,54 @@ local function save(st)
   if #dels > 0 then redis.call('HDEL', KEYS[1], unpack(dels)) end
   st.changed = {}
 end
+
+-- How far Redis TIME may stray from the bounds a node knows before it counts as a jump (ms).
+local CLOCK_MARGIN_MS = 1000
+
+-- What fleet_now saw, for the reply: Redis TIME itself and the breaker's offset. A node compares
+-- them with its own record of Redis TIME to tell a jump of TIME from a script that ran late.
+local clock = {raw = 0, co = 0}
+
+-- The fleet's time for this breaker: Redis TIME plus the breaker's offset 'co'. A failover to a
+-- server whose clock is off (or a clock stepped) makes TIME jump. A script cannot tell a jump
+-- forward from its own late run behind a paused or busy Redis, nor can it trust one node's
+-- bounds over another's, so it never moves the offset on a bound:
+-- * est_hi, the latest the fleet's time can be by the caller (its last reply's time moved on by
+--   its monotonic clock since that request left): a time past it only holds this script back to
+--   it (a late script acts as of when it was sent; after a jump forward no deadline ends early).
+--   Nothing is kept: a caller with a bound too low only acts late.
+-- * co_fix "<offset> <new offset>": the caller saw Redis TIME itself jump (its round trips bound
+--   the time between two replies) and the breaker's offset not follow: it moves, if still what
+--   the caller saw (so that a jump is absorbed once however many nodes saw it).
+-- Without bounds (a new node, an operator), a TIME before the breaker's last transition is a
+-- jump back for certain, and moves the offset. A test clock ('clock') is used as is.
+local function fleet_now(A, st, raw)
+  clock.raw = raw
+  clock.co = 0
+  A.co = 0
+  if tonumber(A.clock) ~= nil then return raw end
+  local co = 0
+  if st ~= nil then co = st.co end
+  local from, to = string.match(A.co_fix, '^(-?%d+) (-?%d+)$')
+  if st ~= nil and from ~= nil and tonumber(from) == co then
+    co = tonumber(to)
+  end
+  local now = raw + co
+  local hi = tonumber(A.est_hi)
+  if hi == nil and st ~= nil and now < st.t - CLOCK_MARGIN_MS then
+    co = co + (st.t - now)
+    now = st.t
+  end
+  if st ~= nil and co ~= st.co then
+    set(st, 'co', co)
+    save(st) -- kept whatever the script does next (a read writes nothing else)
+  end
+  clock.co = co
+  A.co = co
+  if hi ~= nil and now > hi + CLOCK_MARGIN_MS then now = hi end
+  return now
+end
+
 
 local function wait_for(st, attempts)
   local i = attempts
@@ -219,7 +235,7 @@ end
 local function reply(status, st, now, flags)
   return {status, st.s, fmt(st.v), st.p, fmt(st.t), fmt(st.ou), fmt(st.a), st.lh, fmt(st.lu),
     fmt(st.hu), fmt(now), fmt(st.wc), fmt(st.wf), fmt(st.ws), fmt(st.wsf), fmt(st.an), fmt(st.fn),
-    st.cfp or '', flags or '', st.r, st.by}
+    st.cfp or '', flags or '', st.r, st.by, fmt(clock.raw), fmt(clock.co)}
 end
 
 -- No (valid) breaker: status MISSING or CORRUPT, the reason in 'reason'.
@@ -227,7 +243,7 @@ local function missing_reply(now, why)
   local status = 'MISSING'
   if why ~= nil and string.sub(why, 1, 7) == 'corrupt' then status = 'CORRUPT' end
   return {status, '', '0', '', '0', '0', '0', '', '0', '0', fmt(now), '0', '0', '0', '0',
-    '0', '0', '', '', why or '', ''}
+    '0', '0', '', '', why or '', '', fmt(clock.raw), fmt(clock.co)}
 end
 
 -- Creates (or repairs) the breaker from a node's seed: its config, and the state it last knew,

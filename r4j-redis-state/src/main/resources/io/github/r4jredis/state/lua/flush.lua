@@ -13,7 +13,7 @@
 -- then the blocks, oldest first: "<age>|<calls>,<fail>,<slow>,<slowfail>|<runs>", age in seconds
 -- (COUNT_BASED: one block of age 0), the counts of an unordered prefix, then the calls in
 -- order as runs "<kind><n>" (s fast success, S slow success, f fast failure, F slow failure).
-local ARGS = {'clock', 'channel', 'name', 'node', 'est_lo', 'seq', 'renew', 'seed_mode',
+local ARGS = {'clock', 'channel', 'name', 'node', 'est_hi', 'co_fix', 'seq', 'renew', 'seed_mode',
   'seed_type', 'seed_size', 'seed_min', 'seed_frate', 'seed_srate', 'seed_trials', 'seed_maxwait',
   'seed_after', 'seed_quorum', 'seed_lease', 'seed_waits', 'seed_fp', 'seed_state', 'seed_version',
   'seed_remaining', 'seed_attempts', 'seed_holder', 'epoch'}

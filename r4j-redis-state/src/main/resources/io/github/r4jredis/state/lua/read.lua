@@ -1,5 +1,5 @@
 -- Reads the shared state without changing it (reconcile, verification of a pub/sub hint).
-local ARGS = {'clock', 'channel', 'name', 'node', 'est_lo'}
+local ARGS = {'clock', 'channel', 'name', 'node', 'est_hi', 'co_fix'}
 local A = named(ARGS)
 local now = now_ms(A)
 local st, why = load()

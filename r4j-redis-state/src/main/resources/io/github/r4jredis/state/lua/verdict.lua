@@ -4,7 +4,7 @@
 --
 -- episode  version of the HALF_OPEN episode
 -- verdict  'CLOSED' or 'OPEN'
-local ARGS = {'clock', 'channel', 'name', 'node', 'est_lo', 'episode', 'verdict'}
+local ARGS = {'clock', 'channel', 'name', 'node', 'est_hi', 'co_fix', 'episode', 'verdict'}
 local A = named(ARGS)
 local now = now_ms(A)
 local st, why = load()

@@ -42,7 +42,7 @@ class LuaScriptsTest {
     LuaScripts.ArgList args = LuaScripts.VERDICT.call().set(LuaScripts.Arg.NODE, "n1")
         .set(LuaScripts.Arg.EPISODE, 7);
 
-    assertThat(args.toList()).containsExactly("", "", "", "n1", "", "7", "");
+    assertThat(args.toList()).containsExactly("", "", "", "n1", "", "", "7", "");
     assertThatThrownBy(() -> args.set(LuaScripts.Arg.SEQ, 1))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("VERDICT has no argument SEQ");
   }

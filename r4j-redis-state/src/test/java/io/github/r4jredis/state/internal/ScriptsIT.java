@@ -91,45 +91,102 @@ class ScriptsIT {
         .set(Arg.CMD_SEQ, sequence).set(Arg.RESERVE, "0"));
   }
 
-  /** {@code args} on Redis TIME (no test clock), with the caller's bounds on the fleet's time, if any. */
-  private SharedView onRedisTime(LuaScripts.ArgList args, Long fleetTime) {
+  /** {@code args} on Redis TIME (no test clock), with the caller's bound on the fleet's time and a fix, if any. */
+  private SharedView onRedisTime(LuaScripts.ArgList args, Long latest, String fix) {
     args.set(Arg.CLOCK, "");
-    if (fleetTime != null) {
-      args.set(Arg.EST_LO, fleetTime);
+    if (latest != null) {
+      args.set(Arg.EST_HI, latest);
+    }
+    if (fix != null) {
+      args.set(Arg.CO_FIX, fix);
     }
     return call(args);
   }
 
+  private long redisTime() {
+    List<Object> time = client.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_ONLY,
+        "local t = redis.call('TIME') return {t[1], t[2]}", RScript.ReturnType.LIST);
+    return Long.parseLong(time.get(0).toString()) * 1000 + Long.parseLong(time.get(1).toString()) / 1000;
+  }
+
+  private LuaScripts.ArgList seedClosed(SharedConfig config) {
+    LuaScripts.ArgList seed = args(LuaScripts.FLUSH, "n1").set(Arg.SEQ, 0).set(Arg.RENEW, 0)
+        .set(Arg.SEED_MODE, "1").set(Arg.EPOCH, 0);
+    config.seed(seed, State.CLOSED, 0, 0, 0, false);
+    return seed;
+  }
+
   /**
-   * Redis TIME jumps back by 30 s, as after a failover to a server whose clock is behind: the
-   * bounds the nodes know move the breaker's offset, never its deadlines (none stalls for the
-   * jump), and the offset stays for callers that know no bounds (a new node, an operator).
+   * Redis TIME jumps forward by 30 s, as after a failover to a server whose clock is ahead. A
+   * script past its caller's bound acts as of that bound and keeps nothing of it (it may only have
+   * run late); the deadline the fleet set holds. A node that saw TIME itself jump moves the
+   * breaker's offset, once however many ask, and from then on nobody needs a bound.
+   */
+  @Test
+  void aJumpForwardEndsNoDeadlineEarlyAndTheOffsetMovesOnceWhenANodeSawIt() throws InterruptedException {
+    SharedConfig config = SharedConfig.of(CircuitBreakerConfig.custom()
+        .slidingWindow(10, 10, SlidingWindowType.COUNT_BASED)
+        .waitDurationInOpenState(Duration.ofSeconds(5))
+        .build(), 1, Duration.ofSeconds(5));
+    long jump = 30_000;
+    long fleetTime = redisTime() - jump; // what the nodes knew from the server before
+    SharedView seeded = onRedisTime(seedClosed(config), fleetTime, null);
+    assertThat(seeded.serverNow()).as("held back to the bound").isEqualTo(fleetTime);
+    assertThat(SharedView.clockOf(rawReply(seedClosed(config).set(Arg.SEED_MODE, "0"))).offset()).isZero();
+
+    SharedView open = onRedisTime(args(LuaScripts.COMMAND, "n1").set(Arg.OP, "OPEN")
+        .set(Arg.SEED_MODE, "0").set(Arg.CMD_SEQ, 0).set(Arg.RESERVE, "0"), fleetTime, null);
+    assertThat(open.openUntil()).isEqualTo(fleetTime + 5_000);
+    // By Redis TIME alone the deadline passed 25 s ago; by the fleet's it is 5 s away.
+    assertThat(onRedisTime(args(LuaScripts.CLAIM, "n2").set(Arg.WANT, "lease").set(Arg.EXPECT, 0), fleetTime, null)
+        .status()).isEqualTo(Status.DENIED);
+
+    String fix = "0 " + (-jump);
+    SharedView fixed = onRedisTime(args(LuaScripts.READ, "n2"), null, fix);
+    assertThat(fixed.serverNow()).isBetween(fleetTime, fleetTime + 1_000);
+    assertThat(onRedisTime(args(LuaScripts.READ, "n3"), null, fix).serverNow())
+        .as("a second node asking for the same fix changes nothing").isBetween(fleetTime, fleetTime + 1_000);
+    // A new node, without bounds, is denied too, then granted once the fleet's 5 s are over.
+    assertThat(onRedisTime(args(LuaScripts.CLAIM, "n4").set(Arg.WANT, "lease").set(Arg.EXPECT, 0), null, null)
+        .status()).isEqualTo(Status.DENIED);
+    Thread.sleep(5_100 - (onRedisTime(args(LuaScripts.READ, "n4"), null, null).serverNow() - fleetTime));
+    assertThat(onRedisTime(args(LuaScripts.CLAIM, "n4").set(Arg.WANT, "lease").set(Arg.EXPECT, 0), null, null)
+        .status()).isEqualTo(Status.GRANTED);
+  }
+
+  /**
+   * Redis TIME jumps back by 30 s (or 3 s): a caller without bounds (a new node, an operator)
+   * finds it before the breaker's last transition, which cannot be, and moves the offset; the
+   * OPEN deadline does not stall for the jump. A fix asked for by a node that saw the jump moves
+   * it the same way.
    */
   @ParameterizedTest
   @ValueSource(longs = {-30_000, -3_000})
-  void aJumpOfRedisTimeMovesTheBreakersOffsetNotItsDeadlines(long jump) throws InterruptedException {
+  void aJumpBackStallsNoDeadline(long jump) throws InterruptedException {
     SharedConfig config = SharedConfig.of(CircuitBreakerConfig.custom()
         .slidingWindow(10, 10, SlidingWindowType.COUNT_BASED)
         .waitDurationInOpenState(Duration.ofSeconds(1))
         .build(), 1, Duration.ofSeconds(5));
-    long redisTime = onRedisTime(args(LuaScripts.READ, "n1"), null).serverNow(); // missing: TIME itself
-    long fleetTime = redisTime - jump; // what the nodes knew from the server before
-    LuaScripts.ArgList seed = args(LuaScripts.FLUSH, "n1").set(Arg.SEQ, 0).set(Arg.RENEW, 0)
-        .set(Arg.SEED_MODE, "1").set(Arg.EPOCH, 0);
-    config.seed(seed, State.CLOSED, 0, 0, 0, false);
-    assertThat(onRedisTime(seed, fleetTime).serverNow()).isBetween(fleetTime, fleetTime + 1000);
-
-    SharedView open = onRedisTime(args(LuaScripts.COMMAND, "operator").set(Arg.OP, "OPEN")
-        .set(Arg.SEED_MODE, "0").set(Arg.CMD_SEQ, 0).set(Arg.RESERVE, "0"), null);
-    assertThat(open.state()).isEqualTo(State.OPEN);
-    assertThat(open.serverNow()).as("the fleet's time goes on without bounds").isBetween(fleetTime, fleetTime + 1000);
+    onRedisTime(seedClosed(config), null, null);
+    long fleetTime = redisTime() - jump;
+    // Opened on the old master, whose clock was ahead.
+    SharedView open = onRedisTime(args(LuaScripts.COMMAND, "n1").set(Arg.OP, "OPEN")
+        .set(Arg.SEED_MODE, "0").set(Arg.CMD_SEQ, 0).set(Arg.RESERVE, "0"), null, "0 " + (-jump));
     assertThat(open.openUntil() - open.serverNow()).isEqualTo(1000);
-    // By Redis TIME alone the deadline is 31 s (or 4 s) away: by the fleet's, a second.
-    assertThat(onRedisTime(args(LuaScripts.CLAIM, "n2").set(Arg.WANT, "lease").set(Arg.EXPECT, 0), null).status())
-        .isEqualTo(Status.DENIED);
+    assertThat(open.serverNow()).isBetween(fleetTime, fleetTime + 1_000);
+    client.getMap(keys.stateKey("b"), StringCodec.INSTANCE).fastPut("co", "0"); // the failover
+
+    SharedView read = onRedisTime(args(LuaScripts.READ, "operator"), null, null);
+    assertThat(read.serverNow()).as("the fleet's time goes on from the last transition").isGreaterThanOrEqualTo(open.since());
     Thread.sleep(1_100);
-    assertThat(onRedisTime(args(LuaScripts.CLAIM, "n2").set(Arg.WANT, "lease").set(Arg.EXPECT, 0), fleetTime + 1_100)
+    assertThat(onRedisTime(args(LuaScripts.CLAIM, "n2").set(Arg.WANT, "lease").set(Arg.EXPECT, 0), null, null)
         .status()).isEqualTo(Status.GRANTED);
+  }
+
+  private List<Object> rawReply(LuaScripts.ArgList args) {
+    args.set(Arg.CLOCK, "");
+    return client.getScript(StringCodec.INSTANCE).evalSha(RScript.Mode.READ_WRITE,
+        args.script().sha(), RScript.ReturnType.LIST, keys.scriptKeys("b"), args.toList().toArray());
   }
 
   @Test

@@ -17,7 +17,7 @@ class SharedViewTest {
 
   private static List<Object> valid() {
     return reply("OK", "OPEN", "7", "CLOSED", "1000", "61000", "1", "node-2", "66000", "0", "1001", "20", "12",
-        "3", "2", "4", "3", "abcd", "FO", "", "node-2");
+        "3", "2", "4", "3", "abcd", "FO", "", "node-2", "31001", "-30000");
   }
 
   @Test
@@ -36,6 +36,8 @@ class SharedViewTest {
     assertThat(view.heldBy("node-2")).isTrue();
     assertThat(view.by()).isEqualTo("node-2");
     assertThat(view.verified()).isTrue();
+    assertThat(SharedView.clockOf(valid())).isEqualTo(new SharedView.ReplyClock(31001, -30000));
+    assertThat(SharedView.clockOf(valid()).fleetTime()).isEqualTo(view.serverNow());
   }
 
   @Test
@@ -57,8 +59,11 @@ class SharedViewTest {
     assertThatThrownBy(() -> SharedView.fromReply(inconsistent)).hasMessageStartingWith("inconsistent window counts");
     assertThatThrownBy(() -> SharedView.fromReply(badFlag)).hasMessage("field flags: unknown flag 'X'");
     assertThatThrownBy(() -> SharedView.fromReply(badStatus)).hasMessage("field status is not a status: HINT");
-    assertThatThrownBy(() -> SharedView.fromReply(reply("OK"))).hasMessage("reply must have 21 fields, had 1");
-    assertThatThrownBy(() -> SharedView.fromReply(null)).hasMessage("reply must have 21 fields, had none");
+    List<Object> badOffset = valid();
+    badOffset.set(22, "1e3");
+    assertThatThrownBy(() -> SharedView.clockOf(badOffset)).hasMessage("field clock_offset is not a number: 1e3");
+    assertThatThrownBy(() -> SharedView.fromReply(reply("OK"))).hasMessage("reply must have 23 fields, had 1");
+    assertThatThrownBy(() -> SharedView.fromReply(null)).hasMessage("reply must have 23 fields, had none");
   }
 
   @Test

@@ -37,8 +37,10 @@ public final class ManagedRedisSentinel implements RedisSentinel {
   }
 
   /** Starts the processes and waits until replication and discovery have settled. */
-  public static ManagedRedisSentinel start(
-      String masterName, int replicaCount, int sentinelCount, Duration downAfter, Duration timeout) {
+  public static ManagedRedisSentinel start(String masterName, int replicaCount, int sentinelCount,
+      Duration downAfter, Duration timeout, Duration replicaClockOffset) {
+    Map<String, String> replicaEnvironment =
+        replicaClockOffset.isZero() ? Map.of() : ClockShift.environment(replicaClockOffset);
     ServerSpec spec = new ServerSpec(false, null, timeout, List.of());
     List<ManagedRedisServer> started = new ArrayList<>();
     try {
@@ -57,7 +59,8 @@ public final class ManagedRedisSentinel implements RedisSentinel {
                 },
                 null,
                 timeout,
-                false);
+                false,
+                replicaEnvironment);
         started.add(replica);
         replicas.add(replica);
       }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -51,6 +52,7 @@ public final class ManagedRedisServer implements RedisServer {
   private final Duration startTimeout;
   private final int port;
   private final List<String> command;
+  private final Map<String, String> environment;
 
   // Guarded by this.
   private Process process;
@@ -63,6 +65,7 @@ public final class ManagedRedisServer implements RedisServer {
       Duration startTimeout,
       int port,
       List<String> command,
+      Map<String, String> environment,
       Process process) {
     this.role = role;
     this.dir = dir;
@@ -70,6 +73,7 @@ public final class ManagedRedisServer implements RedisServer {
     this.startTimeout = startTimeout;
     this.port = port;
     this.command = command;
+    this.environment = environment;
     this.process = process;
     this.state = State.RUNNING;
   }
@@ -86,6 +90,20 @@ public final class ManagedRedisServer implements RedisServer {
       @Nullable String password,
       Duration startTimeout,
       boolean needsBusPort) {
+    return start(role, launch, password, startTimeout, needsBusPort, Map.of());
+  }
+
+  /**
+   * As {@link #start(String, Launch, String, Duration, boolean)}, the process (and every restart
+   * of it) with {@code environment} added to this JVM's.
+   */
+  public static ManagedRedisServer start(
+      String role,
+      Launch launch,
+      @Nullable String password,
+      Duration startTimeout,
+      boolean needsBusPort,
+      Map<String, String> environment) {
     Path binary = RedisBinary.path();
     RedisTestkitException last = null;
     for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
@@ -98,9 +116,9 @@ public final class ManagedRedisServer implements RedisServer {
       } catch (IOException e) {
         throw new RedisTestkitException("Cannot prepare " + role + " in " + dir, e);
       }
-      Process process = spawn(command, dir, role);
+      Process process = spawn(command, environment, dir, role);
       ManagedRedisServer server =
-          new ManagedRedisServer(role, dir, password, startTimeout, port, command, process);
+          new ManagedRedisServer(role, dir, password, startTimeout, port, command, environment, process);
       ServerRegistry.register(server);
       try {
         server.awaitReady();
@@ -118,11 +136,13 @@ public final class ManagedRedisServer implements RedisServer {
         "Could not bind " + role + " after " + PORT_ATTEMPTS + " ports", last);
   }
 
-  private static Process spawn(List<String> command, Path dir, String role) {
+  private static Process spawn(List<String> command, Map<String, String> environment, Path dir, String role) {
     Path log = dir.resolve(LOG_FILE);
     try {
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().putAll(environment);
       Process process =
-          new ProcessBuilder(command)
+          builder
               .directory(dir.toFile())
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -241,7 +261,7 @@ public final class ManagedRedisServer implements RedisServer {
       if (wipeData) {
         deleteDataFiles();
       }
-      process = spawn(command, dir, role);
+      process = spawn(command, environment, dir, role);
       state = State.RUNNING;
     }
     awaitReady();
