@@ -260,7 +260,10 @@ else
           local k = run[1]
           add(function(n) push_run(k, n) end, run[2])
         end
-      elseif b.age < st.cs then
+      else
+        -- Every block counts as of its own second, oldest first, as Resilience4j counted each
+        -- call then: one already too old for the window at 'now' still held the calls that a
+        -- later block's rates are measured with (the last advance_time drops it).
         local bsec = sec - b.age
         if st.wh == 0 or bsec > st.wh - st.cs then
           advance_time(bsec)

@@ -189,6 +189,29 @@ class ScriptsIT {
         args.script().sha(), RScript.ReturnType.LIST, keys.scriptKeys("b"), args.toList().toArray());
   }
 
+  /**
+   * A flush that carries seconds older than the window (a node that could not flush for a while)
+   * is replayed as Resilience4j counted: the slow call at second 1 was measured with the two calls
+   * of second 0 still in the window (1 of 3 slow, under 100 %), not alone; then second 0 leaves.
+   * Found by DifferentialIT (before, the old second was skipped and the slow call opened the fleet).
+   */
+  @Test
+  void aTimeWindowReplaysOldSecondsWithTheCallsTheyHadThen() {
+    SharedConfig config = SharedConfig.of(CircuitBreakerConfig.custom()
+        .slidingWindow(8, 1, SlidingWindowType.TIME_BASED)
+        .failureRateThreshold(50)
+        .slowCallRateThreshold(100)
+        .slowCallDurationThreshold(Duration.ofMillis(500))
+        .build(), 1, Duration.ofSeconds(5));
+    SharedView view = flush("n1", 1, "1", config, "8|0,0,0,0|s2", "7|0,0,0,0|S1s2", "0|0,0,0,0|F1");
+
+    assertThat(view.state()).isEqualTo(State.CLOSED);
+    assertThat(view.flags()).doesNotContain(Flag.OPENED, Flag.SLOW_RATE_EXCEEDED);
+    assertThat(view.calls()).as("second 0 left the window").isEqualTo(4);
+    assertThat(view.failures()).isEqualTo(1);
+    assertThat(view.slowCalls()).isEqualTo(2);
+  }
+
   @Test
   void aFlushIsMergedOnceWhateverTimesItIsSent() {
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 100, 1);
