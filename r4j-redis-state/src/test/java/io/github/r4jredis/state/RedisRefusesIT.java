@@ -19,8 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.redisson.client.RedisClient;
@@ -105,6 +108,22 @@ class RedisRefusesIT {
       void heal(Admin admin) {
         admin.run("SCRIPT", "KILL");
       }
+    },
+    LOADING("loading a dataset (DEBUG RELOAD, slowed down)") {
+      @Override
+      void inject(Admin admin, RedisServer redis) {
+        admin.run("DEBUG", "POPULATE", "40000");
+        admin.run("CONFIG", "SET", "key-load-delay", "50");
+        admin.run("CONFIG", "SET", "loading-process-events-interval-bytes", "1024");
+        admin.start("DEBUG", "RELOAD");
+      }
+
+      @Override
+      void heal(Admin admin) {
+        // Loading ends on its own; a reload longer than this would only make the test slow.
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> "PONG".equals(admin.run("PING")));
+        admin.run("CONFIG", "SET", "key-load-delay", "0");
+      }
     };
 
     final String what;
@@ -133,6 +152,34 @@ class RedisRefusesIT {
       return connection.sync(StringCodec.INSTANCE, new RedisStrictCommand<>(command), args);
     }
 
+    private volatile @Nullable Thread repeater;
+
+    /** Sends a command over and over on a connection of its own, until {@link #stopRepeating()}. */
+    void repeat(String command, Object... args) {
+      RedisConnection other = client.connect();
+      others.add(other);
+      Thread thread = new Thread(() -> {
+        while (!Thread.currentThread().isInterrupted()) {
+          other.sync(StringCodec.INSTANCE, new RedisStrictCommand<>(command), args);
+        }
+      }, "admin-repeat");
+      thread.setDaemon(true);
+      repeater = thread;
+      thread.start();
+    }
+
+    void stopRepeating() {
+      Thread thread = repeater;
+      if (thread != null) {
+        thread.interrupt();
+        try {
+          thread.join(5_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
     /** Sends a command on a connection of its own, without waiting for its reply. */
     void start(String command, Object... args) {
       RedisConnection other = client.connect();
@@ -142,6 +189,7 @@ class RedisRefusesIT {
 
     @Override
     public void close() {
+      stopRepeating();
       others.forEach(RedisConnection::closeAsync);
       connection.closeAsync();
       client.shutdown();
@@ -159,7 +207,8 @@ class RedisRefusesIT {
   @ParameterizedTest
   @EnumSource(Refusal.class)
   void aRedisThatAnswersButRefusesTheWorkIsAsGoodAsDown(Refusal refusal, @KeyPrefix String prefix) {
-    try (RedisServer redis = RedisServer.builder().argument("enable-protected-configs", "yes").start();
+    try (RedisServer redis = RedisServer.builder().argument("enable-protected-configs", "yes")
+        .argument("enable-debug-command", "yes").start();
         Admin admin = new Admin(redis)) {
       admin.run("ACL", "SETUSER", APP_USER, "on", ">" + APP_PASSWORD, "~*", "&*", "+@all");
       Consumer<Config> asApp = c -> c.useSingleServer().setUsername(APP_USER).setPassword(APP_PASSWORD);
@@ -199,10 +248,11 @@ class RedisRefusesIT {
 
         assertThat(load.breakerExceptions).isEmpty();
         // One line per node for going LOCAL (naming the refusal), none per flush or per breaker.
-        // (A busy Redis holds the first pipeline until its busy-reply-threshold: that one may
-        // read as no answer.)
+        // (A busy Redis holds the first pipeline until its busy-reply-threshold, and a loading
+        // one answers only between slices of its dataset: that may read as no answer.)
         assertThat(linesWhileRefused).hasSize(NODES).allSatisfy(line -> assertThat(line)
-            .containsAnyOf("refuses the work: " + refusal.name(), refusal == Refusal.BUSY ? "no answer" : "\0"));
+            .containsAnyOf("refuses the work: " + refusal.name(),
+                refusal == Refusal.BUSY || refusal == Refusal.LOADING ? "no answer" : "\0"));
         assertThat(lines(logs, prefix)).hasSize(2 * NODES); // and one for rejoining
         assertThat(fleet.meters.get("r4jredis.sync.failures").tag("kind", refusal.name().toLowerCase(Locale.ROOT))
             .counters()).isNotEmpty();
@@ -211,6 +261,72 @@ class RedisRefusesIT {
             + " all SHARED %d ms after it was undone, then the fleet CLOSED; %d log lines; 0 breaker exceptions%n",
             refusal, refusal.what, NODES, localMillis, firstCallMillis, closedMillis, reachedWhileRefused,
             sharedMillis, lines(logs, prefix).size());
+      } finally {
+        release(logs);
+      }
+    }
+  }
+
+  /**
+   * Another client flushes Redis's script cache over and over (thousands of times a second) while
+   * the fleet is OPEN, then the dependency recovers. Most script calls fail with NOSCRIPT however
+   * often the nodes load them again (Redisson's script cache turns a pipeline's EVAL into
+   * SCRIPT LOAD + EVALSHA as well): a node goes LOCAL when Redis has done none of its work for
+   * {@code localModeAfter}, and rejoins only after a script and a write both succeed, so it may
+   * flap; the fleet is never stuck, callers never see it, and the log stays one line per mode
+   * change at most, the flapping counted in the next line.
+   */
+  @Test
+  void aScriptCacheFlushedOverAndOverIsAsGoodAsDown(@KeyPrefix String prefix) {
+    try (RedisServer redis = RedisServer.start();
+        Admin admin = new Admin(redis)) {
+      ListAppender<ILoggingEvent> logs = capture();
+      try (Fleet fleet = new Fleet(redis, NODES, prefix, config(), b -> { }, i -> redis.address(), c -> { });
+          Load load = new Load(fleet.breakers("payments"))) {
+        List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
+        FleetIT.awaitSeeded(breakers);
+        load.dependencyDown.set(true);
+        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.sharedState() == State.OPEN));
+        synchronized (logs) {
+          logs.list.clear();
+        }
+        List<AtomicBoolean> wentLocal = breakers.stream().map(b -> new AtomicBoolean()).toList();
+
+        admin.repeat("SCRIPT", "FLUSH");
+        long injected = System.nanoTime();
+        load.dependencyDown.set(false);
+        await().atMost(Fleet.AWAIT).until(() -> {
+          for (int i = 0; i < NODES; i++) {
+            if (breakers.get(i).syncMode() == SyncMode.LOCAL) {
+              wentLocal.get(i).set(true);
+            }
+          }
+          return wentLocal.stream().allMatch(AtomicBoolean::get);
+        });
+        long localMillis = millisSince(injected);
+        long reachedBefore = load.reached.get();
+        await().atMost(Fleet.AWAIT).until(() -> load.reached.get() > reachedBefore);
+        long firstCallMillis = millisSince(injected);
+        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.getState() == State.CLOSED));
+        long closedMillis = millisSince(injected);
+        List<String> linesDuringStorm = lines(logs, prefix);
+        admin.stopRepeating();
+        String flushes = admin.run("INFO", "commandstats").toString().lines()
+            .filter(line -> line.startsWith("cmdstat_script|flush:")).findFirst().orElse("?");
+        long healed = System.nanoTime();
+        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.syncMode() == SyncMode.SHARED
+            && b.sharedState() == State.CLOSED && b.getState() == State.CLOSED));
+        long sharedMillis = millisSince(healed);
+
+        assertThat(load.breakerExceptions).isEmpty();
+        assertThat(fleet.meters.get("r4jredis.sync.failures").tag("kind", "noscript").counters()).isNotEmpty();
+        assertThat(linesDuringStorm).hasSizeLessThanOrEqualTo(2 * NODES)
+            .filteredOn(line -> line.contains("unreachable")).hasSize(NODES)
+            .allSatisfy(line -> assertThat(line).containsAnyOf("refuses the work: NOSCRIPT", "no answer"));
+        System.out.printf("FIGURE NOSCRIPT storm (%s): every node LOCAL within %d ms; the first call reached the"
+            + " recovered dependency after %d ms, every node CLOSED after %d ms; %d log lines meanwhile; the storm"
+            + " over, all SHARED and the fleet CLOSED in Redis %d ms later; 0 breaker exceptions%n", flushes,
+            localMillis, firstCallMillis, closedMillis, linesDuringStorm.size(), sharedMillis);
       } finally {
         release(logs);
       }

@@ -496,7 +496,11 @@ public final class SyncEngine implements AutoCloseable {
     }
     if (mode == SyncMode.LOCAL) {
       if (now - lastSentNanos >= syncNanos * 5) {
-        send(List.of(), now); // a probe: does Redis answer again?
+        if (scriptsLoaded) {
+          send(probe(), now);
+        } else {
+          loadScripts(); // a Redis that lost them (restarted, SCRIPT FLUSH) must run one to rejoin
+        }
       }
       return;
     }
@@ -545,6 +549,18 @@ public final class SyncEngine implements AutoCloseable {
       inbox.add(() -> completed(calls, replies, error, now));
       LockSupport.unpark(thread);
     });
+  }
+
+  /**
+   * The pipeline that asks, in LOCAL mode, whether Redis does the work again: one breaker's read
+   * (a script: a Redis whose script cache is flushed over and over does not) and the heartbeat
+   * write. Its reply is not applied: the breakers re-read everything when they rejoin.
+   */
+  private List<Call> probe() {
+    for (String encoded : breakers.keySet()) {
+      return List.of(new Call(arguments(LuaScripts.READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
+    }
+    return List.of();
   }
 
   /**
@@ -761,8 +777,7 @@ public final class SyncEngine implements AutoCloseable {
     Throwable cause = error instanceof CompletionException && error.getCause() != null
         ? error.getCause() : error;
     if (isNoScript(cause)) {
-      scriptsLoaded = false;
-      return;
+      scriptsLoaded = false; // and the pipeline failed: Redis did not do the work
     }
     String refused = refusal(cause);
     boolean timeout = cause.getClass().getSimpleName().contains("Timeout");
@@ -854,6 +869,9 @@ public final class SyncEngine implements AutoCloseable {
             loadingScripts = false;
             if (error == null) {
               scriptsLoaded = true; // Redis answered; whether it does the work, the next pipeline tells
+              if (mode == SyncMode.LOCAL) {
+                lastSentNanos = System.nanoTime() - syncNanos * 5; // the probe goes at once
+              }
             } else {
               failed(error);
             }
