@@ -333,6 +333,48 @@ class RedisRefusesIT {
     }
   }
 
+  /**
+   * Manual moves in a loop while Redis refuses the writes and the node, told to wait long before
+   * going LOCAL, still counts as SHARED: at most a bounded chain of them waits for Redis, the rest
+   * take effect on the node only and are counted; once Redis takes writes again the chain goes
+   * through and the node follows the fleet.
+   */
+  @Test
+  void stepsWaitingForARefusingRedisAreBounded(@KeyPrefix String prefix) {
+    try (RedisServer redis = RedisServer.start();
+        Admin admin = new Admin(redis);
+        Fleet fleet = new Fleet(redis, 1, prefix, config(), b -> b.withLocalModeAfter(Duration.ofSeconds(60)))) {
+      RedisCircuitBreaker breaker = fleet.breakers("payments").get(0);
+      FleetIT.awaitSeeded(List.of(breaker));
+      long version = breaker.stateVersion();
+
+      admin.run("CONFIG", "SET", "maxmemory", "1");
+      int moves = 20_000;
+      for (int i = 0; i < moves; i++) {
+        if (i % 2 == 0) {
+          breaker.transitionToForcedOpenState();
+        } else {
+          breaker.transitionToClosedState();
+        }
+      }
+      long waiting = breaker.stateVersion() - version;
+      double dropped = fleet.meters.get("r4jredis.steps.dropped").counter().count();
+      assertThat(breaker.syncMode()).isEqualTo(SyncMode.SHARED);
+      assertThat(waiting).isBetween(1L, 64L);
+      assertThat(dropped).isGreaterThan(moves - 2_000);
+      assertThat(breaker.getState()).isEqualTo(State.CLOSED); // the node's own last move
+
+      admin.run("CONFIG", "SET", "maxmemory", "0");
+      // Redis holds what the chain's last step made of it, and the node is there too.
+      await().atMost(Fleet.AWAIT).until(() -> fleet.registries.get(0).sharedBreaker("payments")
+          .map(shared -> shared.state() == breaker.getState() && shared.version() == breaker.stateVersion())
+          .orElse(false));
+      System.out.printf("FIGURE %d manual moves while Redis refused writes: %d steps waited, %.0f kept local"
+          + " (r4jredis.steps.dropped); after Redis took writes again the node followed the fleet's %s%n",
+          moves, waiting, dropped, breaker.sharedState());
+    }
+  }
+
   private static long millisSince(long nanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
   }

@@ -111,6 +111,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   // Guarded by lock.
   private final ArrayDeque<Intent> chain = new ArrayDeque<>();
+  /** Steps of this node that may wait for Redis at once (see {@link #intend}). */
+  static final int MAX_CHAIN = 64;
   private long chainBase = -1;
   /**
    * The version each answered step of the chain led to, or {@link OutcomeLog#REFUSED}. Its own
@@ -735,9 +737,19 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  /** Adds a step of this node's own machine to the chain sent to Redis. Lock held. */
+  /**
+   * Adds a step of this node's own machine to the chain sent to Redis. Lock held. A node that
+   * moves faster than Redis takes its steps (manual moves in a loop while Redis refuses them,
+   * before it counts as down) keeps at most {@value #MAX_CHAIN} waiting: the moves past them take
+   * effect on this node only, as in LOCAL mode, are counted, and the node follows the fleet once
+   * its chain is through.
+   */
   private void intend(Intent intent) {
     if (engine.mode() == SyncMode.LOCAL) {
+      return;
+    }
+    if (chain.size() >= MAX_CHAIN) {
+      engine.meters().stepDropped();
       return;
     }
     if (chain.isEmpty()) {

@@ -57,6 +57,12 @@ public final class SyncMeters {
         .tags(tags).register(registry).increment(calls);
   }
 
+  void stepDropped() {
+    Counter.builder("r4jredis.steps.dropped")
+        .description("Moves of this node's breakers kept local because too many of its steps already waited for Redis")
+        .tags(tags).register(registry).increment();
+  }
+
   void clockJump() {
     Counter.builder("r4jredis.redis.time.jumps")
         .description("Jumps of Redis TIME this node saw (a failover to a server whose clock is off, a stepped clock)")
