@@ -3,6 +3,11 @@ package io.github.r4jredis.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.github.r4jredis.state.internal.SyncEngine;
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.RedisCluster;
 import io.github.r4jredis.testkit.RedisServer;
@@ -18,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
+import org.slf4j.LoggerFactory;
 
 /**
  * A 3-master Redis Cluster under load: the master serving the fleet's channel is SIGKILLed and
@@ -91,6 +97,76 @@ class ClusterRestartIT {
             NODES, localMillis, sharedMillis, followedMillis, load.reached.get() + load.rejected.get());
       }
     } finally {
+      registries.forEach(RedisCircuitBreakerRegistry::close);
+      clients.forEach(c -> c.shutdown(0, 2, TimeUnit.SECONDS));
+    }
+  }
+
+  /**
+   * Another master (serving neither the breaker nor the channel) SIGKILLed: once the cluster
+   * counts it failed, the surviving masters answer CLUSTERDOWN for every key (full coverage is
+   * required by default). The fleet's nodes treat that as Redis down, decide locally, and rejoin
+   * when the master is back.
+   */
+  @Test
+  void aClusterThatIsDownForAnotherMastersSlotsIsAsGoodAsDown(RedisCluster cluster, @KeyPrefix String prefix) {
+    List<RedissonClient> clients = new ArrayList<>();
+    List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    Logger engineLogger = (Logger) LoggerFactory.getLogger(SyncEngine.class);
+    engineLogger.addAppender(logs);
+    try {
+      for (int i = 0; i < NODES; i++) {
+        Config config = new Config();
+        config.useClusterServers().setNodeAddresses(cluster.nodeAddresses());
+        config.useClusterServers().setTimeout(1000).setRetryAttempts(1);
+        config.setNettyThreads(2);
+        RedissonClient client = Redisson.create(config);
+        clients.add(client);
+        registries.add(RedisCircuitBreakerRegistry.builder(client)
+            .withCircuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofMinutes(5)).build())
+            .withKeyPrefix(prefix).withNodeId("node-" + i).build());
+      }
+      int channelMaster = master(cluster, clients.get(0).getKeys().getSlot(prefix + ":events"));
+      String name = "payments";
+      for (int i = 0; master(cluster, clients.get(0).getKeys().getSlot(prefix + ":{" + name + "}:state")) != channelMaster; i++) {
+        name = "payments-" + i;
+      }
+      String breakerName = name;
+      RedisServer other = cluster.nodes().get((channelMaster + 1) % cluster.nodes().size());
+      List<RedisCircuitBreaker> breakers = registries.stream()
+          .map(r -> (RedisCircuitBreaker) r.circuitBreaker(breakerName)).toList();
+      FleetIT.awaitSeeded(breakers);
+      try (Load load = new Load(breakers)) {
+        await().atMost(Fleet.AWAIT).until(() -> load.reached.get() > 300);
+        synchronized (logs) {
+          logs.list.clear();
+        }
+
+        other.kill();
+        long killed = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).until(() -> breakers.stream().allMatch(b -> b.syncMode() == SyncMode.LOCAL));
+        long localMillis = (System.nanoTime() - killed) / 1_000_000;
+        List<String> lines;
+        synchronized (logs) {
+          lines = logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
+              .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(prefix)).toList();
+        }
+        other.restart();
+        long restarted = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).until(() -> breakers.stream().allMatch(b -> b.syncMode() == SyncMode.SHARED));
+        long sharedMillis = (System.nanoTime() - restarted) / 1_000_000;
+
+        assertThat(load.breakerExceptions).isEmpty();
+        assertThat(lines).hasSize(NODES).allSatisfy(line -> assertThat(line).contains("CLUSTERDOWN"));
+        System.out.printf("FIGURE cluster: another master SIGKILLed, the survivors answering CLUSTERDOWN: all %d nodes"
+            + " LOCAL %d ms after the kill (the cluster's node timeout is 2 s); the master restarted: all SHARED %d ms"
+            + " later; 0 breaker exceptions in %d calls%n",
+            NODES, localMillis, sharedMillis, load.reached.get() + load.rejected.get());
+      }
+    } finally {
+      engineLogger.detachAppender(logs);
       registries.forEach(RedisCircuitBreakerRegistry::close);
       clients.forEach(c -> c.shutdown(0, 2, TimeUnit.SECONDS));
     }
