@@ -63,6 +63,19 @@ final class BreakerSync {
     }
   }
 
+  /** Whether a step of this node's chain or a request waits: they go before other breakers' calls. */
+  boolean hasStepOrRequest() {
+    if (breaker.hasSteps()) {
+      return true;
+    }
+    for (int i = 0; i < requests.length(); i++) {
+      if (requests.get(i) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether nothing waits to be sent: no seed, no outcomes, no request. */
   boolean isIdle() {
     if (needsSeed || reseedBehind || verifyDue || outcomes.unacknowledged().calls() > 0) {

@@ -990,6 +990,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   /** The chain's next step, or null. */
+  /** Whether steps of this node wait for Redis (without the lock: a hint for the pipeline's order). */
+  boolean hasSteps() {
+    return chainSteps > 0;
+  }
+
   @Nullable Intent chainHead() {
     lock.lock();
     try {

@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounded: at most one pipeline in flight, at most {@value #MAX_CALLS_PER_BATCH} script calls
  * in it, every pipeline with a response timeout and Redisson's retries off (a re-sent flush is
- * still applied once: flushes carry node and sequence). The call path never waits on this
- * class, except {@link #claim} of a half-open probe lease, bounded by the command timeout.
+ * still applied once: flushes carry node and sequence), breakers with a step or a request first.
+ * The call path never waits on this class: trial leases are claimed here, in the background.
  *
  * <p>Thread-safety: public methods may be called from any thread; fields marked "sync thread"
  * are confined to it. Everything the sync thread must do for other threads (replies, messages)
@@ -531,9 +531,24 @@ public final class SyncEngine implements AutoCloseable {
     int size = all.size();
     long reconcileBudget = Math.max(1, (long) Math.ceil((double) size * syncNanos / reconcileNanos));
     Batch batch = new Batch(now, reconcileBudget);
+    // Steps and requests first: a trial episode's start or verdict must not wait behind the
+    // flushes and reads of thousands of breakers (after a resubscribe every one reads again).
+    java.util.Set<SharedCircuitBreaker> first = new java.util.HashSet<>();
+    for (SharedCircuitBreaker breaker : all) {
+      if (batch.full()) {
+        break;
+      }
+      if (breaker.sync().hasStepOrRequest()) {
+        first.add(breaker);
+        breaker.sync().collect(batch);
+      }
+    }
     int examined = 0;
     for (; examined < size && !batch.full(); examined++) {
-      all.get((rotation + examined) % size).sync().collect(batch);
+      SharedCircuitBreaker breaker = all.get((rotation + examined) % size);
+      if (!first.contains(breaker)) {
+        breaker.sync().collect(batch);
+      }
     }
     rotation = size == 0 ? 0 : (rotation + Math.max(1, examined)) % size;
     if (examined < size) {
