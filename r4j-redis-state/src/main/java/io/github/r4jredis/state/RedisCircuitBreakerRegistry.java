@@ -78,6 +78,9 @@ public final class RedisCircuitBreakerRegistry
   /** Default lifetime of a half-open probe lease that its holder stops renewing. */
   public static final Duration DEFAULT_PROBE_LEASE = Duration.ofSeconds(5);
 
+  /** Default {@link Builder#withMaxFlushDelay}. */
+  public static final Duration DEFAULT_MAX_FLUSH_DELAY = Duration.ofSeconds(5);
+
   /** Default number of distinct failing nodes a shared breaker needs to open. */
   public static final int DEFAULT_MINIMUM_REPORTING_NODES = 1;
 
@@ -96,7 +99,7 @@ public final class RedisCircuitBreakerRegistry
     this.runtime = new RegistryRuntime(builder.redisson, KeySpace.of(builder.keyPrefix),
         builder.nodeId != null ? builder.nodeId : defaultNodeId(),
         builder.syncInterval, builder.commandTimeout, builder.localModeAfter,
-        builder.reconcileInterval, builder.probeLease, builder.minimumReportingNodes,
+        builder.reconcileInterval, builder.probeLease, builder.maxFlushDelay, builder.minimumReportingNodes,
         builder.history, builder.meterRegistry);
   }
 
@@ -342,6 +345,7 @@ public final class RedisCircuitBreakerRegistry
     private String keyPrefix = DEFAULT_KEY_PREFIX;
     private @Nullable String nodeId;
     private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
+    private Duration maxFlushDelay = DEFAULT_MAX_FLUSH_DELAY;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private Duration localModeAfter = DEFAULT_LOCAL_MODE_AFTER;
     private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
@@ -449,6 +453,20 @@ public final class RedisCircuitBreakerRegistry
      */
     public Builder withProbeLeaseDuration(Duration probeLease) {
       this.probeLease = requireRange("probeLeaseDuration", probeLease, Duration.ofMillis(100), Duration.ofMinutes(10));
+      return this;
+    }
+
+    /**
+     * How long successes may wait on this node before they are sent, while the fleet's breaker
+     * is CLOSED and far from its thresholds (at least its minimum number of calls, at rates under
+     * half of each threshold), in [0, 9 s]. Successes cannot open a breaker: sending them every
+     * few seconds rather than every sync spares Redis most of its work while all is well. A
+     * failed or slow call is sent at once, with every success recorded before it; a node sending
+     * nothing for longer than 10 s would no longer count as active for the quorum. Zero (or
+     * anything up to the sync interval) sends at every sync. Default 5 s.
+     */
+    public Builder withMaxFlushDelay(Duration maxFlushDelay) {
+      this.maxFlushDelay = requireRange("maxFlushDelay", maxFlushDelay, Duration.ZERO, Duration.ofSeconds(9));
       return this;
     }
 

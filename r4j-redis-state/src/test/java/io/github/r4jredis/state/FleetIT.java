@@ -58,6 +58,37 @@ class FleetIT {
   }
 
   /**
+   * While the fleet is CLOSED and far from its thresholds, fast successes wait on the node (up to
+   * maxFlushDelay) instead of costing Redis a script every sync; the first failure goes at once
+   * and takes every success recorded before it along: the fleet's window misses none of them.
+   */
+  @Test
+  void successesWaitWhileAllIsWellAndGoWithTheFirstFailure(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 2, prefix, countWindow(100).minimumNumberOfCalls(10).build())) {
+      List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
+      awaitSeeded(breakers);
+      RedisCircuitBreaker node0 = breakers.get(0);
+      for (int i = 0; i < 10; i++) {
+        node0.onSuccess(1, TimeUnit.MILLISECONDS); // under the minimum number of calls: sent
+      }
+      await().atMost(Fleet.AWAIT).until(() -> node0.fleetMetrics().getNumberOfBufferedCalls() == 10);
+
+      for (int i = 0; i < 30; i++) {
+        breakers.get(i % 2).onSuccess(1, TimeUnit.MILLISECONDS);
+      }
+      // Held (for 500 ms at least; maxFlushDelay is 5 s) while the fleet is far from its threshold.
+      await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+          .until(() -> fleet.registries.get(0).sharedBreaker("payments").orElseThrow().calls() < 40);
+
+      breakers.get(1).onError(1, TimeUnit.MILLISECONDS, DOWN);
+      breakers.get(0).onError(1, TimeUnit.MILLISECONDS, DOWN);
+      await().atMost(Fleet.AWAIT).until(() -> fleet.registries.get(0).sharedBreaker("payments").orElseThrow()
+          .calls() == 42);
+      assertThat(fleet.registries.get(0).sharedBreaker("payments").orElseThrow().failedCalls()).isEqualTo(2);
+    }
+  }
+
+  /**
    * 10 nodes at 100 calls/s each against a dependency that is dead from the start; TIME_BASED
    * window, minimumNumberOfCalls 100. Independent breakers would each need 100 failures (1000
    * for the fleet); the shared one needs 100 plus what arrives while the news spreads.

@@ -51,6 +51,8 @@ class RegistryBuilderTest {
         .isInstanceOf(NullPointerException.class).hasMessage("localModeAfter");
     assertThatThrownBy(() -> builder.withProbeLeaseDuration(Duration.ofMillis(5)))
         .hasMessage("probeLeaseDuration must be in [PT0.1S, PT10M], was PT0.005S");
+    assertThatThrownBy(() -> builder.withMaxFlushDelay(Duration.ofSeconds(10)))
+        .hasMessage("maxFlushDelay must be in [PT0S, PT9S], was PT10S");
     assertThatThrownBy(() -> builder.withMinimumReportingNodes(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("minimumReportingNodes must be at least 1, was 0");

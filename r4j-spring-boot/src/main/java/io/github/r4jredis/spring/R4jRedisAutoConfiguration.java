@@ -96,6 +96,7 @@ public class R4jRedisAutoConfiguration {
     RedisCircuitBreakerRegistry.Builder builder = RedisCircuitBreakerRegistry.builder(redisson)
         .withKeyPrefix(properties.getKeyPrefix())
         .withSyncInterval(properties.getSyncInterval())
+        .withMaxFlushDelay(properties.getMaxFlushDelay())
         .withMinimumReportingNodes(properties.getMinimumReportingNodes())
         .withTags(Map.copyOf(circuitBreakerProperties.getTags()))
         .addRegistryEventConsumer(circuitBreakerRegistryEventConsumer);

@@ -26,6 +26,7 @@ public class R4jRedisProperties {
   private String keyPrefix = RedisCircuitBreakerRegistry.DEFAULT_KEY_PREFIX;
   private @Nullable String nodeId;
   private Duration syncInterval = RedisCircuitBreakerRegistry.DEFAULT_SYNC_INTERVAL;
+  private Duration maxFlushDelay = RedisCircuitBreakerRegistry.DEFAULT_MAX_FLUSH_DELAY;
   private int minimumReportingNodes = RedisCircuitBreakerRegistry.DEFAULT_MINIMUM_REPORTING_NODES;
   private final Toggle fallback = new Toggle();
   private final Health health = new Health();
@@ -101,6 +102,24 @@ public class R4jRedisProperties {
           "r4j.redis.sync-interval must be in [1ms,10s], was " + syncInterval);
     }
     this.syncInterval = syncInterval;
+  }
+
+  /**
+   * How long successes may wait on this node before they are sent, while the fleet's breaker is
+   * CLOSED and far from its thresholds (failed and slow calls go at once). 0 to 9 s; 0 sends at
+   * every sync. Default 5 s.
+   */
+  public Duration getMaxFlushDelay() {
+    return maxFlushDelay;
+  }
+
+  /** See {@link #getMaxFlushDelay()}. */
+  public void setMaxFlushDelay(Duration maxFlushDelay) {
+    Objects.requireNonNull(maxFlushDelay, "r4j.redis.max-flush-delay");
+    if (maxFlushDelay.isNegative() || maxFlushDelay.toMillis() > 9_000) {
+      throw new IllegalArgumentException("r4j.redis.max-flush-delay must be in [0s,9s], was " + maxFlushDelay);
+    }
+    this.maxFlushDelay = maxFlushDelay;
   }
 
   /** Distinct nodes whose failures a shared breaker needs before it opens. Default 1. */

@@ -38,6 +38,7 @@ class R4jRedisPropertiesTest {
         "r4j.redis.key-prefix", "orders",
         "r4j.redis.node-id", "orders-7",
         "r4j.redis.sync-interval", "50ms",
+        "r4j.redis.max-flush-delay", "2s",
         "r4j.redis.minimum-reporting-nodes", "3",
         "r4j.redis.url", "redis://cache:6380",
         "r4j.redis.slo.enabled", "false"));
@@ -45,6 +46,7 @@ class R4jRedisPropertiesTest {
     assertThat(properties.getKeyPrefix()).isEqualTo("orders");
     assertThat(properties.getNodeId()).isEqualTo("orders-7");
     assertThat(properties.getSyncInterval()).isEqualTo(Duration.ofMillis(50));
+    assertThat(properties.getMaxFlushDelay()).isEqualTo(Duration.ofSeconds(2));
     assertThat(properties.getMinimumReportingNodes()).isEqualTo(3);
     assertThat(properties.getUrl()).isEqualTo("redis://cache:6380");
     assertThat(properties.getSlo().isEnabled()).isFalse();
@@ -62,6 +64,9 @@ class R4jRedisPropertiesTest {
     assertThatThrownBy(() -> bind(Map.of("r4j.redis.sync-interval", "0ms")))
         .rootCause()
         .hasMessage("r4j.redis.sync-interval must be in [1ms,10s], was PT0S");
+    assertThatThrownBy(() -> bind(Map.of("r4j.redis.max-flush-delay", "10s")))
+        .rootCause()
+        .hasMessage("r4j.redis.max-flush-delay must be in [0s,9s], was PT10S");
     assertThatThrownBy(() -> bind(Map.of("r4j.redis.url", "http://user:secret@cache")))
         .rootCause()
         .hasMessage("r4j.redis.url must start with redis:// or rediss://, was 'http://***@cache'");

@@ -26,6 +26,9 @@ final class BreakerSync {
   private final boolean timeBased;
   private final int windowSize;
   private final int maxRuns;
+  private final int minCalls;
+  private final float failureRateThreshold;
+  private final float slowCallRateThreshold;
 
   // Set from any thread, consumed by the sync thread.
   volatile boolean needsSeed = true;
@@ -33,8 +36,11 @@ final class BreakerSync {
   volatile boolean verifyDue;
   volatile long lastViewNanos = System.nanoTime();
   private volatile long lastFlushedNanos = System.nanoTime() - 2 * FLUSHED_RECENTLY_NANOS;
+  /** Set by a test that waits for everything to reach Redis: held successes go at the next tick. */
+  volatile boolean sendHeld;
   // Sync thread.
   private long lastRenewNanos;
+  private long lastFlushSentNanos;
 
   BreakerSync(SharedCircuitBreaker breaker, OutcomeLog outcomes) {
     this.breaker = breaker;
@@ -43,6 +49,10 @@ final class BreakerSync {
     this.timeBased = config.getSlidingWindowType() == SlidingWindowType.TIME_BASED;
     this.windowSize = config.getSlidingWindowSize();
     this.maxRuns = timeBased ? 64 : Math.max(64, windowSize);
+    this.minCalls = timeBased ? config.getMinimumNumberOfCalls()
+        : Math.min(config.getMinimumNumberOfCalls(), windowSize);
+    this.failureRateThreshold = config.getFailureRateThreshold();
+    this.slowCallRateThreshold = config.getSlowCallRateThreshold();
   }
 
   OutcomeLog outcomes() {
@@ -150,14 +160,21 @@ final class BreakerSync {
   private SyncEngine.Call flush(SyncEngine.Batch batch, SharedView v, String seedMode) {
     long now = batch.nowNanos();
     boolean seeding = !"0".equals(seedMode);
+    boolean renew = !seeding && breaker.holdsActiveLease(batch.leaseNanos())
+        && now - lastRenewNanos >= batch.leaseNanos() / 3;
+    if (!seeding && !renew && mayWait(batch, v)) {
+      return null;
+    }
     // While this node's own steps are on their way, its outcomes wait for the version those steps
     // lead to: counted under an episode Redis does not have yet, they would be dropped.
     OutcomeLog.Flush flush = outcomes.nextFlush(batch::nextSequence, v.version(), breaker.chainHead() == null,
         breaker::epochAfter);
-    boolean renew = !seeding && breaker.holdsActiveLease(batch.leaseNanos())
-        && now - lastRenewNanos >= batch.leaseNanos() / 3;
     if (flush == null && !renew && !seeding) {
       return null;
+    }
+    if (flush != null) {
+      lastFlushSentNanos = now;
+      sendHeld = false;
     }
     long clockMillis = breaker.clockMillis();
     LuaScripts.ArgList args = batch.call(LuaScripts.FLUSH, breaker, clockMillis)
@@ -199,6 +216,25 @@ final class BreakerSync {
         }
       });
     });
+  }
+
+  /**
+   * Whether this breaker's outcomes may wait for a later pipeline, to spare Redis most of its
+   * work while all is well: only fast successes wait (they cannot open a breaker), while the
+   * fleet is CLOSED and far from its thresholds (its window holds at least the minimum number of
+   * calls, at rates under half of each threshold), and for at most {@code maxFlushDelay} after
+   * this node's last flush. A failed or slow call goes at once, with every success before it.
+   */
+  private boolean mayWait(SyncEngine.Batch batch, SharedView v) {
+    long hold = batch.maxFlushDelayNanos();
+    if (hold <= 0 || sendHeld || v.state() != State.CLOSED || breaker.hasSteps()
+        || batch.nowNanos() - lastFlushSentNanos >= hold || !outcomes.onlyFastSuccessesWait()) {
+      return false;
+    }
+    long calls = v.calls();
+    return calls > 0 && calls >= minCalls
+        && v.failures() * 100.0f / calls < failureRateThreshold / 2
+        && v.slowCalls() * 100.0f / calls < slowCallRateThreshold / 2;
   }
 
   /**

@@ -450,6 +450,14 @@ public final class OutcomeLog {
     return call <= through && call > through - calls;
   }
 
+  /**
+   * Whether all that waits to be sent is fast successes, recorded in the episode Redis is in:
+   * nothing in flight, nothing set apart, no failed or slow call unacknowledged.
+   */
+  public synchronized boolean onlyFastSuccessesWait() {
+    return inFlight == null && sealed.isEmpty() && recorded.bad() == acknowledged.bad();
+  }
+
   /** Whether outcomes wait, set apart by episode. */
   public synchronized boolean hasSealed() {
     return !sealed.isEmpty();

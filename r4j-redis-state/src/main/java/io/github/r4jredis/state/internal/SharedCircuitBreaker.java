@@ -1422,9 +1422,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   /**
    * Whether Redis knows everything this node did: the breaker is seeded, no step of its own is
-   * on its way, no outcome is unacknowledged and no request waits. For tests.
+   * on its way, no outcome is unacknowledged and no request waits. For tests: it also asks for
+   * the successes the engine holds while all is well to be sent at the next tick.
    */
   boolean isSettled() {
+    sync.sendHeld = true;
     lock.lock();
     try {
       return view.version() > 0 && chain.isEmpty() && sync.isIdle();

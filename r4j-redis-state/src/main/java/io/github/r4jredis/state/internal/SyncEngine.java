@@ -67,6 +67,7 @@ public final class SyncEngine implements AutoCloseable {
       Duration localModeAfter,
       Duration reconcileInterval,
       Duration probeLease,
+      Duration maxFlushDelay,
       History history) {}
 
   static final int MAX_CALLS_PER_BATCH = 1000;
@@ -95,6 +96,7 @@ public final class SyncEngine implements AutoCloseable {
   private final long localAfterNanos;
   private final long reconcileNanos;
   private final long leaseNanos;
+  private final long holdNanos;
   private final long commandMillis;
   private final Map<String, SharedCircuitBreaker> breakers = new ConcurrentHashMap<>();
   private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
@@ -179,6 +181,11 @@ public final class SyncEngine implements AutoCloseable {
       return leaseNanos;
     }
 
+    /** How long fast successes may wait while the fleet is far from its thresholds (0: never). */
+    long maxFlushDelayNanos() {
+      return holdNanos;
+    }
+
     long nextSequence() {
       return sequence.incrementAndGet();
     }
@@ -234,6 +241,8 @@ public final class SyncEngine implements AutoCloseable {
     this.localAfterNanos = settings.localModeAfter().toNanos();
     this.reconcileNanos = settings.reconcileInterval().toNanos();
     this.leaseNanos = settings.probeLease().toNanos();
+    this.holdNanos = settings.maxFlushDelay().compareTo(settings.syncInterval()) > 0
+        ? settings.maxFlushDelay().toNanos() : 0;
     this.commandMillis = settings.commandTimeout().toMillis();
     this.thread = new Thread(this::loop, "r4j-redis-sync-" + keys.prefix());
     this.thread.setDaemon(true);
