@@ -227,8 +227,10 @@ final class BreakerSync {
    */
   private boolean mayWait(SyncEngine.Batch batch, SharedView v) {
     long hold = batch.maxFlushDelayNanos();
+    // A view as old as the reconcile interval would cost a read: the flush's reply serves instead.
     if (hold <= 0 || sendHeld || v.state() != State.CLOSED || breaker.hasSteps()
-        || batch.nowNanos() - lastFlushSentNanos >= hold || !outcomes.onlyFastSuccessesWait()) {
+        || batch.nowNanos() - lastFlushSentNanos >= hold || batch.viewOld(lastViewNanos)
+        || !outcomes.onlyFastSuccessesWait()) {
       return false;
     }
     long calls = v.calls();

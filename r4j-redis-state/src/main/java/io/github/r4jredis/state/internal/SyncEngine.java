@@ -194,6 +194,11 @@ public final class SyncEngine implements AutoCloseable {
       return calls.size() >= MAX_CALLS_PER_BATCH;
     }
 
+    /** Whether a breaker last read at {@code lastViewNanos} is as old as the reconcile interval. */
+    boolean viewOld(long lastViewNanos) {
+      return nowNanos - lastViewNanos >= reconcileNanos;
+    }
+
     /** Whether a breaker last read at {@code lastViewNanos} is due a reconcile read now. */
     boolean reconcileDue(long lastViewNanos) {
       if (nowNanos - lastViewNanos < reconcileNanos || reconcileBudget <= 0) {
