@@ -116,8 +116,8 @@ public class HotPathBenchmark {
   }
 
   /**
-   * The fleet-shared breaker in CLOSED with an r4j-slo monitor bound: Resilience4j builds an
-   * event per call for its consumer, which counts it; flushes to Redis run in the background.
+   * The fleet-shared breaker in CLOSED with an r4j-slo monitor bound: it counts each call through
+   * the breaker's call observer (no event object per call); flushes to Redis run in the background.
    */
   @Benchmark
   public String sharedClosedWithSlo() {

@@ -47,4 +47,32 @@ public interface RedisCircuitBreaker extends CircuitBreaker {
 
   /** The id this node reports under. */
   String nodeId();
+
+  /**
+   * Adds an observer of every call outcome this breaker takes, told on the calling thread once
+   * the breaker has taken it, without building Resilience4j's event objects: per-call accounting
+   * (SLOs, say) that costs the call path no allocation. The outcomes are those of Resilience4j's
+   * call events (an error that is not recorded as a failure is a success, as its event is; in
+   * DISABLED and FORCED_OPEN, which publish no call events, nothing is told).
+   * An observer must be fast; one that throws is logged and the call goes on.
+   */
+  void addCallObserver(CallObserver observer);
+
+  /** What {@link #addCallObserver} tells. Every method may be called from any thread. */
+  interface CallObserver {
+
+    /** A call succeeded (or failed in a way that does not count as a failure). */
+    void onSuccess(long durationNanos);
+
+    /** A call failed, by a recorded exception or a result recorded as a failure. */
+    void onFailure(long durationNanos);
+
+    /** A call failed with an ignored exception. */
+    default void onIgnoredError(long durationNanos) {
+    }
+
+    /** A call was not permitted. */
+    default void onNotPermitted() {
+    }
+  }
 }

@@ -117,6 +117,62 @@ class SloMonitorIT {
     assertThat(status.recoveryMet()).isTrue();
   }
 
+  /**
+   * A breaker of ours is counted through its call observer, without an event object per call; a
+   * plain Resilience4j breaker through its events. The same calls give the same figures.
+   */
+  @Test
+  void ourBreakersAndResilience4jsGiveTheSameFigures() {
+    CircuitBreakerConfig config = CircuitBreakerConfig.from(STEADY).ignoreExceptions(IllegalArgumentException.class)
+        .recordResult(result -> "bad".equals(result)).build();
+    RedissonClient client = redis.newRedisson();
+    closeables.add(client::shutdown);
+    io.github.r4jredis.state.RedisCircuitBreakerRegistry registry =
+        io.github.r4jredis.state.RedisCircuitBreakerRegistry.builder(client).withCircuitBreakerConfig(config)
+            .withKeyPrefix(prefix + "-ours").withNodeId("a").withMeterRegistry(new SimpleMeterRegistry()).build();
+    closeables.add(registry::close);
+    CircuitBreaker ours = registry.circuitBreaker("calcom");
+    CircuitBreaker theirs = CircuitBreaker.of("calcom", config);
+    SloMonitor ourSlo = node("a", b -> b.keyPrefix(prefix + "-a")).bind(ours);
+    SloMonitor theirSlo = node("a", b -> b.keyPrefix(prefix + "-b")).bind(theirs);
+    assertThat(ours).isInstanceOf(io.github.r4jredis.state.RedisCircuitBreaker.class);
+
+    for (CircuitBreaker breaker : List.of(ours, theirs)) {
+      for (int millis = 1; millis <= 300; millis++) {
+        breaker.onSuccess(millis * 3L, TimeUnit.MILLISECONDS);
+      }
+      calls(breaker, 0, 7, Duration.ofMillis(1200));
+      breaker.onError(5, TimeUnit.MILLISECONDS, new IllegalArgumentException("ignored"));
+      breaker.onResult(40, TimeUnit.MILLISECONDS, "bad");
+      breaker.onResult(40, TimeUnit.MILLISECONDS, "good");
+      breaker.transitionToForcedOpenState();
+      for (int i = 0; i < 4; i++) {
+        assertThat(breaker.tryAcquirePermission()).isFalse();
+      }
+      breaker.transitionToClosedState();
+      breaker.transitionToOpenState();
+      for (int i = 0; i < 3; i++) {
+        assertThat(breaker.tryAcquirePermission()).isFalse(); // OPEN publishes them
+      }
+    }
+    ourSlo.flush();
+    theirSlo.flush();
+
+    ServiceMetrics a = ourSlo.getMetrics("calcom");
+    ServiceMetrics b = theirSlo.getMetrics("calcom");
+    // 300 + 7 + 2 results + 3 not permitted in OPEN; the ignored error is no request, and FORCED_OPEN
+    // publishes no call events.
+    assertThat(a.requests()).isEqualTo(b.requests()).isEqualTo(312);
+    assertThat(a.successes()).isEqualTo(b.successes()).isEqualTo(301);
+    assertThat(a.failures()).isEqualTo(b.failures()).isEqualTo(8);
+    assertThat(a.slow()).isEqualTo(b.slow());
+    assertThat(a.latencyP50()).isEqualTo(b.latencyP50());
+    assertThat(a.latencyP99()).isEqualTo(b.latencyP99());
+    assertThat(ourSlo.getSloMetrics("calcom").latencyCompliance())
+        .isEqualTo(theirSlo.getSloMetrics("calcom").latencyCompliance());
+    assertThat(ourSlo.getSloMetrics("calcom").availability()).isEqualTo(theirSlo.getSloMetrics("calcom").availability());
+  }
+
   @Test
   void notPermittedCallsCountAgainstAvailabilityUnlessToldOtherwise() {
     CircuitBreaker counted = breaker("counted");

@@ -29,10 +29,42 @@ public final class BreakerEvents extends EventProcessor<CircuitBreakerEvent>
   private static final Logger LOG = LoggerFactory.getLogger(BreakerEvents.class);
 
   private final Supplier<CircuitBreaker.State> state;
+  /** Whether anyone listens to events of single calls (success, error, ignored, not permitted). */
+  private volatile boolean callEvents;
+  private static final java.util.Set<String> CALL_EVENTS = java.util.Set.of(
+      CircuitBreakerOnSuccessEvent.class.getName(), CircuitBreakerOnErrorEvent.class.getName(),
+      CircuitBreakerOnIgnoredErrorEvent.class.getName(), CircuitBreakerOnCallNotPermittedEvent.class.getName());
 
   /** Events of a breaker whose current state {@code state} supplies. */
   public BreakerEvents(Supplier<CircuitBreaker.State> state) {
     this.state = state;
+  }
+
+  /**
+   * Whether a call's event is to be built: someone listens to all events or to that kind. A
+   * listener of transitions alone (as SLO accounting on a call observer is) costs calls nothing.
+   */
+  public boolean wantsCallEvents() {
+    return callEvents;
+  }
+
+  /** Whether the current state publishes call events (DISABLED and FORCED_OPEN do not). */
+  public boolean statePublishesCalls() {
+    return state.get().allowPublish;
+  }
+
+  @Override
+  public void registerConsumer(String className, EventConsumer<? extends CircuitBreakerEvent> consumer) {
+    super.registerConsumer(className, consumer);
+    if (CALL_EVENTS.contains(className)) {
+      callEvents = true;
+    }
+  }
+
+  @Override
+  public void onEvent(EventConsumer<CircuitBreakerEvent> consumer) {
+    super.onEvent(consumer);
+    callEvents = true;
   }
 
   /** Builds and publishes an event if anyone listens and the state allows it. */

@@ -2,6 +2,7 @@ package io.github.r4jredis.state.internal;
 
 import io.github.r4jredis.state.FleetMetrics;
 import io.github.r4jredis.state.RedisCircuitBreaker;
+import io.github.r4jredis.state.RedisCircuitBreaker.CallObserver;
 import io.github.r4jredis.state.SyncMode;
 import io.github.r4jredis.state.internal.SharedView.Flag;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -24,8 +25,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -111,6 +114,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   // Guarded by lock.
   private final ArrayDeque<Intent> chain = new ArrayDeque<>();
+  private static final CallObserver[] NO_OBSERVERS = new CallObserver[0];
+  /** Copied on write: the call path reads it without a lock. */
+  private volatile CallObserver[] observers = NO_OBSERVERS;
   /** Steps of this node that may wait for Redis at once (see {@link #intend}). */
   static final int MAX_CHAIN = 64;
   private long chainBase = -1;
@@ -195,8 +201,16 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     if (!permitted) {
       lastDemandNanos = System.nanoTime();
-      if (events.hasConsumers()) {
+      if (events.wantsCallEvents()) {
         events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
+      }
+      CallObserver[] tell = observers;
+      for (CallObserver observer : tell.length > 0 && events.statePublishesCalls() ? tell : NO_OBSERVERS) {
+        try {
+          observer.onNotPermitted();
+        } catch (RuntimeException e) {
+          observerFailed(e);
+        }
       }
     }
     return permitted;
@@ -429,9 +443,17 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     if (config.getIgnoreExceptionPredicate().test(cause)) {
       local.releasePermission();
-      if (events.hasConsumers()) {
+      if (events.wantsCallEvents()) {
         Throwable ignored = cause;
         events.publish(() -> new CircuitBreakerOnIgnoredErrorEvent(name, elapsed(duration, durationUnit), ignored));
+      }
+      CallObserver[] tell = observers;
+      for (CallObserver observer : tell.length > 0 && events.statePublishesCalls() ? tell : NO_OBSERVERS) {
+        try {
+          observer.onIgnoredError(durationUnit.toNanos(duration));
+        } catch (RuntimeException e) {
+          observerFailed(e);
+        }
       }
       return;
     }
@@ -445,7 +467,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   private void error(long duration, TimeUnit durationUnit, Throwable cause, boolean failure) {
-    if (events.hasConsumers()) {
+    if (events.wantsCallEvents()) {
       Throwable recorded = cause;
       if (failure) {
         events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), recorded));
@@ -460,13 +482,51 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     Throwable result = cause;
     count(failure, duration, durationUnit, () -> Either.right(result));
+    observed(failure, duration, durationUnit);
+  }
+
+  /**
+   * Tells the call observers (see {@link #addCallObserver}) what Resilience4j's call events would
+   * tell: nothing in the states that publish none.
+   */
+  private void observed(boolean failure, long duration, TimeUnit durationUnit) {
+    CallObserver[] tell = observers;
+    if (tell.length == 0 || !events.statePublishesCalls()) {
+      return;
+    }
+    long nanos = durationUnit.toNanos(duration);
+    for (CallObserver observer : tell) {
+      try {
+        if (failure) {
+          observer.onFailure(nanos);
+        } else {
+          observer.onSuccess(nanos);
+        }
+      } catch (RuntimeException e) {
+        observerFailed(e);
+      }
+    }
+  }
+
+  private void observerFailed(RuntimeException e) {
+    LOG.warn("A call observer of circuit breaker '{}' failed", KeySpace.printable(name, 80), e);
+  }
+
+  @Override
+  public void addCallObserver(CallObserver observer) {
+    Objects.requireNonNull(observer, "observer");
+    synchronized (this) {
+      CallObserver[] next = Arrays.copyOf(observers, observers.length + 1);
+      next[next.length - 1] = observer;
+      observers = next;
+    }
   }
 
   @Override
   public void onSuccess(long duration, TimeUnit durationUnit) {
     enter();
     try {
-      if (events.hasConsumers()) {
+      if (events.wantsCallEvents()) {
         events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
       }
       try {
@@ -475,6 +535,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         lostRace(raced);
       }
       count(false, duration, durationUnit, null);
+      observed(false, duration, durationUnit);
     } finally {
       exit();
     }
@@ -492,7 +553,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   private void result(long duration, TimeUnit durationUnit, @Nullable Object result) {
     boolean failure = result != null && config.getRecordResultPredicate().test(result);
-    if (events.hasConsumers()) {
+    if (events.wantsCallEvents()) {
       if (failure) {
         ResultRecordedAsFailureException recorded = new ResultRecordedAsFailureException(name, result);
         events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), recorded));
@@ -506,6 +567,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       lostRace(raced);
     }
     count(failure, duration, durationUnit, result != null && !failure ? () -> Either.left(result) : null);
+    observed(failure, duration, durationUnit);
   }
 
   private void enter() {

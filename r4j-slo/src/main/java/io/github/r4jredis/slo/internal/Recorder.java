@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Thread-safe: events come from any thread; flushes are serialised by the caller.
  */
-final class Recorder {
+final class Recorder implements RedisCircuitBreaker.CallObserver {
 
   /** Field names of the counters in Redis, in the order of {@link #current()}. */
   static final List<String> COUNTERS = List.of("ok", "err", "np", "ign", "slow", "fast");
@@ -69,26 +69,44 @@ final class Recorder {
     return breaker;
   }
 
-  /** The breaker's event consumer: the call path. */
+  /** The event consumer of a breaker that is not ours: the call path. */
   void onEvent(CircuitBreakerEvent event) {
     switch (event.getEventType()) {
-      case SUCCESS -> {
-        successes.increment();
-        latency(((CircuitBreakerOnSuccessEvent) event).getElapsedDuration());
-      }
-      case ERROR -> {
-        failures.increment();
-        latency(((CircuitBreakerOnErrorEvent) event).getElapsedDuration());
-      }
-      case NOT_PERMITTED -> notPermitted.increment();
+      case SUCCESS -> onSuccess(((CircuitBreakerOnSuccessEvent) event).getElapsedDuration().toNanos());
+      case ERROR -> onFailure(((CircuitBreakerOnErrorEvent) event).getElapsedDuration().toNanos());
+      case NOT_PERMITTED -> onNotPermitted();
       case IGNORED_ERROR -> ignored.increment();
-      case STATE_TRANSITION -> transition((CircuitBreakerOnStateTransitionEvent) event);
+      case STATE_TRANSITION -> onTransition((CircuitBreakerOnStateTransitionEvent) event);
       default -> { }
     }
   }
 
-  private void latency(Duration elapsed) {
-    long nanos = elapsed.toNanos();
+  // Our breakers tell the outcomes directly (RedisCircuitBreaker.CallObserver): no event object
+  // per call; the same counts as the events give.
+
+  @Override
+  public void onSuccess(long durationNanos) {
+    successes.increment();
+    latency(durationNanos);
+  }
+
+  @Override
+  public void onFailure(long durationNanos) {
+    failures.increment();
+    latency(durationNanos);
+  }
+
+  @Override
+  public void onIgnoredError(long durationNanos) {
+    ignored.increment();
+  }
+
+  @Override
+  public void onNotPermitted() {
+    notPermitted.increment();
+  }
+
+  private void latency(long nanos) {
     buckets[LatencyBuckets.index(nanos)].increment();
     if (nanos >= slowNanos) {
       slow.increment();
@@ -102,7 +120,7 @@ final class Recorder {
    * A transition, to be added to the fleet's log once: every node of a shared breaker sees the
    * same transition and names it by the shared version, so the nodes' copies are one entry.
    */
-  private void transition(CircuitBreakerOnStateTransitionEvent event) {
+  void onTransition(CircuitBreakerOnStateTransitionEvent event) {
     String id;
     if (breaker instanceof RedisCircuitBreaker shared && shared.syncMode() == SyncMode.SHARED
         && shared.stateVersion() > 0) {

@@ -9,6 +9,7 @@ import io.github.r4jredis.slo.SloReports;
 import io.github.r4jredis.slo.SloReports.Direction;
 import io.github.r4jredis.slo.SloStatus;
 import io.github.r4jredis.slo.SloStoreException;
+import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -152,7 +153,12 @@ public final class RedisSloMonitor implements SloMonitor {
     if (recorders.putIfAbsent(breaker.getName(), recorder) != null) {
       return false;
     }
-    breaker.getEventPublisher().onEvent(recorder::onEvent);
+    if (breaker instanceof RedisCircuitBreaker shared) {
+      shared.addCallObserver(recorder); // no event object per call
+      breaker.getEventPublisher().onStateTransition(recorder::onTransition);
+    } else {
+      breaker.getEventPublisher().onEvent(recorder::onEvent);
+    }
     registerMeters(recorder);
     return true;
   }
