@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.redisson.Redisson;
@@ -46,22 +47,30 @@ class ClusterRestartIT {
     return index;
   }
 
+  /** Starts a node per client of the cluster, each with a registry customised by {@code customizer}. */
+  private static void start(RedisCluster cluster, String prefix, List<RedissonClient> clients,
+      List<RedisCircuitBreakerRegistry> registries, Consumer<RedisCircuitBreakerRegistry.Builder> customizer) {
+    for (int i = 0; i < NODES; i++) {
+      Config config = new Config();
+      config.useClusterServers().setNodeAddresses(cluster.nodeAddresses());
+      config.useClusterServers().setTimeout(1000).setRetryAttempts(1);
+      config.setNettyThreads(2);
+      RedissonClient client = Redisson.create(config);
+      clients.add(client);
+      RedisCircuitBreakerRegistry.Builder builder = RedisCircuitBreakerRegistry.builder(client)
+          .withCircuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofMinutes(5)).build())
+          .withKeyPrefix(prefix).withNodeId("node-" + i);
+      customizer.accept(builder);
+      registries.add(builder.build());
+    }
+  }
+
   @Test
   void theChannelsMasterKilledAndRestartedLeavesEveryNodeSubscribed(RedisCluster cluster, @KeyPrefix String prefix) {
     List<RedissonClient> clients = new ArrayList<>();
     List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
     try {
-      for (int i = 0; i < NODES; i++) {
-        Config config = new Config();
-        config.useClusterServers().setNodeAddresses(cluster.nodeAddresses());
-        config.useClusterServers().setTimeout(1000).setRetryAttempts(1);
-        config.setNettyThreads(2);
-        RedissonClient client = Redisson.create(config);
-        clients.add(client);
-        registries.add(RedisCircuitBreakerRegistry.builder(client)
-            .withCircuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofMinutes(5)).build())
-            .withKeyPrefix(prefix).withNodeId("node-" + i).build());
-      }
+      start(cluster, prefix, clients, registries, b -> { });
       // A breaker whose keys live on the master that also serves the channel: killing it takes both.
       int masterIndex = master(cluster, clients.get(0).getKeys().getSlot(prefix + ":events"));
       String name = "payments";
@@ -117,21 +126,10 @@ class ClusterRestartIT {
     Logger engineLogger = (Logger) LoggerFactory.getLogger(SyncEngine.class);
     engineLogger.addAppender(logs);
     try {
-      for (int i = 0; i < NODES; i++) {
-        Config config = new Config();
-        config.useClusterServers().setNodeAddresses(cluster.nodeAddresses());
-        config.useClusterServers().setTimeout(1000).setRetryAttempts(1);
-        config.setNettyThreads(2);
-        RedissonClient client = Redisson.create(config);
-        clients.add(client);
-        registries.add(RedisCircuitBreakerRegistry.builder(client)
-            .withCircuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofMinutes(5)).build())
-            .withKeyPrefix(prefix).withNodeId("node-" + i)
-            // Every pipeline then carries the breaker's flush, to its slot: what the survivors
-            // answer. (Held successes would leave reads and the heartbeat, whose key may live on
-            // the dead master: no answer, as good as down too.)
-            .withMaxFlushDelay(Duration.ZERO).build());
-      }
+      // Every pipeline then carries the breaker's flush, to its slot: what the survivors answer.
+      // (Held successes would leave reads and the heartbeat, whose key may live on the dead
+      // master: no answer, as good as down too.)
+      start(cluster, prefix, clients, registries, b -> b.withMaxFlushDelay(Duration.ZERO));
       int channelMaster = master(cluster, clients.get(0).getKeys().getSlot(prefix + ":events"));
       String name = "payments";
       for (int i = 0; master(cluster, clients.get(0).getKeys().getSlot(prefix + ":{" + name + "}:state")) != channelMaster; i++) {

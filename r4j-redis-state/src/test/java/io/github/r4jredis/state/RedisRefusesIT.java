@@ -215,13 +215,7 @@ class RedisRefusesIT {
       ListAppender<ILoggingEvent> logs = capture();
       try (Fleet fleet = new Fleet(redis, NODES, prefix, config(), b -> { }, i -> redis.address(), asApp);
           Load load = new Load(fleet.breakers("payments"))) {
-        List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
-        FleetIT.awaitSeeded(breakers);
-        load.dependencyDown.set(true);
-        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.sharedState() == State.OPEN));
-        synchronized (logs) {
-          logs.list.clear();
-        }
+        List<RedisCircuitBreaker> breakers = openTheFleet(fleet, load, logs);
 
         refusal.inject(admin, redis);
         long injected = System.nanoTime();
@@ -283,13 +277,7 @@ class RedisRefusesIT {
       ListAppender<ILoggingEvent> logs = capture();
       try (Fleet fleet = new Fleet(redis, NODES, prefix, config(), b -> { }, i -> redis.address(), c -> { });
           Load load = new Load(fleet.breakers("payments"))) {
-        List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
-        FleetIT.awaitSeeded(breakers);
-        load.dependencyDown.set(true);
-        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.sharedState() == State.OPEN));
-        synchronized (logs) {
-          logs.list.clear();
-        }
+        List<RedisCircuitBreaker> breakers = openTheFleet(fleet, load, logs);
         List<AtomicBoolean> wentLocal = breakers.stream().map(b -> new AtomicBoolean()).toList();
 
         admin.repeat("SCRIPT", "FLUSH");
@@ -373,6 +361,18 @@ class RedisRefusesIT {
           + " (r4jredis.steps.dropped); after Redis took writes again the node followed the fleet's %s%n",
           moves, waiting, dropped, breaker.sharedState());
     }
+  }
+
+  /** Seeds the fleet's breaker, opens it with the dependency down, and forgets the lines so far. */
+  private static List<RedisCircuitBreaker> openTheFleet(Fleet fleet, Load load, ListAppender<ILoggingEvent> logs) {
+    List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
+    FleetIT.awaitSeeded(breakers);
+    load.dependencyDown.set(true);
+    await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.sharedState() == State.OPEN));
+    synchronized (logs) {
+      logs.list.clear();
+    }
+    return breakers;
   }
 
   private static long millisSince(long nanos) {
