@@ -89,6 +89,32 @@ class FleetIT {
   }
 
   /**
+   * A node's first failures in a quiet fleet are told to every node: the successes others hold
+   * go at once (well within maxFlushDelay), so that one node's failures never stand alone in the
+   * fleet's window.
+   */
+  @Test
+  void theFirstFailuresOfAQuietFleetBringEveryHeldSuccess(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 2, prefix, countWindow(100).minimumNumberOfCalls(10).build())) {
+      List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
+      awaitSeeded(breakers);
+      for (int i = 0; i < 10; i++) {
+        breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS);
+      }
+      await().atMost(Fleet.AWAIT).until(() -> breakers.get(0).fleetMetrics().getNumberOfBufferedCalls() == 10);
+      for (int i = 0; i < 20; i++) {
+        breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS); // held: the fleet is quiet
+      }
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+          .until(() -> fleet.registries.get(0).sharedBreaker("payments").orElseThrow().calls() == 10);
+
+      breakers.get(1).onError(1, TimeUnit.MILLISECONDS, DOWN);
+      await().atMost(Duration.ofSeconds(2)).until(() ->
+          fleet.registries.get(0).sharedBreaker("payments").orElseThrow().calls() == 31);
+    }
+  }
+
+  /**
    * 10 nodes at 100 calls/s each against a dependency that is dead from the start; TIME_BASED
    * window, minimumNumberOfCalls 100. Independent breakers would each need 100 failures (1000
    * for the fleet); the shared one needs 100 plus what arrives while the news spreads.

@@ -38,6 +38,8 @@ final class BreakerSync {
   private volatile long lastFlushedNanos = System.nanoTime() - 2 * FLUSHED_RECENTLY_NANOS;
   /** Set by a test that waits for everything to reach Redis: held successes go at the next tick. */
   volatile boolean sendHeld;
+  /** When another node told of the first failures of a quiet fleet (System.nanoTime). */
+  private volatile long othersFailingNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   // Sync thread.
   private long lastRenewNanos;
   private long lastFlushSentNanos;
@@ -71,6 +73,11 @@ final class BreakerSync {
     for (int i = 0; i < requests.length(); i++) {
       requests.set(i, null);
     }
+  }
+
+  /** Another node reported the first failures of a quiet fleet: nothing waits for a while. Any thread. */
+  void othersFailing(long nowNanos) {
+    othersFailingNanos = nowNanos;
   }
 
   /** Whether a step of this node's chain or a request waits: they go before other breakers' calls. */
@@ -222,19 +229,23 @@ final class BreakerSync {
    * Whether this breaker's outcomes may wait for a later pipeline, to spare Redis most of its
    * work while all is well: only fast successes wait (they cannot open a breaker), while the
    * fleet is CLOSED and far from its thresholds (its window holds at least the minimum number of
-   * calls, at rates under half of each threshold), and for at most {@code maxFlushDelay} after
-   * this node's last flush. A failed or slow call goes at once, with every success before it.
+   * calls, at rates under half of each threshold, and no node reports failures in it), and for at
+   * most {@code maxFlushDelay} after this node's last flush. A failed or slow call goes at once,
+   * with every success before it; and the flush that brings a quiet fleet its first failures
+   * tells every node (a message), whose held successes then go too.
    */
   private boolean mayWait(SyncEngine.Batch batch, SharedView v) {
     long hold = batch.maxFlushDelayNanos();
     // A view as old as the reconcile interval would cost a read: the flush's reply serves instead.
+    // Another node failing (in the last view, or told since) ends the hold: its failures must not
+    // fill the window while these successes wait.
     if (hold <= 0 || sendHeld || v.state() != State.CLOSED || breaker.hasSteps()
         || batch.nowNanos() - lastFlushSentNanos >= hold || batch.viewOld(lastViewNanos)
-        || !outcomes.onlyFastSuccessesWait()) {
+        || batch.nowNanos() - othersFailingNanos < hold || !outcomes.onlyFastSuccessesWait()) {
       return false;
     }
     long calls = v.calls();
-    return calls > 0 && calls >= minCalls
+    return calls > 0 && calls >= minCalls && v.failingNodes() == 0
         && v.failures() * 100.0f / calls < failureRateThreshold / 2
         && v.slowCalls() * 100.0f / calls < slowCallRateThreshold / 2;
   }

@@ -77,6 +77,8 @@ public final class SyncEngine implements AutoCloseable {
   /** Mode changes closer together than this (a Redis that flaps) are logged at DEBUG and counted. */
   private static final long MODE_LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final Duration HEARTBEAT_TTL = Duration.ofMinutes(1);
+  /** Tag of the message a flush publishes when it brings the first failures of a quiet fleet. */
+  static final String FAILING_TAG = "r4j1f|";
   /** How far Redis TIME may stray from what two round trips bound before it counts as a jump (the scripts' margin too). */
   private static final long CLOCK_MARGIN_MILLIS = 1000;
   /**
@@ -136,13 +138,9 @@ public final class SyncEngine implements AutoCloseable {
   /** When the latest mode change was logged at WARN or INFO, and the changes not logged since. */
   private long modeLoggedNanos = System.nanoTime() - MODE_LOG_QUIET_NANOS;
   private int modeChangesUnlogged;
-  /** Redis TIME itself at the latest reply that used it, and when its request left and its reply came. */
-  private long redisTimeAtReply;
-  private long redisTimeSent;
-  private long redisTimeReceived;
-  /** The latest jump of Redis TIME this node saw, and the sum of all it saw (ms; 0: none). */
-  private long lastJump;
-  private long jumps;
+  /** What this node last saw of each breaker's clock, by encoded name (see {@link #observeClock}). */
+  private final Map<String, ClockSeen> clocks = new ConcurrentHashMap<>();
+  private long jumpLoggedNanos = System.nanoTime() - MODE_LOG_QUIET_NANOS;
 
   /** A script call: its arguments, for which breaker, and what to do with the reply. */
   record Call(LuaScripts.ArgList args, String encodedName, BiConsumer<SharedView, Long> onReply,
@@ -311,7 +309,10 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   void unregister(SharedCircuitBreaker breaker) {
-    breakers.remove(breaker.encodedName(), breaker);
+    if (breakers.remove(breaker.encodedName(), breaker)) {
+      clocks.remove(breaker.encodedName());
+      clockFixes.remove(breaker.encodedName());
+    }
   }
 
   void wake() {
@@ -715,22 +716,31 @@ public final class SyncEngine implements AutoCloseable {
     return call.args().get(LuaScripts.Arg.CLOCK).isEmpty();
   }
 
+  /** What this node last saw of one breaker's clock (sync thread). */
+  private static final class ClockSeen {
+    long redisTime;
+    long offset;
+    long sentNanos;
+    long receivedNanos;
+    /** A jump of Redis TIME under this breaker that its offset has not followed yet (ms), or 0. */
+    long unfixed;
+  }
+
   /**
-   * This node's estimate of the fleet's time, and what a jump of Redis TIME does to it, from a
-   * reply that used Redis TIME. The script ran between the request leaving ({@code sentNanos})
-   * and its reply coming ({@code receivedNanos}), so two replies bound how much time passed
-   * between them, however late either script ran:
+   * This node's estimate of the fleet's time, and what a jump of Redis TIME does to a breaker's
+   * clock, from a reply that used Redis TIME. The script ran between the request leaving
+   * ({@code sentNanos}) and its reply coming ({@code receivedNanos}), so two replies for the same
+   * breaker (the same server, even on a Cluster whose masters' clocks differ a little) bound how
+   * much time passed between them, however late either script ran:
    * <ul>
    *   <li>Redis TIME moving by more than that, or less, by over a second, is a jump (a failover
-   *       to a server whose clock is off, a stepped clock). It is logged and counted; this node's
-   *       estimate of the fleet's time goes on by its monotonic clock.
-   *   <li>A breaker whose fleet's time (TIME plus its offset) disagrees with the estimate by such
-   *       a jump has an offset that has not followed it: the next script for that breaker moves
-   *       it, if nobody did meanwhile ({@link LuaScripts.Arg#CO_FIX}).
-   *   <li>A disagreement this node cannot explain by a jump it saw (another node moved the offset
-   *       for a jump this one did not see, or this node's first reply came from a breaker whose
-   *       offset had not followed yet) makes the reply's time the estimate: nodes never push their
-   *       own idea of the time against each other, and only nodes that saw a jump correct it.
+   *       to a server whose clock is off, a stepped clock). It is counted and logged (once a
+   *       minute at most); until the breaker's offset has followed it, the next script for the
+   *       breaker moves it, if it still is what this node saw ({@link LuaScripts.Arg#CO_FIX}: a
+   *       jump is absorbed once however many nodes saw it), and the reply's time does not
+   *       become this node's estimate, which goes on by its monotonic clock.
+   *   <li>Otherwise the reply's time becomes the estimate. Nodes never push their own idea of the
+   *       time against each other: only a node that saw a breaker's TIME jump corrects it.
    * </ul>
    */
   private void observeClock(String encodedName, List<?> reply, long sentNanos, long receivedNanos) {
@@ -740,44 +750,56 @@ public final class SyncEngine implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       return;
     }
-    long margin = CLOCK_MARGIN_MILLIS;
-    if (redisTimeSent != 0) {
-      long earliest = redisTimeAtReply + (sentNanos - redisTimeReceived) / 1_000_000;
-      long latest = redisTimeAtReply + (receivedNanos - redisTimeSent) / 1_000_000;
-      if (clock.redisTime() < earliest - margin || clock.redisTime() > latest + margin) {
-        lastJump = clock.redisTime() - (earliest + latest) / 2;
-        jumps += lastJump;
+    ClockSeen seen = clocks.get(encodedName);
+    if (seen == null) {
+      seen = new ClockSeen();
+      clocks.put(encodedName, seen);
+    } else {
+      long earliest = seen.redisTime + (sentNanos - seen.receivedNanos) / 1_000_000;
+      long latest = seen.redisTime + (receivedNanos - seen.sentNanos) / 1_000_000;
+      if (clock.redisTime() < earliest - CLOCK_MARGIN_MILLIS || clock.redisTime() > latest + CLOCK_MARGIN_MILLIS) {
+        long jump = clock.redisTime() - (earliest + latest) / 2;
         meters.clockJump();
-        LOG.warn("Redis TIME jumped by {} ms (a failover to a server whose clock is off, or a stepped clock):"
-            + " circuit breakers under '{}' keep the fleet's time", String.format("%+d", lastJump), keys.prefix());
+        if (clock.offset() == seen.offset) {
+          seen.unfixed += jump;
+        }
+        logJump(jump);
+      } else if (clock.offset() != seen.offset) {
+        seen.unfixed = 0; // moved, by this node's fix or another's
       }
     }
-    redisTimeAtReply = clock.redisTime();
-    redisTimeSent = sentNanos;
-    redisTimeReceived = receivedNanos;
-    long fleetTime = clock.fleetTime();
-    if (serverKnown) {
-      long earliest = serverAtReply + (sentNanos - receivedAtReply) / 1_000_000;
-      long latest = serverAtReply + (receivedNanos - nanosAtReply) / 1_000_000;
-      long off = fleetTime - (earliest + latest) / 2;
-      if ((fleetTime < earliest - margin || fleetTime > latest + margin)
-          && jumps != 0 && (Math.abs(off - lastJump) <= margin || Math.abs(off - jumps) <= margin)) {
-        clockFixes.put(encodedName, clock.offset() + " " + (clock.offset() - off));
-        SharedCircuitBreaker breaker = breakers.get(encodedName);
-        if (breaker != null) {
-          breaker.sync().verifyDue = true; // a read carries the fix if nothing else does
-          sendDue = true;
-        }
-        return;
+    seen.redisTime = clock.redisTime();
+    seen.offset = clock.offset();
+    seen.sentNanos = sentNanos;
+    seen.receivedNanos = receivedNanos;
+    if (seen.unfixed != 0) {
+      clockFixes.put(encodedName, clock.offset() + " " + (clock.offset() - seen.unfixed));
+      SharedCircuitBreaker breaker = breakers.get(encodedName);
+      if (breaker != null) {
+        breaker.sync().verifyDue = true; // a read carries the fix if nothing else does
+        sendDue = true;
       }
+      return;
     }
     // The script ran after the request left: its time then, moved on by the time since the
     // request left, is at least the fleet's time now. The estimate errs late, never early: a
     // lease or reservation is given up before Redis would take it back.
-    serverAtReply = fleetTime;
+    serverAtReply = clock.fleetTime();
     nanosAtReply = sentNanos;
     receivedAtReply = receivedNanos;
     serverKnown = true;
+  }
+
+  private void logJump(long jump) {
+    long now = System.nanoTime();
+    if (now - jumpLoggedNanos >= MODE_LOG_QUIET_NANOS) {
+      jumpLoggedNanos = now;
+      LOG.warn("Redis TIME jumped by {} ms (a failover to a server whose clock is off, or a stepped clock):"
+          + " circuit breakers under '{}' keep the fleet's time (further jumps within a minute are counted in"
+          + " r4jredis.redis.time.jumps)", String.format("%+d", jump), keys.prefix());
+    } else {
+      LOG.debug("Redis TIME jumped by {} ms", jump);
+    }
   }
 
   /** Parses a reply. */
@@ -947,6 +969,15 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private void onMessage(String message, long receivedNanos) {
+    if (message.startsWith(FAILING_TAG)) {
+      // A node reported the first failures of a quiet fleet: successes held here go now.
+      SharedCircuitBreaker breaker = breakers.get(message.substring(FAILING_TAG.length()));
+      if (breaker != null) {
+        breaker.sync().othersFailing(receivedNanos);
+        wake();
+      }
+      return;
+    }
     SharedView.Hint hint;
     try {
       hint = SharedView.fromMessage(message);

@@ -306,6 +306,14 @@ if st.s == 'HALF_OPEN' then
   end
 end
 -- A node reporting for the first time changes the counts at once; otherwise once a second.
-count_nodes(st, now, window_start(st, now), entry == false)
+-- The first failed or slow calls of a quiet fleet are counted at once too, and told: nodes that
+-- hold back their successes while all is well (maxFlushDelay) send them now, so that this node's
+-- failures never fill the window on their own.
+local quiet = st.fn == 0
+local failing = bad and flagset['M'] == true and quiet
+count_nodes(st, now, window_start(st, now), entry == false or failing)
+if failing and (st.s == 'CLOSED' or st.s == 'METRICS_ONLY') then
+  redis.call('PUBLISH', A.channel, 'r4j1f|' .. A.name)
+end
 save(st)
 return reply(status, st, now, table.concat(order))
