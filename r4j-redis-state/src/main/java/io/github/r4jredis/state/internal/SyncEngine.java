@@ -79,8 +79,6 @@ public final class SyncEngine implements AutoCloseable {
   private static final Duration HEARTBEAT_TTL = Duration.ofMinutes(1);
   /** Tag of the message a flush publishes when it brings the first failures of a quiet fleet. */
   static final String FAILING_TAG = "r4j1f|";
-  /** How far Redis TIME may stray from what two round trips bound before it counts as a jump (the scripts' margin too). */
-  private static final long CLOCK_MARGIN_MILLIS = 1000;
   /**
    * Error replies that mean Redis is not doing the work (it refuses writes, or anything at all),
    * whatever the call: a node seeing them is as cut off as one that gets no answer.
@@ -108,12 +106,7 @@ public final class SyncEngine implements AutoCloseable {
   private final List<Integer> listenerIds = new ArrayList<>();
 
   private volatile SyncMode mode = SyncMode.SHARED;
-  // The fleet's time at the latest reply that used it, and when its request left (System.nanoTime).
-  private volatile long serverAtReply;
-  private volatile long nanosAtReply;
-  // When that reply was taken in (System.nanoTime): Redis's time then was at least serverAtReply.
-  private volatile long receivedAtReply;
-  private volatile boolean serverKnown;
+  private final FleetClock clock = new FleetClock(System::nanoTime);
   /** Clock offsets to move, by encoded breaker name: {@code "<offset> <new offset>"} (see {@link #observeClock}). */
   private final Map<String, String> clockFixes = new ConcurrentHashMap<>();
   private volatile boolean running = true;
@@ -138,8 +131,6 @@ public final class SyncEngine implements AutoCloseable {
   /** When the latest mode change was logged at WARN or INFO, and the changes not logged since. */
   private long modeLoggedNanos = System.nanoTime() - MODE_LOG_QUIET_NANOS;
   private int modeChangesUnlogged;
-  /** What this node last saw of each breaker's clock, by encoded name (see {@link #observeClock}). */
-  private final Map<String, ClockSeen> clocks = new ConcurrentHashMap<>();
   private long jumpLoggedNanos = System.nanoTime() - MODE_LOG_QUIET_NANOS;
 
   /** A script call: its arguments, for which breaker, and what to do with the reply. */
@@ -282,15 +273,12 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   /**
-   * This node's estimate of Redis server time (ms): the latest reply's Redis time moved on by
-   * this node's monotonic clock, so that a pause of this process (a long GC) shows as time passed.
-   * Before any reply, the wall clock.
+   * This node's estimate of the fleet's time (ms): the latest reply's time moved on by this
+   * node's monotonic clock, so that a pause of this process (a long GC) shows as time passed;
+   * Redis TIME jumps do not move it (see {@link FleetClock}). Before any reply, the wall clock.
    */
   public long serverNow() {
-    if (!serverKnown) {
-      return System.currentTimeMillis();
-    }
-    return serverAtReply + (System.nanoTime() - nanosAtReply) / 1_000_000;
+    return clock.now();
   }
 
   /** The command timeout in milliseconds. */
@@ -310,7 +298,7 @@ public final class SyncEngine implements AutoCloseable {
 
   void unregister(SharedCircuitBreaker breaker) {
     if (breakers.remove(breaker.encodedName(), breaker)) {
-      clocks.remove(breaker.encodedName());
+      clock.forget(breaker.encodedName());
       clockFixes.remove(breaker.encodedName());
     }
   }
@@ -366,7 +354,7 @@ public final class SyncEngine implements AutoCloseable {
         .set(LuaScripts.Arg.CHANNEL, keys.channel())
         .set(LuaScripts.Arg.NAME, encodedName)
         .set(LuaScripts.Arg.NODE, nodeId)
-        .set(LuaScripts.Arg.EST_HI, serverKnown && testClockMillis == null ? Long.toString(serverNow()) : "")
+        .set(LuaScripts.Arg.EST_HI, clock.isKnown() && testClockMillis == null ? Long.toString(clock.now()) : "")
         .set(LuaScripts.Arg.CO_FIX, fix == null ? "" : fix);
   }
 
@@ -716,78 +704,30 @@ public final class SyncEngine implements AutoCloseable {
     return call.args().get(LuaScripts.Arg.CLOCK).isEmpty();
   }
 
-  /** What this node last saw of one breaker's clock (sync thread). */
-  private static final class ClockSeen {
-    long redisTime;
-    long offset;
-    long sentNanos;
-    long receivedNanos;
-    /** A jump of Redis TIME under this breaker that its offset has not followed yet (ms), or 0. */
-    long unfixed;
-  }
-
   /**
-   * This node's estimate of the fleet's time, and what a jump of Redis TIME does to a breaker's
-   * clock, from a reply that used Redis TIME. The script ran between the request leaving
-   * ({@code sentNanos}) and its reply coming ({@code receivedNanos}), so two replies for the same
-   * breaker (the same server, even on a Cluster whose masters' clocks differ a little) bound how
-   * much time passed between them, however late either script ran:
-   * <ul>
-   *   <li>Redis TIME moving by more than that, or less, by over a second, is a jump (a failover
-   *       to a server whose clock is off, a stepped clock). It is counted and logged (once a
-   *       minute at most); until the breaker's offset has followed it, the next script for the
-   *       breaker moves it, if it still is what this node saw ({@link LuaScripts.Arg#CO_FIX}: a
-   *       jump is absorbed once however many nodes saw it), and the reply's time does not
-   *       become this node's estimate, which goes on by its monotonic clock.
-   *   <li>Otherwise the reply's time becomes the estimate. Nodes never push their own idea of the
-   *       time against each other: only a node that saw a breaker's TIME jump corrects it.
-   * </ul>
+   * Takes in the clock of a reply that used Redis TIME (see {@link FleetClock}): a jump is counted
+   * and logged; a fix the breaker's offset needs goes with its next script, a read if nothing else.
    */
   private void observeClock(String encodedName, List<?> reply, long sentNanos, long receivedNanos) {
-    SharedView.ReplyClock clock;
+    SharedView.ReplyClock replyClock;
     try {
-      clock = SharedView.clockOf(reply);
+      replyClock = SharedView.clockOf(reply);
     } catch (IllegalArgumentException e) {
       return;
     }
-    ClockSeen seen = clocks.get(encodedName);
-    if (seen == null) {
-      seen = new ClockSeen();
-      clocks.put(encodedName, seen);
-    } else {
-      long earliest = seen.redisTime + (sentNanos - seen.receivedNanos) / 1_000_000;
-      long latest = seen.redisTime + (receivedNanos - seen.sentNanos) / 1_000_000;
-      if (clock.redisTime() < earliest - CLOCK_MARGIN_MILLIS || clock.redisTime() > latest + CLOCK_MARGIN_MILLIS) {
-        long jump = clock.redisTime() - (earliest + latest) / 2;
-        meters.clockJump();
-        if (clock.offset() == seen.offset) {
-          seen.unfixed += jump;
-        }
-        logJump(jump);
-      } else if (clock.offset() != seen.offset) {
-        seen.unfixed = 0; // moved, by this node's fix or another's
-      }
+    FleetClock.Observation seen = clock.observe(encodedName, replyClock, sentNanos, receivedNanos);
+    if (seen.jumpMillis() != 0) {
+      meters.clockJump();
+      logJump(seen.jumpMillis());
     }
-    seen.redisTime = clock.redisTime();
-    seen.offset = clock.offset();
-    seen.sentNanos = sentNanos;
-    seen.receivedNanos = receivedNanos;
-    if (seen.unfixed != 0) {
-      clockFixes.put(encodedName, clock.offset() + " " + (clock.offset() - seen.unfixed));
+    if (seen.fix() != null) {
+      clockFixes.put(encodedName, seen.fix());
       SharedCircuitBreaker breaker = breakers.get(encodedName);
       if (breaker != null) {
-        breaker.sync().verifyDue = true; // a read carries the fix if nothing else does
+        breaker.sync().verifyDue = true;
         sendDue = true;
       }
-      return;
     }
-    // The script ran after the request left: its time then, moved on by the time since the
-    // request left, is at least the fleet's time now. The estimate errs late, never early: a
-    // lease or reservation is given up before Redis would take it back.
-    serverAtReply = clock.fleetTime();
-    nanosAtReply = sentNanos;
-    receivedAtReply = receivedNanos;
-    serverKnown = true;
   }
 
   private void logJump(long jump) {

@@ -166,7 +166,6 @@ local function fleet_now(A, st, raw)
   return now
 end
 
-
 local function wait_for(st, attempts)
   local i = attempts
   if i < 1 then i = 1 end
