@@ -38,7 +38,6 @@ import org.redisson.api.RScriptAsync;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.listener.StatusListener;
-import org.redisson.client.RedisOutOfMemoryException;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,12 +78,6 @@ public final class SyncEngine implements AutoCloseable {
   private static final Duration HEARTBEAT_TTL = Duration.ofMinutes(1);
   /** Tag of the message a flush publishes when it brings the first failures of a quiet fleet. */
   static final String FAILING_TAG = "r4j1f|";
-  /**
-   * Error replies that mean Redis is not doing the work (it refuses writes, or anything at all),
-   * whatever the call: a node seeing them is as cut off as one that gets no answer.
-   */
-  private static final List<String> REFUSALS = List.of("OOM", "READONLY", "MISCONF", "NOPERM", "BUSY",
-      "LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "NOREPLICAS", "NOSCRIPT");
   private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
 
   private final RedissonClient redisson;
@@ -598,9 +591,9 @@ public final class SyncEngine implements AutoCloseable {
     meters.roundTrip(Duration.ofNanos(now - sentNanos));
     String refused = null;
     for (Object reply : replies) {
-      if (reply instanceof Throwable failure && refusal(failure) != null) {
-        refused = refusal(failure);
-        lastFailure = "Redis refuses the work: " + firstLine(failure);
+      if (reply instanceof Throwable failure && Refusals.code(failure) != null) {
+        refused = Refusals.code(failure);
+        lastFailure = "Redis refuses the work: " + Refusals.firstLine(failure);
         break;
       }
     }
@@ -618,9 +611,9 @@ public final class SyncEngine implements AutoCloseable {
       Call call = calls.get(i);
       Object reply = replies.get(i);
       if (reply instanceof Throwable failure) {
-        if (isNoScript(failure)) {
+        if (Refusals.isNoScript(failure)) {
           scriptsLoaded = false;
-        } else if (refusal(failure) == null) {
+        } else if (Refusals.code(failure) == null) {
           meters.failure("script");
           if (scriptFailureLogged.add(call.encodedName())) {
             LOG.warn("Script {} for breaker {} failed (logged once until it succeeds)", call.script(),
@@ -653,51 +646,6 @@ public final class SyncEngine implements AutoCloseable {
    */
   private static boolean needsHeartbeat(List<Call> calls) {
     return calls.stream().allMatch(call -> call.script() == LuaScripts.READ);
-  }
-
-  /** The error code of a reply that means Redis is not doing the work, or null. */
-  static @Nullable String refusal(Throwable error) {
-    Throwable refusing = refusing(error);
-    return refusing == null ? null : code(refusing);
-  }
-
-  /** The throwable in {@code error}'s causes that carries a refusal, or null. */
-  private static @Nullable Throwable refusing(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (code(t) != null) {
-        return t;
-      }
-    }
-    return null;
-  }
-
-  private static @Nullable String code(Throwable t) {
-    if (t instanceof RedisOutOfMemoryException) {
-      return "OOM"; // Redisson cuts the code off its message
-    }
-    String message = t.getMessage() == null ? "" : t.getMessage().stripLeading();
-    for (String code : REFUSALS) {
-      if (message.startsWith(code) && (message.length() == code.length()
-          || !Character.isLetterOrDigit(message.charAt(code.length())))) {
-        return code;
-      }
-    }
-    return null;
-  }
-
-  /** The first line of the refusal (or error) Redis answered, without Redisson's additions. */
-  private static String firstLine(Throwable error) {
-    Throwable t = refusing(error);
-    if (t == null) {
-      t = error;
-    }
-    String message = (t instanceof RedisOutOfMemoryException ? "OOM " : "") + t.getMessage();
-    int cut = message.indexOf(". channel:"); // Redisson appends the connection and the command
-    if (cut > 0) {
-      message = message.substring(0, cut);
-    }
-    message = message.lines().findFirst().orElse("");
-    return message.length() > 160 ? message.substring(0, 160) + "..." : message;
   }
 
   private static boolean usesRedisTime(Call call) {
@@ -767,26 +715,18 @@ public final class SyncEngine implements AutoCloseable {
   private void failed(Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null
         ? error.getCause() : error;
-    if (isNoScript(cause)) {
+    if (Refusals.isNoScript(cause)) {
       scriptsLoaded = false; // and the pipeline failed: Redis did not do the work
     }
-    String refused = refusal(cause);
+    String refused = Refusals.code(cause);
     boolean timeout = cause.getClass().getSimpleName().contains("Timeout");
     meters.failure(refused != null ? refused.toLowerCase(Locale.ROOT) : timeout ? "timeout" : "error");
-    lastFailure = refused != null ? "Redis refuses the work: " + firstLine(cause)
-        : timeout ? "" : "Redis failed: " + firstLine(cause);
+    lastFailure = refused != null ? "Redis refuses the work: " + Refusals.firstLine(cause)
+        : timeout ? "" : "Redis failed: " + Refusals.firstLine(cause);
     LOG.debug("Redis pipeline failed", cause);
     lastFailed = true; // the next tick goes LOCAL once Redis has been silent for localModeAfter
   }
 
-  private static boolean isNoScript(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t.getMessage() != null && t.getMessage().contains("NOSCRIPT")) {
-        return true;
-      }
-    }
-    return false;
-  }
 
   private void enterLocal(String why) {
     mode = SyncMode.LOCAL;
@@ -954,7 +894,7 @@ public final class SyncEngine implements AutoCloseable {
     try {
       reply = execute(List.of(call), timeoutMillis, false).get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
     } catch (ExecutionException e) {
-      if (!isNoScript(e)) {
+      if (!Refusals.isNoScript(e)) {
         return null; // Redis unreachable or slow: the caller degrades, the sync thread reports it
       }
       reply = e.getCause(); // a pipeline of one fails as a whole when its one call fails
@@ -967,7 +907,7 @@ public final class SyncEngine implements AutoCloseable {
     if (!(reply instanceof Throwable failure)) {
       return parse(reply); // an operator's call: the sync thread keeps the estimate
     }
-    if (!isNoScript(failure)) {
+    if (!Refusals.isNoScript(failure)) {
       LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
       return null;
     }

@@ -1,0 +1,46 @@
+package io.github.r4jredis.state.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+import org.redisson.client.RedisException;
+import org.redisson.client.RedisOutOfMemoryException;
+
+/** Which error replies mean Redis does not do the work, found through Redisson's wrapping. */
+class RefusalsTest {
+
+  @Test
+  void everyRefusalIsFoundAlongTheCauses() {
+    for (String code : Refusals.CODES) {
+      RedisException reply = new RedisException(code + " something went wrong. channel: [id: 0x1] command: (EVALSHA)");
+      assertThat(Refusals.code(new CompletionException(reply))).isEqualTo(code);
+    }
+    assertThat(Refusals.code(new RedisOutOfMemoryException("command not allowed when used memory > 'maxmemory'")))
+        .as("Redisson cuts OOM off the message").isEqualTo("OOM");
+  }
+
+  @Test
+  void errorsThatAreNoRefusalAreNone() {
+    assertThat(Refusals.code(new RedisException("BUSYKEY Target key name already exists."))).isNull();
+    assertThat(Refusals.code(new RedisException("ERR user_script:12: attempt to index a nil value"))).isNull();
+    assertThat(Refusals.code(new IllegalStateException((String) null))).isNull();
+  }
+
+  @Test
+  void theFirstLineIsRedisOwnWithoutRedissonsAdditions() {
+    RedisException reply = new RedisException("READONLY You can't write against a read only replica.."
+        + " channel: [id: 0x1, L:/127.0.0.1:1 - R:/127.0.0.1:2] command: (EVALSHA), params: [...]");
+    assertThat(Refusals.firstLine(new CompletionException(reply)))
+        .isEqualTo("READONLY You can't write against a read only replica.");
+    assertThat(Refusals.firstLine(new RedisOutOfMemoryException("command not allowed")))
+        .isEqualTo("OOM command not allowed");
+    assertThat(Refusals.firstLine(new RedisException("x".repeat(300)))).hasSize(163).endsWith("...");
+  }
+
+  @Test
+  void aMissingScriptIsTold() {
+    assertThat(Refusals.isNoScript(new CompletionException(new RedisException("NOSCRIPT No matching script.")))).isTrue();
+    assertThat(Refusals.isNoScript(new RedisException("ERR no such key"))).isFalse();
+  }
+}
