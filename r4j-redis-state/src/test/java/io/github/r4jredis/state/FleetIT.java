@@ -88,6 +88,24 @@ class FleetIT {
     }
   }
 
+  /** A registry that closes sends the successes it held: nothing counted is lost. */
+  @Test
+  void aClosingRegistrySendsWhatItHeld(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 2, prefix, countWindow(100).minimumNumberOfCalls(10).build())) {
+      List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
+      awaitSeeded(breakers);
+      for (int i = 0; i < 10; i++) {
+        breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS);
+      }
+      await().atMost(Fleet.AWAIT).until(() -> breakers.get(0).fleetMetrics().getNumberOfBufferedCalls() == 10);
+      for (int i = 0; i < 20; i++) {
+        breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS); // held: the fleet is quiet
+      }
+      fleet.registries.get(0).close();
+      assertThat(fleet.registries.get(1).sharedBreaker("payments").orElseThrow().calls()).isEqualTo(30);
+    }
+  }
+
   /**
    * A node's first failures in a quiet fleet are told to every node: the successes others hold
    * go at once (well within maxFlushDelay), so that one node's failures never stand alone in the

@@ -36,7 +36,7 @@ final class BreakerSync {
   volatile boolean verifyDue;
   volatile long lastViewNanos = System.nanoTime();
   private volatile long lastFlushedNanos = System.nanoTime() - 2 * FLUSHED_RECENTLY_NANOS;
-  /** Set by a test that waits for everything to reach Redis: held successes go at the next tick. */
+  /** Set when everything must reach Redis (the registry closes; a test waits): held successes go at the next tick. */
   volatile boolean sendHeld;
   /** When another node told of the first failures of a quiet fleet (System.nanoTime). */
   private volatile long othersFailingNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);

@@ -1001,6 +1001,7 @@ public final class SyncEngine implements AutoCloseable {
 
   private void finalFlush() {
     if (mode == SyncMode.SHARED && scriptsLoaded) {
+      breakers.values().forEach(b -> b.sync().sendHeld = true); // nothing waits any more
       long now = System.nanoTime();
       List<Call> calls = collect(now);
       if (!calls.isEmpty()) {
