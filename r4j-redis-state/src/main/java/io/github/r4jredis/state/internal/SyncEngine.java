@@ -556,10 +556,21 @@ public final class SyncEngine implements AutoCloseable {
   private void send(List<Call> calls, long now) {
     batchInFlight = true;
     lastSentNanos = now;
-    offload(() -> execute(calls, commandMillis, needsHeartbeat(calls))).whenComplete((replies, error) -> {
+    offload(() -> execute(calls, responseMillis(calls.size()), needsHeartbeat(calls))).whenComplete((replies, error) -> {
       inbox.add(() -> completed(calls, replies, error, now));
       LockSupport.unpark(thread);
     });
+  }
+
+  /**
+   * How long a pipeline of {@code calls} scripts may take to be answered: the command timeout,
+   * plus a quarter of a millisecond per script (1,000 scripts: 250 ms more). A busy Redis answers a
+   * long pipeline slowly, not never: given up on, its scripts are sent again (merged once, but
+   * Redisson logs every late reply as an error). Going LOCAL does not wait for it: the node goes
+   * LOCAL once Redis has done none of its work for {@code localModeAfter}, pipeline in flight or not.
+   */
+  private long responseMillis(int calls) {
+    return commandMillis + calls / 4;
   }
 
   /**
@@ -1006,7 +1017,7 @@ public final class SyncEngine implements AutoCloseable {
       List<Call> calls = collect(now);
       if (!calls.isEmpty()) {
         try {
-          List<Object> replies = execute(calls, commandMillis, needsHeartbeat(calls))
+          List<Object> replies = execute(calls, responseMillis(calls.size()), needsHeartbeat(calls))
               .get(commandMillis, TimeUnit.MILLISECONDS);
           completed(calls, replies, null, now);
         } catch (ExecutionException | TimeoutException e) {
