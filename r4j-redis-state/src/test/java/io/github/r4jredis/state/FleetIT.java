@@ -88,19 +88,28 @@ class FleetIT {
     }
   }
 
+  /**
+   * Node 0 sends 10 successes (under the minimum number of calls: at once), then records 20 more,
+   * which it holds: the fleet is quiet and far from its threshold.
+   */
+  private static List<RedisCircuitBreaker> holdTwentySuccesses(Fleet fleet) {
+    List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
+    awaitSeeded(breakers);
+    for (int i = 0; i < 10; i++) {
+      breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS);
+    }
+    await().atMost(Fleet.AWAIT).until(() -> breakers.get(0).fleetMetrics().getNumberOfBufferedCalls() == 10);
+    for (int i = 0; i < 20; i++) {
+      breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS);
+    }
+    return breakers;
+  }
+
   /** A registry that closes sends the successes it held: nothing counted is lost. */
   @Test
   void aClosingRegistrySendsWhatItHeld(RedisServer redis, @KeyPrefix String prefix) {
     try (Fleet fleet = new Fleet(redis, 2, prefix, countWindow(100).minimumNumberOfCalls(10).build())) {
-      List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
-      awaitSeeded(breakers);
-      for (int i = 0; i < 10; i++) {
-        breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS);
-      }
-      await().atMost(Fleet.AWAIT).until(() -> breakers.get(0).fleetMetrics().getNumberOfBufferedCalls() == 10);
-      for (int i = 0; i < 20; i++) {
-        breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS); // held: the fleet is quiet
-      }
+      List<RedisCircuitBreaker> breakers = holdTwentySuccesses(fleet);
       fleet.registries.get(0).close();
       assertThat(fleet.registries.get(1).sharedBreaker("payments").orElseThrow().calls()).isEqualTo(30);
     }
@@ -114,15 +123,7 @@ class FleetIT {
   @Test
   void theFirstFailuresOfAQuietFleetBringEveryHeldSuccess(RedisServer redis, @KeyPrefix String prefix) {
     try (Fleet fleet = new Fleet(redis, 2, prefix, countWindow(100).minimumNumberOfCalls(10).build())) {
-      List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
-      awaitSeeded(breakers);
-      for (int i = 0; i < 10; i++) {
-        breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS);
-      }
-      await().atMost(Fleet.AWAIT).until(() -> breakers.get(0).fleetMetrics().getNumberOfBufferedCalls() == 10);
-      for (int i = 0; i < 20; i++) {
-        breakers.get(0).onSuccess(1, TimeUnit.MILLISECONDS); // held: the fleet is quiet
-      }
+      List<RedisCircuitBreaker> breakers = holdTwentySuccesses(fleet);
       await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
           .until(() -> fleet.registries.get(0).sharedBreaker("payments").orElseThrow().calls() == 10);
 

@@ -82,9 +82,10 @@ final class BreakerSync {
 
   /** Whether a step of this node's chain or a request waits: they go before other breakers' calls. */
   boolean hasStepOrRequest() {
-    if (breaker.hasSteps()) {
-      return true;
-    }
+    return breaker.hasSteps() || hasRequest();
+  }
+
+  private boolean hasRequest() {
     for (int i = 0; i < requests.length(); i++) {
       if (requests.get(i) != null) {
         return true;
@@ -95,15 +96,7 @@ final class BreakerSync {
 
   /** Whether nothing waits to be sent: no seed, no outcomes, no request. */
   boolean isIdle() {
-    if (needsSeed || reseedBehind || verifyDue || outcomes.unacknowledged().calls() > 0) {
-      return false;
-    }
-    for (int i = 0; i < requests.length(); i++) {
-      if (requests.get(i) != null) {
-        return false;
-      }
-    }
-    return true;
+    return !needsSeed && !reseedBehind && !verifyDue && outcomes.unacknowledged().calls() == 0 && !hasRequest();
   }
 
   /** Whether Redis took a flush of this node lately: then this node is among its active nodes. */

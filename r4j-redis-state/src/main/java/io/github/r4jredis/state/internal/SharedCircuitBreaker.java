@@ -114,9 +114,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   // Guarded by lock.
   private final ArrayDeque<Intent> chain = new ArrayDeque<>();
-  private static final CallObserver[] NO_OBSERVERS = new CallObserver[0];
   /** Copied on write: the call path reads it without a lock. */
-  private volatile CallObserver[] observers = NO_OBSERVERS;
+  private volatile CallObserver[] observers = new CallObserver[0];
   /** Steps of this node that may wait for Redis at once (see {@link #intend}). */
   static final int MAX_CHAIN = 64;
   private long chainBase = -1;
@@ -204,14 +203,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       if (events.wantsCallEvents()) {
         events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
       }
-      CallObserver[] tell = observers;
-      for (CallObserver observer : tell.length > 0 && events.statePublishesCalls() ? tell : NO_OBSERVERS) {
-        try {
-          observer.onNotPermitted();
-        } catch (RuntimeException e) {
-          observerFailed(e);
-        }
-      }
+      observed(Outcome.NOT_PERMITTED, 0, TimeUnit.NANOSECONDS);
     }
     return permitted;
   }
@@ -447,14 +439,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         Throwable ignored = cause;
         events.publish(() -> new CircuitBreakerOnIgnoredErrorEvent(name, elapsed(duration, durationUnit), ignored));
       }
-      CallObserver[] tell = observers;
-      for (CallObserver observer : tell.length > 0 && events.statePublishesCalls() ? tell : NO_OBSERVERS) {
-        try {
-          observer.onIgnoredError(durationUnit.toNanos(duration));
-        } catch (RuntimeException e) {
-          observerFailed(e);
-        }
-      }
+      observed(Outcome.IGNORED, duration, durationUnit);
       return;
     }
     boolean failure = config.getRecordExceptionPredicate().test(cause);
@@ -482,14 +467,17 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     Throwable result = cause;
     count(failure, duration, durationUnit, () -> Either.right(result));
-    observed(failure, duration, durationUnit);
+    observed(failure ? Outcome.FAILURE : Outcome.SUCCESS, duration, durationUnit);
   }
+
+  /** What a call observer is told. */
+  private enum Outcome { SUCCESS, FAILURE, IGNORED, NOT_PERMITTED }
 
   /**
    * Tells the call observers (see {@link #addCallObserver}) what Resilience4j's call events would
    * tell: nothing in the states that publish none.
    */
-  private void observed(boolean failure, long duration, TimeUnit durationUnit) {
+  private void observed(Outcome outcome, long duration, TimeUnit durationUnit) {
     CallObserver[] tell = observers;
     if (tell.length == 0 || !events.statePublishesCalls()) {
       return;
@@ -497,19 +485,16 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     long nanos = durationUnit.toNanos(duration);
     for (CallObserver observer : tell) {
       try {
-        if (failure) {
-          observer.onFailure(nanos);
-        } else {
-          observer.onSuccess(nanos);
+        switch (outcome) {
+          case SUCCESS -> observer.onSuccess(nanos);
+          case FAILURE -> observer.onFailure(nanos);
+          case IGNORED -> observer.onIgnoredError(nanos);
+          case NOT_PERMITTED -> observer.onNotPermitted();
         }
       } catch (RuntimeException e) {
-        observerFailed(e);
+        LOG.warn("A call observer of circuit breaker '{}' failed", KeySpace.printable(name, 80), e);
       }
     }
-  }
-
-  private void observerFailed(RuntimeException e) {
-    LOG.warn("A call observer of circuit breaker '{}' failed", KeySpace.printable(name, 80), e);
   }
 
   @Override
@@ -535,7 +520,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         lostRace(raced);
       }
       count(false, duration, durationUnit, null);
-      observed(false, duration, durationUnit);
+      observed(Outcome.SUCCESS, duration, durationUnit);
     } finally {
       exit();
     }
@@ -567,7 +552,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       lostRace(raced);
     }
     count(failure, duration, durationUnit, result != null && !failure ? () -> Either.left(result) : null);
-    observed(failure, duration, durationUnit);
+    observed(failure ? Outcome.FAILURE : Outcome.SUCCESS, duration, durationUnit);
   }
 
   private void enter() {

@@ -9,11 +9,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -120,7 +122,7 @@ public final class SyncEngine implements AutoCloseable {
   /** Why the latest pipeline did not count as Redis doing its work, for the mode-change line. */
   private String lastFailure = "";
   /** Breakers whose script failure was logged; logged again only after one of theirs succeeded. */
-  private final java.util.Set<String> scriptFailureLogged = new java.util.HashSet<>();
+  private final Set<String> scriptFailureLogged = new HashSet<>();
   /** When the latest mode change was logged at WARN or INFO, and the changes not logged since. */
   private long modeLoggedNanos = System.nanoTime() - MODE_LOG_QUIET_NANOS;
   private int modeChangesUnlogged;
@@ -529,7 +531,7 @@ public final class SyncEngine implements AutoCloseable {
     Batch batch = new Batch(now, reconcileBudget);
     // Steps and requests first: a trial episode's start or verdict must not wait behind the
     // flushes and reads of thousands of breakers (after a resubscribe every one reads again).
-    java.util.Set<SharedCircuitBreaker> first = new java.util.HashSet<>();
+    Set<SharedCircuitBreaker> first = new HashSet<>();
     for (SharedCircuitBreaker breaker : all) {
       if (batch.full()) {
         break;

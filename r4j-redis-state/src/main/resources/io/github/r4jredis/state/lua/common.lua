@@ -142,7 +142,6 @@ local clock = {raw = 0, co = 0}
 local function fleet_now(A, st, raw)
   clock.raw = raw
   clock.co = 0
-  A.co = 0
   if tonumber(A.clock) ~= nil then return raw end
   local co = 0
   if st ~= nil then co = st.co end
@@ -161,7 +160,6 @@ local function fleet_now(A, st, raw)
     save(st) -- kept whatever the script does next (a read writes nothing else)
   end
   clock.co = co
-  A.co = co
   if hi ~= nil and now > hi + CLOCK_MARGIN_MS then now = hi end
   return now
 end
@@ -276,7 +274,7 @@ local function seed(A, now)
   -- window lost with Redis's data): outcomes other nodes counted under that version, while Redis
   -- was away, still belong to it. 'r' = 'seed' tells the nodes it is no new episode.
   local fields = {'s', state, 'v', fmt(version), 'p', state, 't', fmt(now), 'ou', fmt(ou),
-    'a', fmt(attempts), 'by', A.node, 'lu', fmt(lu), 'se', fmt(version - 1), 'r', 'seed', 'co', fmt(A.co),
+    'a', fmt(attempts), 'by', A.node, 'lu', fmt(lu), 'se', fmt(version - 1), 'r', 'seed', 'co', fmt(clock.co),
     'ct', A.seed_type, 'cs', A.seed_size, 'cm', A.seed_min, 'cfr', A.seed_frate,
     'csr', A.seed_srate, 'chk', A.seed_trials, 'cmw', A.seed_maxwait, 'cmwto', A.seed_after,
     'cq', A.seed_quorum, 'cl', A.seed_lease, 'cw', A.seed_waits, 'cfp', A.seed_fp}
