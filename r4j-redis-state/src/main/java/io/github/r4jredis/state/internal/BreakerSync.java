@@ -264,7 +264,7 @@ final class BreakerSync {
           breaker.chainReplied(step, v, batch.nowNanos(), true); // taken already (a lost reply)
           return null;
         }
-        if ((v.state() != State.OPEN && v.state() != State.HALF_OPEN) || !v.heldBy(me) || v.version() != base) {
+        if ((v.state() != State.OPEN && v.state() != State.HALF_OPEN) || !v.heldBy(me) || !v.continues(base)) {
           breaker.chainReplied(step, v, batch.nowNanos(), false);
           return null;
         }
@@ -278,7 +278,7 @@ final class BreakerSync {
           breaker.chainReplied(step, v, batch.nowNanos(), true);
           return null;
         }
-        if (v.state() != State.HALF_OPEN || !v.heldBy(me) || v.version() != base) {
+        if (v.state() != State.HALF_OPEN || !v.heldBy(me) || !v.continues(base)) {
           breaker.chainReplied(step, v, batch.nowNanos(), false);
           return null;
         }

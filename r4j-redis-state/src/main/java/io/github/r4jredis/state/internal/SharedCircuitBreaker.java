@@ -1402,7 +1402,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           : Math.max(0, v.openUntil() - serverNow());
     }
     // The state before this node's own steps: they follow the seed, in order.
-    return shared.seed(args, v.state(), v.version(), remaining, v.attempts(), v.heldBy(engine.nodeId()));
+    return shared.seed(args, v.state(), v.version(), remaining, v.attempts(), v.holder());
   }
 
   /** Whether this node holds a trial lease worth renewing now: trials running or recent. */
@@ -1456,11 +1456,13 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   /**
-   * Whether other nodes report to Redis's window: then the fleet's window is shown, and a
-   * reservation is used only while still valid by this node's clock.
+   * Whether other nodes report to Redis's window, or another node holds the breaker's trial
+   * episode or reservation (after Redis restarted empty, the window names nobody yet): then the
+   * fleet's window is shown, and a reservation is used only while still valid by this node's clock.
    */
   private boolean sharedWithOthers(SharedView v) {
-    return v.activeNodes() > 1 || (v.activeNodes() == 1 && !sync.flushedRecently());
+    return v.activeNodes() > 1 || (v.activeNodes() == 1 && !sync.flushedRecently())
+        || !v.holder().isEmpty() && !v.holder().equals(engine.nodeId());
   }
 
   BreakerSync sync() {

@@ -101,10 +101,10 @@ public final class SharedConfig {
    * Sets the seed arguments of {@code args}: the config fields, the fingerprint, and the state
    * this node last knew.
    *
-   * @param holder whether this node holds the trial lease (HALF_OPEN) or the reservation (OPEN)
+   * @param holder the node holding the trial lease (HALF_OPEN) or the reservation (OPEN), or ""
    */
   public LuaScripts.ArgList seed(LuaScripts.ArgList args, State state, long version,
-      long remainingOpenMillis, int attempts, boolean holder) {
+      long remainingOpenMillis, int attempts, String holder) {
     List<LuaScripts.Arg> names = LuaScripts.Arg.SEED;
     for (int i = 0; i < fields.size(); i++) {
       args.set(names.get(i), fields.get(i));
@@ -114,7 +114,7 @@ public final class SharedConfig {
         .set(LuaScripts.Arg.SEED_VERSION, version)
         .set(LuaScripts.Arg.SEED_REMAINING, Math.max(0, remainingOpenMillis))
         .set(LuaScripts.Arg.SEED_ATTEMPTS, attempts)
-        .set(LuaScripts.Arg.SEED_HOLDER, holder ? "1" : "0");
+        .set(LuaScripts.Arg.SEED_HOLDER, holder);
   }
 
 }

@@ -207,6 +207,15 @@ public record SharedView(
   }
 
   /**
+   * Whether a start or verdict sent over version {@code base} applies to this state: it is
+   * {@code base}, or the seed that wrote {@code base} back after Redis lost it (a seed keeps the
+   * holder; the step of the holder continues; see seed() in common.lua).
+   */
+  public boolean continues(long base) {
+    return version == base || version == base + 1 && "seed".equals(reason);
+  }
+
+  /**
    * Parses a script reply.
    *
    * @throws IllegalArgumentException when the reply is not one the scripts produce

@@ -26,7 +26,7 @@ if st.s == 'HALF_OPEN' and st.hu > 0 and now >= st.hu then
 end
 if want == 'start' then
   -- The reservation stays the holder's until another node takes it over (after it lapsed).
-  if st.s == 'OPEN' and st.lh == node and st.v == expect then
+  if st.s == 'OPEN' and st.lh == node and continues(st, expect) then
     transition(A, st, 'HALF_OPEN', now, {holder = node})
     status = 'GRANTED'
   elseif st.s == 'HALF_OPEN' and st.lh == node and st.v == expect + 1 then
@@ -57,7 +57,7 @@ elseif want == 'advance' then
     status = 'APPLIED'
   end
 elseif want == 'release' then
-  if st.s == 'OPEN' and st.lh == node and st.v == expect then
+  if st.s == 'OPEN' and st.lh == node and continues(st, expect) then
     set(st, 'v', st.v + 1)
     set(st, 'lh', '')
     set(st, 'lu', 0)

@@ -244,21 +244,22 @@ local function missing_reply(now, why)
 end
 
 -- Creates (or repairs) the breaker from a node's seed: its config, and the state it last knew,
--- so that a Redis restarted empty never silently closes a breaker the fleet had open. A seeding
--- node that held the trial lease or the reservation (seed_holder '1') keeps it.
+-- so that a Redis restarted empty never silently closes a breaker the fleet had open. The node
+-- the seeding node knew to hold the trial lease or the reservation (seed_holder, any node) keeps
+-- it for a lease duration: it may be running its trial calls ahead of Redis, and its start or
+-- verdict over the version it knew still applies (see continues()).
 local function seed(A, now)
   local state = A.seed_state
   if not STATES[state] then state = 'CLOSED' end
   local version = (tonumber(A.seed_version) or 0) + 1
   local remaining = math.max(tonumber(A.seed_remaining) or 0, 0)
   local attempts = math.max(tonumber(A.seed_attempts) or 0, 0)
-  local holder = ''
-  if A.seed_holder == '1' then holder = A.node end
+  local holder = A.seed_holder or ''
   redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
   local ou, lu = 0, 0
   local cl = tonumber(A.seed_lease) or 0
   if state == 'HALF_OPEN' and holder == '' then
-    -- Another node's trial episode cannot be resumed: its lease and trial calls are gone.
+    -- An episode whose holder nobody knows cannot be resumed: the next one is anyone's.
     state = 'OPEN'
     remaining = 0
   end
@@ -291,6 +292,12 @@ local function seed(A, now)
   end
   publish(A, st)
   return st
+end
+
+-- Whether a step sent over version v (a start, a verdict) applies to st: st is v itself, or the
+-- seed that wrote v back after Redis lost it ('se', cleared by the next transition).
+local function continues(st, v)
+  return v ~= nil and (st.v == v or st.se == v)
 end
 
 -- Whether the seed is to be written: mode '1' when the breaker is missing (first flush, or Redis

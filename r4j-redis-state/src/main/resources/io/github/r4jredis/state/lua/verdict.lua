@@ -10,7 +10,7 @@ local now = now_ms(A)
 local st, why = load()
 now = fleet_now(A, st, now)
 if st == nil then return missing_reply(now, why) end
-if st.s ~= 'HALF_OPEN' or st.v ~= tonumber(A.episode) or st.lh ~= A.node then
+if st.s ~= 'HALF_OPEN' or not continues(st, tonumber(A.episode)) or st.lh ~= A.node then
   return reply('STALE', st, now, '')
 end
 if A.verdict == 'CLOSED' then

@@ -73,7 +73,7 @@ class ScriptsIT {
     LuaScripts.ArgList args = args(LuaScripts.FLUSH, node).set(Arg.SEQ, sequence).set(Arg.RENEW, 0)
         .set(Arg.SEED_MODE, seedMode).set(Arg.EPOCH, 0).tail(List.of(blocks));
     if (!"0".equals(seedMode)) {
-      config.seed(args, State.CLOSED, 0, 0, 0, false);
+      config.seed(args, State.CLOSED, 0, 0, 0, "");
     }
     return call(args);
   }
@@ -112,7 +112,7 @@ class ScriptsIT {
   private LuaScripts.ArgList seedClosed(SharedConfig config) {
     LuaScripts.ArgList seed = args(LuaScripts.FLUSH, "n1").set(Arg.SEQ, 0).set(Arg.RENEW, 0)
         .set(Arg.SEED_MODE, "1").set(Arg.EPOCH, 0);
-    config.seed(seed, State.CLOSED, 0, 0, 0, false);
+    config.seed(seed, State.CLOSED, 0, 0, 0, "");
     return seed;
   }
 
@@ -454,7 +454,7 @@ class ScriptsIT {
     flush("n1", 1, "1", config);
     LuaScripts.ArgList args = args(LuaScripts.FLUSH, "n1").set(Arg.SEQ, 0).set(Arg.RENEW, 0)
         .set(Arg.SEED_MODE, "2").set(Arg.EPOCH, 0);
-    config.seed(args, State.OPEN, 7, 30_000, 2, true);
+    config.seed(args, State.OPEN, 7, 30_000, 2, "n1");
 
     SharedView view = call(args);
 
@@ -463,5 +463,69 @@ class ScriptsIT {
     assertThat(view.attempts()).isEqualTo(2);
     assertThat(view.holder()).isEqualTo("n1");
     assertThat(view.openUntil() - view.serverNow()).isBetween(29_000L, 30_000L);
+  }
+
+  /** n2 writes back what it knew of a breaker Redis lost: {@code state} at {@code version}, held by {@code holder}. */
+  private SharedView seedLost(SharedConfig config, State state, long version, String holder) {
+    client.getKeys().flushdb();
+    LuaScripts.ArgList args = args(LuaScripts.FLUSH, "n2").set(Arg.SEQ, 0).set(Arg.RENEW, 0)
+        .set(Arg.SEED_MODE, "1").set(Arg.EPOCH, 0);
+    config.seed(args, state, version, 0, 1, holder);
+    return call(args);
+  }
+
+  /**
+   * Redis restarted empty while n1 held the reservation of the next trial episode, and n2 wrote
+   * back what it knew. The reservation stays n1's: n2 does not take the episode (n1 may be running
+   * its trial calls ahead of Redis already), and n1's start, sent over the version it knew, begins it.
+   */
+  @Test
+  void aSeedByAnotherNodeKeepsTheReservationAndItsHoldersStartBeginsTheEpisode() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    SharedView open = flush("n1", 1, "1", config, "0|0,0,0,0|f4");
+    clock += 10_000;
+
+    SharedView seeded = seedLost(config, State.OPEN, open.version(), "n1");
+    assertThat(seeded.state()).isEqualTo(State.OPEN);
+    assertThat(seeded.version()).isEqualTo(open.version() + 1);
+    assertThat(seeded.holder()).isEqualTo("n1");
+    assertThat(claim("n2", "lease", 0).status()).as("reserved for n1").isEqualTo(Status.DENIED);
+
+    SharedView started = claim("n1", "start", open.version());
+    assertThat(started.status()).as("n1's start over the version it knew").isEqualTo(Status.GRANTED);
+    assertThat(started.state()).isEqualTo(State.HALF_OPEN);
+    assertThat(started.holder()).isEqualTo("n1");
+    assertThat(verdict("n1", started.version(), "CLOSED").status()).isEqualTo(Status.APPLIED);
+  }
+
+  /** As above, with n1 in the middle of its trial episode: its lease and its verdict stand. */
+  @Test
+  void aSeedByAnotherNodeKeepsTheTrialLeaseAndItsHoldersVerdictApplies() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    SharedView open = flush("n1", 1, "1", config, "0|0,0,0,0|f4");
+    clock += 10_000;
+    SharedView episode = claim("n1", "start", open.version());
+
+    SharedView seeded = seedLost(config, State.HALF_OPEN, episode.version(), "n1");
+    assertThat(seeded.state()).isEqualTo(State.HALF_OPEN);
+    assertThat(seeded.holder()).isEqualTo("n1");
+    assertThat(claim("n2", "lease", 0).status()).as("n1's lease holds").isEqualTo(Status.DENIED);
+
+    assertThat(verdict("n2", episode.version(), "CLOSED").status()).isEqualTo(Status.STALE);
+    SharedView closed = verdict("n1", episode.version(), "CLOSED");
+    assertThat(closed.status()).isEqualTo(Status.APPLIED);
+    assertThat(closed.state()).isEqualTo(State.CLOSED);
+  }
+
+  /** Nobody's lease known: a HALF_OPEN episode cannot be resumed, and anyone may take the next. */
+  @Test
+  void aSeedOfAnEpisodeWithoutKnownHolderIsOpenAndFree() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    flush("n1", 1, "1", config, "0|0,0,0,0|f4");
+
+    SharedView seeded = seedLost(config, State.HALF_OPEN, 3, "");
+    assertThat(seeded.state()).isEqualTo(State.OPEN);
+    assertThat(seeded.holder()).isEmpty();
+    assertThat(claim("n2", "lease", 0).status()).isEqualTo(Status.GRANTED);
   }
 }
