@@ -1,6 +1,7 @@
 package io.github.r4jredis.testkit;
 
 import io.github.r4jredis.testkit.internal.ManagedRedisCluster;
+import io.github.r4jredis.testkit.internal.RedisBinary;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -48,6 +49,7 @@ public interface RedisCluster extends AutoCloseable {
     private int masters = DEFAULT_MASTERS;
     private Duration nodeTimeout = DEFAULT_NODE_TIMEOUT;
     private Duration startTimeout = RedisServer.Builder.DEFAULT_START_TIMEOUT;
+    private boolean embedded;
 
     Builder() {}
 
@@ -81,13 +83,23 @@ public interface RedisCluster extends AutoCloseable {
     }
 
     /**
+     * Runs the nodes on the redis-server embedded-redis ships (Redis 6.2) instead of the one on
+     * PATH: for what a Redis before 7.0 lacks (sharded pub/sub). Default: the server on PATH.
+     */
+    public Builder embeddedRedis() {
+      this.embedded = true;
+      return this;
+    }
+
+    /**
      * Starts the nodes, assigns the slots, joins the nodes and waits for {@code cluster_state:ok}.
      *
      * @throws RedisTestkitException when the cluster does not form in time; nodes already
      *     started are killed
      */
     public RedisCluster start() {
-      return ManagedRedisCluster.start(masters, nodeTimeout, startTimeout);
+      return ManagedRedisCluster.start(masters, nodeTimeout, startTimeout,
+          embedded ? RedisBinary.embedded() : RedisBinary.path());
     }
   }
 }

@@ -200,9 +200,25 @@ public final class KeySpace {
     return prefix + ":node:" + encode(nodeId);
   }
 
-  /** The channel state changes are published on. */
+  /** The channel state changes are published on (single server, Sentinel). */
   public String channel() {
     return prefix + ":events";
+  }
+
+  /**
+   * The shard channel of one breaker (Redis Cluster): in the hash slot of its keys, so that its
+   * scripts may SPUBLISH on it and its news stays on the shard that holds it.
+   */
+  public String shardChannel(String encodedName) {
+    return prefix + ":{" + encodedName + "}:events";
+  }
+
+  /**
+   * A pattern matching every shard channel under this prefix and nothing else (no encoded name
+   * holds a glob character, no prefix a brace): where Redis has no shard channels (before 7.0).
+   */
+  public String shardChannelPattern() {
+    return prefix + ":{*}:events";
   }
 
   /** A name shortened and with control characters escaped, safe to put in a message or log. */

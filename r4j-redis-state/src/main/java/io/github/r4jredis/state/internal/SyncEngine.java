@@ -37,9 +37,7 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RScriptAsync;
-import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.listener.StatusListener;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +96,7 @@ public final class SyncEngine implements AutoCloseable {
   private final AtomicLong sequence = new AtomicLong(System.currentTimeMillis() * 1000);
   private final Thread thread;
   private final ExecutorService io;
-  private final List<Integer> listenerIds = new ArrayList<>();
+  private final Subscriber subscriber;
 
   private volatile SyncMode mode = SyncMode.SHARED;
   private final FleetClock clock = new FleetClock(System::nanoTime);
@@ -240,6 +238,36 @@ public final class SyncEngine implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.subscriber = new Subscriber(redisson, keys, redisson.getConfig().isClusterConfig(), io, new Subscriber.Listener() {
+      @Override
+      public void message(String text, long receivedNanos) {
+        onMessage(text, receivedNanos);
+      }
+
+      @Override
+      public void resubscribed(@Nullable String encodedName) {
+        // Messages sent while the subscription was down are lost: read those states again.
+        inbox.add(() -> {
+          if (encodedName == null) {
+            breakers.values().forEach(b -> b.sync().verifyDue = true);
+          } else {
+            SharedCircuitBreaker breaker = breakers.get(encodedName);
+            if (breaker != null) {
+              breaker.sync().verifyDue = true;
+            }
+          }
+        });
+        LockSupport.unpark(thread);
+      }
+
+      @Override
+      public void failed(Throwable error) {
+        inbox.add(() -> {
+          subscribed = false; // try again after the next successful round trip
+          LOG.debug("Subscription to {} failed", subscriber.describe(), error);
+        });
+      }
+    });
   }
 
   /** Starts the sync thread; never blocks on Redis. */
@@ -288,11 +316,13 @@ public final class SyncEngine implements AutoCloseable {
 
   void register(SharedCircuitBreaker breaker) {
     breakers.put(breaker.encodedName(), breaker);
+    subscriber.add(breaker.encodedName());
     wake();
   }
 
   void unregister(SharedCircuitBreaker breaker) {
     if (breakers.remove(breaker.encodedName(), breaker)) {
+      subscriber.remove(breaker.encodedName());
       clock.forget(breaker.encodedName());
       clockFixes.remove(breaker.encodedName());
     }
@@ -346,7 +376,7 @@ public final class SyncEngine implements AutoCloseable {
     String fix = testClockMillis == null ? clockFixes.remove(encodedName) : null;
     return script.call()
         .set(LuaScripts.Arg.CLOCK, testClockMillis == null ? "" : testClockMillis.toString())
-        .set(LuaScripts.Arg.CHANNEL, keys.channel())
+        .set(LuaScripts.Arg.CHANNEL, subscriber.channelFor(encodedName))
         .set(LuaScripts.Arg.NAME, encodedName)
         .set(LuaScripts.Arg.NODE, nodeId)
         .set(LuaScripts.Arg.EST_HI, clock.isKnown() && testClockMillis == null ? Long.toString(clock.now()) : "")
@@ -826,39 +856,7 @@ public final class SyncEngine implements AutoCloseable {
 
   private void subscribe() {
     subscribed = true;
-    io.execute(this::addListeners);
-  }
-
-  private void addListeners() {
-    RTopic topic = redisson.getTopic(keys.channel(), StringCodec.INSTANCE);
-    // Messages are applied on Redisson's listener thread: handing them to the sync thread would
-    // add a thread wake-up to every node's share of the fleet's convergence.
-    topic.addListenerAsync(String.class, (channel, message) -> onMessage(message, System.nanoTime()))
-        .whenComplete((id, error) -> recordListener(id, error));
-    topic.addListenerAsync(new StatusListener() {
-      @Override
-      public void onSubscribe(String channel) {
-        // Messages sent while the subscription was down are lost: read every state again.
-        inbox.add(() -> breakers.values().forEach(b -> b.sync().verifyDue = true));
-        LockSupport.unpark(thread);
-      }
-
-      @Override
-      public void onUnsubscribe(String channel) {
-        // Redisson resubscribes by itself; onSubscribe then triggers the re-read.
-      }
-    }).whenComplete((id, error) -> recordListener(id, error));
-  }
-
-  private void recordListener(@Nullable Integer id, @Nullable Throwable error) {
-    inbox.add(() -> {
-      if (error != null) {
-        subscribed = false; // try again after the next successful round trip
-        LOG.debug("Subscription to {} failed", keys.channel(), error);
-      } else if (id != null) {
-        listenerIds.add(id);
-      }
-    });
+    subscriber.start();
   }
 
   private void onMessage(String message, long receivedNanos) {
@@ -876,7 +874,7 @@ public final class SyncEngine implements AutoCloseable {
       hint = SharedView.fromMessage(message);
     } catch (IllegalArgumentException e) {
       meters.rejected("malformed");
-      LOG.debug("Ignoring malformed message on {}: {}", keys.channel(), e.getMessage());
+      LOG.debug("Ignoring malformed message on {}: {}", subscriber.describe(), e.getMessage());
       return;
     }
     SharedCircuitBreaker breaker = breakers.get(hint.encodedName());
@@ -1047,9 +1045,6 @@ public final class SyncEngine implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     io.shutdown();
-    RTopic topic = redisson.getTopic(keys.channel(), StringCodec.INSTANCE);
-    for (Integer id : listenerIds) {
-      topic.removeListenerAsync(id);
-    }
+    subscriber.close();
   }
 }

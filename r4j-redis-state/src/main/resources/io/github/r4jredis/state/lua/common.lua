@@ -178,8 +178,21 @@ local function clear_window(st)
   set(st, 'fn', 0); set(st, 'mx', '')
 end
 
+-- Tells the fleet. A channel in a hash slot (braces: the breaker's own, on a Cluster) is a shard
+-- channel: SPUBLISH keeps the message on the shard holding the breaker. Before Redis 7 there is
+-- none (nor REDIS_VERSION_NUM): the message goes out on a plain channel of that name, which nodes
+-- hear through a pattern.
+local SHARD_CHANNELS = (redis.REDIS_VERSION_NUM or 0) >= 0x070000
+local function send(A, message)
+  if SHARD_CHANNELS and string.find(A.channel, '{', 1, true) then
+    redis.call('SPUBLISH', A.channel, message)
+  else
+    redis.call('PUBLISH', A.channel, message)
+  end
+end
+
 local function publish(A, st)
-  redis.call('PUBLISH', A.channel, table.concat({'r4j1', A.name, fmt(st.v), st.s, st.p, fmt(st.t),
+  send(A, table.concat({'r4j1', A.name, fmt(st.v), st.s, st.p, fmt(st.t),
     fmt(st.ou), st.lh, fmt(st.lu), fmt(st.hu), st.r}, '|'))
 end
 

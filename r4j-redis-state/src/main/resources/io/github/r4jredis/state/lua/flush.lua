@@ -313,7 +313,7 @@ local quiet = st.fn == 0
 local failing = bad and flagset['M'] == true and quiet
 count_nodes(st, now, window_start(st, now), entry == false or failing)
 if failing and (st.s == 'CLOSED' or st.s == 'METRICS_ONLY') then
-  redis.call('PUBLISH', A.channel, 'r4j1f|' .. A.name)
+  send(A, 'r4j1f|' .. A.name)
 end
 save(st)
 return reply(status, st, now, table.concat(order))

@@ -2,6 +2,7 @@ package io.github.r4jredis.testkit.internal;
 
 import io.github.r4jredis.testkit.RedisCluster;
 import io.github.r4jredis.testkit.RedisServer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,8 @@ public final class ManagedRedisCluster implements RedisCluster {
     this.nodes = List.copyOf(nodes);
   }
 
-  /** Starts {@code masters} nodes and forms them into a cluster. */
-  public static ManagedRedisCluster start(int masters, Duration nodeTimeout, Duration startTimeout) {
+  /** Starts {@code masters} nodes of {@code binary} and forms them into a cluster. */
+  public static ManagedRedisCluster start(int masters, Duration nodeTimeout, Duration startTimeout, Path binary) {
     ServerSpec spec = new ServerSpec(false, null, startTimeout, List.of());
     List<ManagedRedisServer> nodes = new ArrayList<>();
     try {
@@ -41,7 +42,9 @@ public final class ManagedRedisCluster implements RedisCluster {
                 },
                 null,
                 startTimeout,
-                true));
+                true,
+                Map.of(),
+                binary));
       }
       ManagedRedisCluster cluster = new ManagedRedisCluster(nodes);
       cluster.form(startTimeout);

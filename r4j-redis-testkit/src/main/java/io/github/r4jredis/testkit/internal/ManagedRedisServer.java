@@ -104,7 +104,18 @@ public final class ManagedRedisServer implements RedisServer {
       Duration startTimeout,
       boolean needsBusPort,
       Map<String, String> environment) {
-    Path binary = RedisBinary.path();
+    return start(role, launch, password, startTimeout, needsBusPort, environment, RedisBinary.path());
+  }
+
+  /** As {@link #start(String, Launch, String, Duration, boolean, Map)}, with {@code binary} as the server. */
+  public static ManagedRedisServer start(
+      String role,
+      Launch launch,
+      @Nullable String password,
+      Duration startTimeout,
+      boolean needsBusPort,
+      Map<String, String> environment,
+      Path binary) {
     RedisTestkitException last = null;
     for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
       Path dir = ServerRegistry.newServerDirectory(role);

@@ -81,7 +81,8 @@ public final class RedisBinary {
     return Optional.empty();
   }
 
-  static Path embedded() {
+  /** The redis-server embedded-redis ships (Redis 6.2: no TLS, no sharded pub/sub). */
+  public static Path embedded() {
     try {
       File file = ExecutableProvider.newJarResourceProvider().get();
       return file.toPath();
