@@ -162,7 +162,8 @@ final class Subscriber implements AutoCloseable {
 
   private void subscribeShard(String encodedName) {
     String channel = keys.shardChannel(encodedName);
-    if (started && mode == Mode.SHARDED && names.contains(encodedName) && !subscriptions.containsKey(channel)) {
+    if (started && versionKnown && mode == Mode.SHARDED && names.contains(encodedName)
+        && !subscriptions.containsKey(channel)) {
       listen(redisson.getShardedTopic(channel, StringCodec.INSTANCE), channel, encodedName);
     }
   }

@@ -25,10 +25,10 @@ local REPLY = {'status', 'state', 'version', 'previous', 'since', 'open_until', 
   'redis_time', 'clock_offset'}
 
 local FIELDS = {'s', 'v', 'p', 't', 'ou', 'a', 'lh', 'lu', 'hu', 'by', 'r', 'wc', 'wf', 'ws', 'wsf', 'wh',
-  'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp', 'se', 'co'}
+  'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp', 'se', 'co', 'nx'}
 local NUMERIC = {v = true, t = true, ou = true, a = true, lu = true, hu = true, wc = true, wf = true,
   ws = true, wsf = true, wh = true, an = true, anAt = true, fn = true, cs = true, cm = true,
-  cfr = true, csr = true, chk = true, cmw = true, cq = true, cl = true, se = true, co = true}
+  cfr = true, csr = true, chk = true, cmw = true, cq = true, cl = true, se = true, co = true, nx = true}
 local STATES = {CLOSED = true, OPEN = true, HALF_OPEN = true, DISABLED = true, METRICS_ONLY = true,
   FORCED_OPEN = true}
 local NODE_TTL_MS = 600000
@@ -85,7 +85,7 @@ local function load()
     for _ = 1, times do st.waits[#st.waits + 1] = value end
   end
   if #st.waits == 0 then return nil, 'corrupt waits' end
-  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw', 'se', 'co'}) do
+  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw', 'se', 'co', 'nx'}) do
     if st[f] == nil then st[f] = 0 end
   end
   st.p = st.p or st.s
@@ -320,10 +320,26 @@ local function wants_seed(A, st)
   return A.seed_mode == '2' and st.v < (tonumber(A.seed_version) or 0)
 end
 
+-- Where the window starts: TIME_BASED, the oldest second still in it; COUNT_BASED, the time of
+-- its oldest run.
+local function window_start(st, now)
+  if st.ct == 'T' then
+    return (math.floor(now / 1000) - st.cs + 1) * 1000
+  end
+  local head = redis.call('LINDEX', KEYS[3], 0)
+  if head then
+    local ms = tonumber(string.match(head, ' (%d+)$'))
+    if ms ~= nil then return ms end
+  end
+  return now
+end
+
 -- Counts nodes that flushed lately and nodes that reported failures inside the window, and
--- drops node entries silent for NODE_TTL_MS. Recomputed at most once a second.
-local function count_nodes(st, now, window_start, force)
+-- drops node entries silent for NODE_TTL_MS. Recomputed at most once a second (and only then is
+-- the window's start looked up).
+local function count_nodes(st, now, force)
   if not force and now - st.anAt < 1000 and now >= st.anAt then return end
+  local start = window_start(st, now)
   local entries = redis.call('HGETALL', KEYS[2])
   local active, failing = 0, 0
   local stale = {}
@@ -339,8 +355,8 @@ local function count_nodes(st, now, window_start, force)
       if flushed == nil or now - flushed > NODE_TTL_MS then
         stale[#stale + 1] = field
       else
-        if now - flushed <= math.max(10000, now - window_start) then active = active + 1 end
-        if failed > 0 and failed >= window_start then failing = failing + 1 end
+        if now - flushed <= math.max(10000, now - start) then active = active + 1 end
+        if failed > 0 and failed >= start then failing = failing + 1 end
       end
     end
   end
@@ -350,20 +366,6 @@ local function count_nodes(st, now, window_start, force)
   set(st, 'an', active)
   set(st, 'fn', failing)
   set(st, 'anAt', now)
-end
-
--- Where the window starts: TIME_BASED, the oldest second still in it; COUNT_BASED, the time of
--- its oldest run.
-local function window_start(st, now)
-  if st.ct == 'T' then
-    return (math.floor(now / 1000) - st.cs + 1) * 1000
-  end
-  local head = redis.call('LINDEX', KEYS[3], 0)
-  if head then
-    local ms = tonumber(string.match(head, ' (%d+)$'))
-    if ms ~= nil then return ms end
-  end
-  return now
 end
 
 -- Ends a HALF_OPEN episode whose maxWaitDurationInHalfOpenState has passed. The lease holder

@@ -39,13 +39,23 @@ end
 local seeded = flagset['C'] == true
 
 -- A window whose list or buckets were lost (evicted, deleted) while its totals survived would
--- hold phantom calls for ever: the totals follow the data.
-if st.wc > 0 then
-  local exists
-  if st.ct == 'C' then exists = redis.call('EXISTS', KEYS[3]) else exists = redis.call('EXISTS', KEYS[4]) end
-  if exists == 0 then
-    set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0)
+-- hold phantom calls for ever: the totals follow the data. A COUNT_BASED list is checked when
+-- outcomes are merged into it, by the look at its tail that merging needs anyway.
+local function lost_window()
+  set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0)
+end
+if st.wc > 0 and st.ct ~= 'C' and redis.call('EXISTS', KEYS[4]) == 0 then lost_window() end
+local known_tail, tail_known = nil, false
+local function check_list()
+  known_tail, tail_known = redis.call('LINDEX', KEYS[3], -1), true
+  if not known_tail and st.wc > 0 then lost_window() end
+end
+local function list_tail()
+  if tail_known then
+    tail_known = false
+    return known_tail
   end
+  return redis.call('LINDEX', KEYS[3], -1)
 end
 
 local function kind_counts(k, n)
@@ -96,7 +106,7 @@ local function evaluate()
   end
   if st.cq > 1 then
     if not quorum_counted then
-      count_nodes(st, now, window_start(st, now), true)
+      count_nodes(st, now, true)
       quorum_counted = true
     end
     if st.fn < st.cq then
@@ -156,7 +166,7 @@ local function evict()
 end
 
 local function push_run(k, n)
-  local tail = redis.call('LINDEX', KEYS[3], -1)
+  local tail = list_tail()
   local tk, tn, tms = nil, nil, nil
   if tail then tk, tn, tms = string.match(tail, '^([sSfF])(%d+) (%d+)$') end
   if tk == k then
@@ -169,6 +179,7 @@ local function push_run(k, n)
 end
 
 local function push_unit(c, f, s, sf)
+  tail_known = false
   redis.call('RPUSH', KEYS[3], 'm' .. fmt(c) .. ',' .. fmt(f) .. ',' .. fmt(s) .. ',' .. fmt(sf) .. ' ' .. fmt(now))
   add_totals(c, f, s, sf)
   evict()
@@ -227,6 +238,14 @@ end
 local node = A.node
 local seq = tonumber(A.seq) or 0
 local entry = redis.call('HGET', KEYS[2], node)
+-- The node entries expire NODE_TTL_MS after the last flush, give or take a minute: the TTL is
+-- renewed once a minute (and whenever an entry is new, so no recreated key is left without one).
+local function touch_nodes(added)
+  if added == 1 or now - st.nx >= 60000 or now < st.nx then
+    redis.call('PEXPIRE', KEYS[2], NODE_TTL_MS)
+    set(st, 'nx', now)
+  end
+end
 local last_seq, last_fail = 0, 0
 if entry then
   local a1, _, a3 = string.match(entry, '^(%d+) (%d+) (%d+)$')
@@ -239,11 +258,10 @@ if seq > 0 and seq <= last_seq then
   status = 'DUP'
 elseif seq == 0 then
   -- A flush without outcomes (a seed, a lease renewal) still tells that this node uses the breaker.
-  redis.call('HSET', KEYS[2], node, fmt(last_seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail))
-  redis.call('PEXPIRE', KEYS[2], NODE_TTL_MS)
+  touch_nodes(redis.call('HSET', KEYS[2], node, fmt(last_seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail)))
 else
   if bad then last_fail = now end
-  redis.call('HSET', KEYS[2], node, fmt(seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail))
+  touch_nodes(redis.call('HSET', KEYS[2], node, fmt(seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail)))
   local epoch = tonumber(A.epoch) or 0
   -- Outcomes counted in an earlier episode (before a reset, or sent before this transition)
   -- do not belong to this window.
@@ -251,6 +269,7 @@ else
     and (seeded or epoch == 0 or epoch == st.v or (st.se > 0 and epoch == st.se))
   if mergeable then
     flag('M')
+    if st.ct == 'C' and #blocks > 0 then check_list() end
     for _, b in ipairs(blocks) do
       if st.ct == 'C' then
         if b.c > 0 then
@@ -293,7 +312,6 @@ else
       end
     end
   end
-  redis.call('PEXPIRE', KEYS[2], NODE_TTL_MS)
 end
 if st.ct == 'T' and (st.s == 'CLOSED' or st.s == 'METRICS_ONLY') then advance_time(sec) end
 
@@ -311,7 +329,7 @@ end
 -- failures never fill the window on their own.
 local quiet = st.fn == 0
 local failing = bad and flagset['M'] == true and quiet
-count_nodes(st, now, window_start(st, now), entry == false or failing)
+count_nodes(st, now, entry == false or failing)
 if failing and (st.s == 'CLOSED' or st.s == 'METRICS_ONLY') then
   send(A, 'r4j1f|' .. A.name)
 end

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.redisson.Redisson;
+import org.redisson.api.RBucket;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -434,6 +435,35 @@ class ScriptsIT {
     assertThat(repaired.state()).isEqualTo(State.CLOSED);
     assertThat(repaired.version()).isEqualTo(1);
     assertThat(version).isEqualTo(1);
+  }
+
+  /**
+   * The node entries expire ten minutes after the last flush, give or take the minute between
+   * renewals: a flush renews their TTL once a minute, and at once when its entry is new (a key
+   * recreated after it was lost never stays without one).
+   */
+  @Test
+  void theNodeEntriesTtlIsRenewedOnceAMinuteAndForEveryNewEntry() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 10, 1);
+    RBucket<String> nodes = client.getBucket(keys.nodesKey("b"), StringCodec.INSTANCE);
+    flush("n1", 1, "1", config, "0|0,0,0,0|s1");
+    assertThat(nodes.remainTimeToLive()).as("the first flush").isGreaterThan(590_000);
+
+    nodes.expire(Duration.ofSeconds(100));
+    clock += 30_000;
+    flush("n1", 2, "0", config, "0|0,0,0,0|s1");
+    assertThat(nodes.remainTimeToLive()).as("renewed 30 s ago").isLessThanOrEqualTo(100_000);
+    flush("n2", 1, "0", config, "0|0,0,0,0|s1");
+    assertThat(nodes.remainTimeToLive()).as("a new node's entry").isGreaterThan(590_000);
+
+    nodes.expire(Duration.ofSeconds(100));
+    clock += 61_000;
+    flush("n1", 3, "0", config, "0|0,0,0,0|s1");
+    assertThat(nodes.remainTimeToLive()).as("a minute later").isGreaterThan(590_000);
+
+    nodes.delete();
+    flush("n1", 4, "0", config, "0|0,0,0,0|s1");
+    assertThat(nodes.remainTimeToLive()).as("recreated").isGreaterThan(590_000);
   }
 
   @Test
