@@ -3,6 +3,7 @@ package io.github.r4jredis.state.internal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -260,6 +261,15 @@ public final class OutcomeLog {
   private static final char[] LETTERS = {'s', 'f', 'S', 'F'};
 
   private final int maxRuns;
+  /**
+   * Fast successes not in the log yet, as {@code (second << COUNT_BITS) | count}: the call path
+   * adds one with a compare-and-set instead of the monitor (most calls are fast successes); every
+   * other use of the log first moves them in ({@link #fold}), so they keep their place among the
+   * calls around them.
+   */
+  private final AtomicLong fastSuccesses = new AtomicLong();
+  private static final int COUNT_BITS = 24;
+  private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
   // Guarded by this.
   private final Counts recorded = new Counts();
   private final Counts acknowledged = new Counts();
@@ -316,29 +326,64 @@ public final class OutcomeLog {
    * @return for a failed or slow call, the failed or slow calls not yet acknowledged by Redis
    *     (this one included); -1 for a fast success
    */
-  public synchronized long record(boolean failure, boolean slow, long second) {
+  public long record(boolean failure, boolean slow, long second) {
+    if (!failure && !slow) {
+      long counted = fastSuccesses.get();
+      if (counted >> COUNT_BITS == second && (counted & COUNT_MASK) < COUNT_MASK
+          && fastSuccesses.compareAndSet(counted, counted + 1)) {
+        return -1;
+      }
+    }
+    return recordInLog(failure, slow, second);
+  }
+
+  private synchronized long recordInLog(boolean failure, boolean slow, long second) {
+    fold(second); // the fast successes before this call go first; later ones count under its second
     int kind = kind(failure, slow);
+    append(kind, 1, second);
+    return failure || slow ? recorded.bad() - acknowledged.bad() : -1;
+  }
+
+  /** Moves the fast successes into the log, and has the call path count the next ones under {@code second}. */
+  private void fold(long second) {
+    long counted;
+    do {
+      counted = fastSuccesses.get();
+    } while (!fastSuccesses.compareAndSet(counted, second << COUNT_BITS));
+    long successes = counted & COUNT_MASK;
+    if (successes > 0) {
+      append(kind(false, false), successes, counted >> COUNT_BITS);
+    }
+  }
+
+  /** Moves the fast successes into the log. */
+  private void fold() {
+    fold(fastSuccesses.get() >> COUNT_BITS);
+  }
+
+  private void append(int kind, long calls, long second) {
     Second last = pending.isEmpty() ? null : pending.get(pending.size() - 1);
     if (last == null || last.second != second) {
       last = new Second(second);
       pending.add(last);
     }
-    last.append(kind, 1);
+    last.append(kind, calls);
     if (last.size > 2 * maxRuns) {
       last.cap(maxRuns);
     }
-    recorded.add(kind, 1);
+    recorded.add(kind, calls);
     last.through = recorded.calls;
-    return failure || slow ? recorded.bad() - acknowledged.bad() : -1;
   }
 
   /** How many calls this log recorded since it was made: the number of the latest. */
   public synchronized long recordedCalls() {
+    fold();
     return recorded.calls;
   }
 
   /** Outcomes recorded on this node that Redis has not acknowledged (or was told to forget). */
   public synchronized Counts unacknowledged() {
+    fold();
     return recorded.minus(acknowledged);
   }
 
@@ -350,6 +395,7 @@ public final class OutcomeLog {
    * @return the number of calls dropped
    */
   public synchronized long prune(long nowSecond, boolean timeBased, int windowSize) {
+    fold();
     long before = acknowledged.calls;
     int drop = 0;
     if (timeBased) {
@@ -383,6 +429,7 @@ public final class OutcomeLog {
    */
   public synchronized @Nullable Flush nextFlush(LongSupplier sequences, long epoch, boolean pendingToo,
       Epochs epochs) {
+    fold();
     while (inFlight == null && !sealed.isEmpty()) {
       Segment first = sealed.get(0);
       long known = first.after == null ? first.epoch : epochs.after(first.after);
@@ -419,6 +466,7 @@ public final class OutcomeLog {
    * Redis takes the step). The node's next step will take the shared state elsewhere.
    */
   public synchronized void seal(@Nullable Object after, long epoch) {
+    fold();
     if (!pending.isEmpty()) {
       sealed.add(new Segment(pending, after, epoch));
       pending = new ArrayList<>();
@@ -430,6 +478,7 @@ public final class OutcomeLog {
    * forgotten (pruned, discarded, or of an episode that never happened).
    */
   public synchronized boolean isSettled(long call) {
+    fold();
     if (inFlight != null && inFlight.contains(call)) {
       return false;
     }
@@ -482,6 +531,7 @@ public final class OutcomeLog {
    * is over. Outcomes recorded after this call still count. Any thread.
    */
   public synchronized void discardUntilNow() {
+    fold();
     pending.clear();
     sealed.clear();
     inFlight = null;

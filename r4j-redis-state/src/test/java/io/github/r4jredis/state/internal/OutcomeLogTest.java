@@ -2,6 +2,8 @@ package io.github.r4jredis.state.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +30,51 @@ class OutcomeLogTest {
     assertThat(flush.arguments(12, false, 60, 64)).containsExactly("0|0,0,0,0|s2f1F1S1");
     assertThat(flush.total().calls()).isEqualTo(5);
     assertThat(flush.total().bad()).isEqualTo(3);
+  }
+
+  /** Fast successes are counted without the log's monitor; each still lands in its own second. */
+  @Test
+  void fastSuccessesKeepTheirSecondWhenTheClockMovesOn() {
+    for (int i = 0; i < 3; i++) {
+      log.record(false, false, 7);
+    }
+    log.record(false, false, 8);
+    log.record(false, false, 8);
+    log.record(false, true, 8);
+    log.record(false, false, 8);
+
+    OutcomeLog.Flush flush = log.nextFlush(sequences::incrementAndGet, 0);
+
+    assertThat(flush.arguments(8, true, 60, 64)).containsExactly("1|0,0,0,0|s3", "0|0,0,0,0|s2S1s1");
+    assertThat(log.recordedCalls()).isEqualTo(7);
+  }
+
+  /** Calls recorded from many threads at once: none lost, none counted twice. */
+  @Test
+  void callsRecordedConcurrentlyAreAllCountedOnce() throws InterruptedException {
+    int threads = 4;
+    int perThread = 50_000;
+    List<Thread> running = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread thread = new Thread(() -> {
+        for (int i = 0; i < perThread; i++) {
+          log.record(i % 100 == 0, false, i / 10_000);
+          if (i % 1_000 == 0) {
+            log.unacknowledged(); // the sync thread reading meanwhile
+          }
+        }
+      });
+      running.add(thread);
+      thread.start();
+    }
+    for (Thread thread : running) {
+      thread.join();
+    }
+
+    assertThat(log.unacknowledged().calls()).isEqualTo((long) threads * perThread);
+    assertThat(log.unacknowledged().failures()).isEqualTo(threads * perThread / 100L);
+    OutcomeLog.Flush flush = log.nextFlush(sequences::incrementAndGet, 0);
+    assertThat(flush.total().calls()).isEqualTo((long) threads * perThread);
   }
 
   @Test
