@@ -87,6 +87,7 @@ public final class FleetNode {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line = in.readLine(); line != null && !line.equals("exit"); line = in.readLine()) {
       dependency = line.trim();
+      out.println("DEPENDENCY " + dependency); // the test may wait for the node to have it
     }
     registry.close();
     client.shutdown();

@@ -167,10 +167,14 @@ class NodeProcessIT {
       throws Exception {
     try (Processes fleet = new Processes(redis, prefix)) {
       Node holder = fleet.openFleetsHolder();
+      // Told first, while its calls are rejected (OPEN): resumed, it must not call a dependency
+      // it still believes down before it reads the news (its failures would open the fleet again).
+      holder.send("up");
+      await().atMost(AWAIT).until(() -> holder.lines.contains("DEPENDENCY up"));
       holder.signal("STOP"); // before its deadline: frozen with the reservation
       long stopped = System.nanoTime();
       int linesBefore = holder.lines.size();
-      fleet.nodes.forEach(n -> n.send("up"));
+      fleet.nodes.stream().filter(n -> n != holder).forEach(n -> n.send("up"));
 
       // The reservation lapses a lease after the deadline; another node takes the episode and closes it.
       SharedBreakerState closed = fleet.await(s -> s.state() == State.CLOSED);
