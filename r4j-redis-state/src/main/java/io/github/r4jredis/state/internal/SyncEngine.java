@@ -28,15 +28,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
-import org.redisson.api.BatchOptions;
-import org.redisson.api.RBatch;
-import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
-import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
@@ -75,7 +68,6 @@ public final class SyncEngine implements AutoCloseable {
   private static final long EAGER_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   /** Mode changes closer together than this (a Redis that flaps) are logged at DEBUG and counted. */
   private static final long MODE_LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
-  private static final Duration HEARTBEAT_TTL = Duration.ofMinutes(1);
   /** Tag of the message a flush publishes when it brings the first failures of a quiet fleet. */
   static final String FAILING_TAG = "r4j1f|";
   private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
@@ -97,6 +89,7 @@ public final class SyncEngine implements AutoCloseable {
   private final Thread thread;
   private final ExecutorService io;
   private final Subscriber subscriber;
+  private final Pipeline pipeline;
 
   private volatile SyncMode mode = SyncMode.SHARED;
   private final FleetClock clock = new FleetClock(System::nanoTime);
@@ -238,6 +231,7 @@ public final class SyncEngine implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.pipeline = new Pipeline(redisson, keys, nodeId, io, this::serverNow);
     this.subscriber = new Subscriber(redisson, keys, redisson.getConfig().isClusterConfig(), io, new Subscriber.Listener() {
       @Override
       public void message(String text, long receivedNanos) {
@@ -428,7 +422,7 @@ public final class SyncEngine implements AutoCloseable {
         List<Integer> slice = pending.subList(from, Math.min(from + READ_ALL_SLICE, pending.size()));
         List<Object> replies;
         try {
-          replies = execute(slice.stream().map(calls::get).toList(), adminMillis(), false)
+          replies = pipeline.execute(slice.stream().map(calls::get).toList(), adminMillis(), false)
               .get(adminMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
           failed.addAll(slice);
@@ -588,7 +582,7 @@ public final class SyncEngine implements AutoCloseable {
   private void send(List<Call> calls, long now) {
     batchInFlight = true;
     lastSentNanos = now;
-    offload(() -> execute(calls, responseMillis(calls.size()), needsHeartbeat(calls))).whenComplete((replies, error) -> {
+    pipeline.send(calls, responseMillis(calls.size()), needsHeartbeat(calls)).whenComplete((replies, error) -> {
       inbox.add(() -> completed(calls, replies, error, now));
       LockSupport.unpark(thread);
     });
@@ -829,14 +823,7 @@ public final class SyncEngine implements AutoCloseable {
     }
     loadingScripts = true;
     lastSentNanos = System.nanoTime();
-    offload(() -> {
-      List<CompletableFuture<String>> loads = new ArrayList<>();
-      RScript script = redisson.getScript(StringCodec.INSTANCE);
-      for (LuaScripts lua : LuaScripts.values()) {
-        loads.add(script.scriptLoadAsync(lua.text()).toCompletableFuture());
-      }
-      return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
-    })
+    pipeline.loadScripts()
         .orTimeout(commandMillis, TimeUnit.MILLISECONDS)
         .whenComplete((ok, error) -> {
           inbox.add(() -> {
@@ -903,7 +890,7 @@ public final class SyncEngine implements AutoCloseable {
   private @Nullable SharedView callNow(Call call, long timeoutMillis, boolean loadIfMissing) {
     Object reply;
     try {
-      reply = execute(List.of(call), timeoutMillis, false).get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
+      reply = pipeline.execute(List.of(call), timeoutMillis, false).get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
     } catch (ExecutionException e) {
       if (!Refusals.isNoScript(e)) {
         return null; // Redis unreachable or slow: the caller degrades, the sync thread reports it
@@ -941,75 +928,6 @@ public final class SyncEngine implements AutoCloseable {
     return callNow(call, timeoutMillis, false);
   }
 
-  /**
-   * Runs a Redisson call on the io thread: a client built with lazy initialization connects on
-   * first use, synchronously, and that must never hold up the sync thread's clock.
-   */
-  private <T> CompletableFuture<T> offload(Supplier<CompletableFuture<T>> action) {
-    return CompletableFuture.supplyAsync(action, io).thenCompose(Function.identity());
-  }
-
-  /**
-   * Sends calls in one pipeline. The future completes with one element per call, its reply or
-   * its failure (and with {@code heartbeat}, one more: the heartbeat write's); exceptionally only
-   * when the pipeline as a whole failed. Operator commands wait longer than the sync's own calls:
-   * they are not on anyone's call path, and giving up on them turns a fleet-wide transition into
-   * a local one.
-   */
-  private CompletableFuture<List<Object>> execute(List<Call> calls, long responseMillis, boolean heartbeat) {
-    RBatch batch = redisson.createBatch(BatchOptions.defaults()
-        .responseTimeout(responseMillis, TimeUnit.MILLISECONDS)
-        .retryAttempts(0));
-    List<CompletableFuture<Object>> futures = new ArrayList<>(calls.size() + 1);
-    CompletableFuture<Object> beat = null;
-    if (heartbeat) {
-      // A write as small as they come, for a pipeline of reads: a Redis that answers reads but
-      // refuses writes (full, read-only, failed save, revoked ACL) fails it, and so counts as down.
-      beat = batch.getBucket(keys.heartbeatKey(nodeId), StringCodec.INSTANCE)
-          .setAsync(Long.toString(serverNow()), HEARTBEAT_TTL).thenApply(v -> (Object) "OK").toCompletableFuture();
-    }
-    List<String> created = new ArrayList<>();
-    for (Call call : calls) {
-      if (call.creates()) {
-        created.add(call.encodedName());
-      }
-    }
-    if (!created.isEmpty()) {
-      // Listing and the CLI find breakers through this set (another slot on a Cluster, so not
-      // inside the script). Idempotent. Sent before the scripts: Redis runs a pipeline in order,
-      // so a breaker's state never exists unlisted, even when the rest of the pipeline is lost.
-      batch.getSet(keys.indexKey(), StringCodec.INSTANCE).addAllAsync(created);
-    }
-    RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
-    for (Call call : calls) {
-      List<Object> callKeys = keys.scriptKeys(call.encodedName());
-      RFuture<Object> future = script.evalShaAsync((String) callKeys.get(0), RScript.Mode.READ_WRITE,
-          call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toList().toArray());
-      futures.add(future.toCompletableFuture());
-    }
-    if (beat != null) {
-      futures.add(beat);
-    }
-    // The batch's future may complete before the futures of its commands do (they complete on
-    // the reply's thread, one after the other): wait for them too, briefly, so no reply is
-    // taken for missing.
-    CompletableFuture<?> all = CompletableFuture.allOf(futures.toArray(CompletableFuture<?>[]::new));
-    return batch.executeAsync().toCompletableFuture()
-        .handle((result, error) -> error)
-        .thenCompose(error -> all.handle((v, t) -> error).completeOnTimeout(error, responseMillis, TimeUnit.MILLISECONDS))
-        .thenApply(error -> {
-          if (error != null && futures.stream().noneMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
-            throw new CompletionException(error);
-          }
-          Throwable missing = error != null ? error : new IllegalStateException("no reply in the pipeline");
-          List<Object> replies = new ArrayList<>(futures.size());
-          for (CompletableFuture<Object> future : futures) {
-            replies.add(future.handle((value, failure) -> failure != null ? (Object) failure : value).getNow(missing));
-          }
-          return replies;
-        });
-  }
-
   private void finalFlush() {
     if (mode == SyncMode.SHARED && scriptsLoaded) {
       breakers.values().forEach(b -> b.sync().sendHeld = true); // nothing waits any more
@@ -1017,7 +935,7 @@ public final class SyncEngine implements AutoCloseable {
       List<Call> calls = collect(now);
       if (!calls.isEmpty()) {
         try {
-          List<Object> replies = execute(calls, responseMillis(calls.size()), needsHeartbeat(calls))
+          List<Object> replies = pipeline.execute(calls, responseMillis(calls.size()), needsHeartbeat(calls))
               .get(commandMillis, TimeUnit.MILLISECONDS);
           completed(calls, replies, null, now);
         } catch (ExecutionException | TimeoutException e) {
