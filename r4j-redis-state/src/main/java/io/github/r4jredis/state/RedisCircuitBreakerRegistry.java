@@ -99,8 +99,8 @@ public final class RedisCircuitBreakerRegistry
     this.runtime = new RegistryRuntime(builder.redisson, KeySpace.of(builder.keyPrefix),
         builder.nodeId != null ? builder.nodeId : defaultNodeId(),
         builder.syncInterval, builder.commandTimeout, builder.localModeAfter,
-        builder.reconcileInterval, builder.probeLease, builder.maxFlushDelay, builder.minimumReportingNodes,
-        builder.history, builder.meterRegistry);
+        builder.reconcileInterval, builder.probeLease, builder.maxFlushDelay, builder.shardedPubSub,
+        builder.minimumReportingNodes, builder.history, builder.meterRegistry);
   }
 
   /**
@@ -346,6 +346,7 @@ public final class RedisCircuitBreakerRegistry
     private @Nullable String nodeId;
     private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
     private Duration maxFlushDelay = DEFAULT_MAX_FLUSH_DELAY;
+    private boolean shardedPubSub;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private Duration localModeAfter = DEFAULT_LOCAL_MODE_AFTER;
     private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
@@ -467,6 +468,22 @@ public final class RedisCircuitBreakerRegistry
      */
     public Builder withMaxFlushDelay(Duration maxFlushDelay) {
       this.maxFlushDelay = requireRange("maxFlushDelay", maxFlushDelay, Duration.ZERO, Duration.ofSeconds(9));
+      return this;
+    }
+
+    /**
+     * On a Redis Cluster, whether each breaker's state news goes on a shard channel in the hash
+     * slot of its keys ({@code SPUBLISH}/{@code SSUBSCRIBE}, Redis 7; on Redis 6 plain channels of
+     * those names, heard through one pattern) instead of one channel per key prefix. A PUBLISH on
+     * a Cluster crosses the cluster bus to every node of the cluster; a shard channel's news stays
+     * on the shard holding the breaker. The price: one subscription per breaker on this node, and
+     * Redisson's pool holds {@code subscriptionsPerConnection x subscriptionConnectionPoolSize}
+     * (5 x 50 by default) per master: raise them for more breakers (the registry warns once when
+     * it has more). Every node of a fleet must use the same setting. Ignored unless the client is
+     * connected to a Cluster. Default false.
+     */
+    public Builder withShardedPubSub(boolean shardedPubSub) {
+      this.shardedPubSub = shardedPubSub;
       return this;
     }
 

@@ -22,10 +22,11 @@ import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
 /**
- * On a Cluster a PUBLISH goes to every node of the cluster over its bus. Each breaker's state news
- * goes instead on a shard channel in the breaker's own slot (Redis 7 SPUBLISH): it reaches every
- * node of the fleet and no master but the one holding the breaker handles it. Redis 6 has no shard
- * channels: the same channel names are published as plain channels and heard through a pattern.
+ * On a Cluster a PUBLISH goes to every node of the cluster over its bus. With sharded pub/sub on,
+ * each breaker's state news goes instead on a shard channel in the breaker's own slot (Redis 7
+ * SPUBLISH): it reaches every node of the fleet and no master but the one holding the breaker
+ * handles it. Redis 6 has no shard channels: the same channel names are published as plain
+ * channels and heard through a pattern. Off (the default), one channel per prefix.
  */
 @RedisTest
 class ClusterPubSubIT {
@@ -36,7 +37,7 @@ class ClusterPubSubIT {
 
   @Test
   void aBreakersNewsStaysOnTheShardThatHoldsItAndReachesEveryNode(RedisCluster cluster, @KeyPrefix String prefix) {
-    List<Map<String, Long>> seen = followAManualMove(cluster, prefix);
+    List<Map<String, Long>> seen = followAManualMove(cluster, prefix, true);
 
     assertThat(seen.get(0)).as("the breaker's master's commands").containsKey("spublish").doesNotContainKey("publish");
     for (Map<String, Long> other : seen.subList(1, seen.size())) {
@@ -47,10 +48,19 @@ class ClusterPubSubIT {
   @Test
   void onRedis6TheNewsGoesOutOnPlainChannelsHeardThroughAPattern(@KeyPrefix String prefix) {
     try (RedisCluster cluster = RedisCluster.builder().embeddedRedis().start()) {
-      List<Map<String, Long>> seen = followAManualMove(cluster, prefix);
+      List<Map<String, Long>> seen = followAManualMove(cluster, prefix, true);
 
       assertThat(seen.get(0)).as("the breaker's master's commands").containsKey("publish");
     }
+  }
+
+  /** Without the option, one channel per prefix, as on a single server: PUBLISH, no SPUBLISH. */
+  @Test
+  void byDefaultTheNewsGoesOnThePrefixsChannel(RedisCluster cluster, @KeyPrefix String prefix) {
+    List<Map<String, Long>> seen = followAManualMove(cluster, prefix, false);
+
+    assertThat(seen.stream().filter(m -> m.containsKey("publish")).count()).as("masters that ran the PUBLISH").isEqualTo(1);
+    assertThat(seen).allSatisfy(m -> assertThat(m).doesNotContainKey("spublish"));
   }
 
   /**
@@ -59,7 +69,7 @@ class ClusterPubSubIT {
    * the commands each master ran meanwhile ({@code name=calls}, the scripts' own included), the
    * breaker's master first.
    */
-  private static List<Map<String, Long>> followAManualMove(RedisCluster cluster, String prefix) {
+  private static List<Map<String, Long>> followAManualMove(RedisCluster cluster, String prefix, boolean sharded) {
     List<RedissonClient> clients = new ArrayList<>();
     List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
     try {
@@ -71,7 +81,7 @@ class ClusterPubSubIT {
         RedissonClient client = Redisson.create(config);
         clients.add(client);
         registries.add(RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix).withNodeId("node-" + i)
-            .withReconcileInterval(Duration.ofMinutes(10)).build());
+            .withReconcileInterval(Duration.ofMinutes(10)).withShardedPubSub(sharded).build());
       }
       List<RedisCircuitBreaker> breakers = registries.stream()
           .map(r -> (RedisCircuitBreaker) r.circuitBreaker("payments")).toList();
@@ -80,7 +90,7 @@ class ClusterPubSubIT {
       List<RedisServer> masters = new ArrayList<>(cluster.nodes());
       masters.add(0, masters.remove(ownerIndex));
       // Subscribed everywhere (a subscription is made after the first answer): a message now reaches all.
-      await().atMost(Fleet.AWAIT).until(() -> subscribers(masters) >= NODES);
+      await().atMost(Fleet.AWAIT).until(() -> subscribers(masters, sharded) >= NODES);
       masters.forEach(m -> admin(m, "CONFIG", "RESETSTAT"));
 
       breakers.get(0).transitionToForcedOpenState();
@@ -96,11 +106,12 @@ class ClusterPubSubIT {
     }
   }
 
-  /** Connections subscribed to a shard channel or a pattern (Redis 6), over every master. */
-  private static long subscribers(List<RedisServer> masters) {
+  /** Connections subscribed to a shard channel or a pattern (Redis 6), or to a channel, over every master. */
+  private static long subscribers(List<RedisServer> masters, boolean sharded) {
+    Pattern subscribed = sharded ? SUBSCRIBED : Pattern.compile(" sub=[1-9]");
     return masters.stream()
         .flatMap(m -> admin(m, "CLIENT", "LIST").toString().lines())
-        .filter(line -> SUBSCRIBED.matcher(line).find())
+        .filter(line -> subscribed.matcher(line).find())
         .count();
   }
 

@@ -27,9 +27,9 @@ import org.redisson.config.Config;
 import org.slf4j.LoggerFactory;
 
 /**
- * A 3-master Redis Cluster under load: the master serving a breaker and its shard channel is
- * SIGKILLed and restarted. The breakers never throw, every node resubscribes, and a transition made
- * after the restart reaches every node.
+ * A 3-master Redis Cluster under load: the master serving the fleet's channel is SIGKILLed and
+ * restarted. The breakers never throw, every node resubscribes, and a transition made after the
+ * restart reaches every node.
  */
 @Tag("fault")
 @RedisTest
@@ -71,21 +71,25 @@ class ClusterRestartIT {
     List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
     try {
       start(cluster, prefix, clients, registries, b -> { });
-      // The breaker's keys and its shard channel live on one master: killing it takes both.
-      String breakerName = "payments";
-      int masterIndex = master(cluster, clients.get(0).getKeys().getSlot(prefix + ":{" + breakerName + "}:state"));
-      RedisServer breakerMaster = cluster.nodes().get(masterIndex);
+      // A breaker whose keys live on the master that also serves the channel: killing it takes both.
+      int masterIndex = master(cluster, clients.get(0).getKeys().getSlot(prefix + ":events"));
+      String name = "payments";
+      for (int i = 0; master(cluster, clients.get(0).getKeys().getSlot(prefix + ":{" + name + "}:state")) != masterIndex; i++) {
+        name = "payments-" + i;
+      }
+      String breakerName = name;
+      RedisServer channelMaster = cluster.nodes().get(masterIndex);
       List<RedisCircuitBreaker> breakers = registries.stream()
           .map(r -> (RedisCircuitBreaker) r.circuitBreaker(breakerName)).toList();
       FleetIT.awaitSeeded(breakers);
       try (Load load = new Load(breakers)) {
         await().atMost(Fleet.AWAIT).until(() -> load.reached.get() > 300);
 
-        breakerMaster.kill();
+        channelMaster.kill();
         long killed = System.nanoTime();
         await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.syncMode() == SyncMode.LOCAL));
         long localMillis = (System.nanoTime() - killed) / 1_000_000;
-        breakerMaster.restart();
+        channelMaster.restart();
         long restarted = System.nanoTime();
         await().atMost(Duration.ofSeconds(30)).until(() -> breakers.stream().allMatch(b -> b.syncMode() == SyncMode.SHARED));
         long sharedMillis = (System.nanoTime() - restarted) / 1_000_000;
@@ -96,7 +100,7 @@ class ClusterRestartIT {
         long followedMillis = (System.nanoTime() - killed) / 1_000_000;
 
         assertThat(load.breakerExceptions).isEmpty();
-        System.out.printf("FIGURE cluster: the master of the breaker and its shard channel SIGKILLed: all %d"
+        System.out.printf("FIGURE cluster: the master of the breaker's and the channel's slots SIGKILLed: all %d"
             + " nodes LOCAL after %d ms; restarted: all SHARED %d ms later; a transition then reached every node"
             + " (resubscribed) %d ms after the kill; 0 breaker exceptions in %d calls%n",
             NODES, localMillis, sharedMillis, followedMillis, load.reached.get() + load.rejected.get());
@@ -108,7 +112,7 @@ class ClusterRestartIT {
   }
 
   /**
-   * Another master (serving neither the breaker nor its channel) SIGKILLed: once the cluster
+   * Another master (serving neither the breaker nor the channel) SIGKILLed: once the cluster
    * counts it failed, the surviving masters answer CLUSTERDOWN for every key (full coverage is
    * required by default). The fleet's nodes treat that as Redis down, decide locally, and rejoin
    * when the master is back.
@@ -126,9 +130,13 @@ class ClusterRestartIT {
       // (Held successes would leave reads and the heartbeat, whose key may live on the dead
       // master: no answer, as good as down too.)
       start(cluster, prefix, clients, registries, b -> b.withMaxFlushDelay(Duration.ZERO));
-      String breakerName = "payments";
-      int breakerMaster = master(cluster, clients.get(0).getKeys().getSlot(prefix + ":{" + breakerName + "}:state"));
-      RedisServer other = cluster.nodes().get((breakerMaster + 1) % cluster.nodes().size());
+      int channelMaster = master(cluster, clients.get(0).getKeys().getSlot(prefix + ":events"));
+      String name = "payments";
+      for (int i = 0; master(cluster, clients.get(0).getKeys().getSlot(prefix + ":{" + name + "}:state")) != channelMaster; i++) {
+        name = "payments-" + i;
+      }
+      String breakerName = name;
+      RedisServer other = cluster.nodes().get((channelMaster + 1) % cluster.nodes().size());
       List<RedisCircuitBreaker> breakers = registries.stream()
           .map(r -> (RedisCircuitBreaker) r.circuitBreaker(breakerName)).toList();
       FleetIT.awaitSeeded(breakers);

@@ -97,6 +97,7 @@ public class R4jRedisAutoConfiguration {
         .withKeyPrefix(properties.getKeyPrefix())
         .withSyncInterval(properties.getSyncInterval())
         .withMaxFlushDelay(properties.getMaxFlushDelay())
+        .withShardedPubSub(properties.isShardedPubSub())
         .withMinimumReportingNodes(properties.getMinimumReportingNodes())
         .withTags(Map.copyOf(circuitBreakerProperties.getTags()))
         .addRegistryEventConsumer(circuitBreakerRegistryEventConsumer);

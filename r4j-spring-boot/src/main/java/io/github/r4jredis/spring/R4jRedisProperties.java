@@ -27,6 +27,7 @@ public class R4jRedisProperties {
   private @Nullable String nodeId;
   private Duration syncInterval = RedisCircuitBreakerRegistry.DEFAULT_SYNC_INTERVAL;
   private Duration maxFlushDelay = RedisCircuitBreakerRegistry.DEFAULT_MAX_FLUSH_DELAY;
+  private boolean shardedPubSub;
   private int minimumReportingNodes = RedisCircuitBreakerRegistry.DEFAULT_MINIMUM_REPORTING_NODES;
   private final Toggle fallback = new Toggle();
   private final Health health = new Health();
@@ -120,6 +121,21 @@ public class R4jRedisProperties {
       throw new IllegalArgumentException("r4j.redis.max-flush-delay must be in [0s,9s], was " + maxFlushDelay);
     }
     this.maxFlushDelay = maxFlushDelay;
+  }
+
+  /**
+   * On a Redis Cluster, whether each breaker's state news goes on a shard channel in its own hash
+   * slot (SPUBLISH, Redis 7) instead of one channel per key prefix: news then stays on the
+   * breaker's shard, at one subscription per breaker. Every node of a fleet must agree. Default
+   * false.
+   */
+  public boolean isShardedPubSub() {
+    return shardedPubSub;
+  }
+
+  /** See {@link #isShardedPubSub()}. */
+  public void setShardedPubSub(boolean shardedPubSub) {
+    this.shardedPubSub = shardedPubSub;
   }
 
   /** Distinct nodes whose failures a shared breaker needs before it opens. Default 1. */

@@ -27,13 +27,13 @@ public final class RegistryRuntime implements AutoCloseable {
   /** Creates the runtime; {@link #start()} starts syncing. */
   public RegistryRuntime(RedissonClient redisson, KeySpace keys, String nodeId, Duration syncInterval,
       Duration commandTimeout, Duration localModeAfter, Duration reconcileInterval, Duration probeLease,
-      Duration maxFlushDelay, int quorum, History history, MeterRegistry meterRegistry) {
+      Duration maxFlushDelay, boolean shardedPubSub, int quorum, History history, MeterRegistry meterRegistry) {
     this.keys = keys;
     this.quorum = quorum;
     this.probeLease = probeLease;
     this.engine = new SyncEngine(redisson, keys, nodeId,
         new SyncEngine.Settings(syncInterval, commandTimeout, localModeAfter, reconcileInterval,
-            probeLease, maxFlushDelay, history),
+            probeLease, maxFlushDelay, shardedPubSub, history),
         meterRegistry);
   }
 

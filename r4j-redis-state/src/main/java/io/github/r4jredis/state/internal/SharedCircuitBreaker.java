@@ -1401,8 +1401,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           ? config.getWaitIntervalFunctionInOpenState().apply(Math.max(1, v.attempts()))
           : Math.max(0, v.openUntil() - serverNow());
     }
-    // The state before this node's own steps: they follow the seed, in order.
-    return shared.seed(args, v.state(), v.version(), remaining, v.attempts(), v.holder());
+    // The state before this node's own steps: they follow the seed, in order. Another node's
+    // reservation or lease is written back only while it holds by this node's estimate: a lapsed
+    // one is anyone's to take, as it was before Redis lost it.
+    String holder = v.heldBy(engine.nodeId()) || v.holderUntil() > serverNow() ? v.holder() : "";
+    return shared.seed(args, v.state(), v.version(), remaining, v.attempts(), holder);
   }
 
   /** Whether this node holds a trial lease worth renewing now: trials running or recent. */

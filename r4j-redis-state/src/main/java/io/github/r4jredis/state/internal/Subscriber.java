@@ -16,6 +16,7 @@ import org.redisson.api.RedissonClient;
 import org.redisson.api.listener.PatternStatusListener;
 import org.redisson.api.listener.StatusListener;
 import org.redisson.client.codec.StringCodec;
+import org.redisson.config.ClusterServersConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,14 +62,30 @@ final class Subscriber implements AutoCloseable {
   /** {@code redis.REDIS_VERSION_NUM} of Redis 7.0.0, the first with shard channels. */
   private static final long SHARD_CHANNELS_SINCE = 0x070000;
 
-  /** The listeners added for one channel or pattern, and how to remove one. */
-  private record Subscription(List<Integer> ids, IntConsumer remover) {
+  /**
+   * The listeners added for one channel or pattern, and how to remove one. A listener whose
+   * addition completes after the subscription was dropped is removed at once: kept, it would
+   * deliver every message a second time once the channel is subscribed again.
+   */
+  private static final class Subscription {
+    private final List<Integer> ids = new ArrayList<>();
+    private final IntConsumer remover;
+    private boolean dropped;
 
-    synchronized void added(int id) {
-      ids.add(id);
+    Subscription(IntConsumer remover) {
+      this.remover = remover;
     }
 
-    synchronized void removeAll() {
+    synchronized void added(int id) {
+      if (dropped) {
+        remover.accept(id);
+      } else {
+        ids.add(id);
+      }
+    }
+
+    synchronized void drop() {
+      dropped = true;
       ids.forEach(remover::accept);
       ids.clear();
     }
@@ -83,6 +100,9 @@ final class Subscriber implements AutoCloseable {
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private volatile Mode mode;
   private volatile boolean started;
+  /** Subscriptions Redisson's pool holds per master (shard channels), and whether that was exceeded. */
+  private final int capacity;
+  private volatile boolean capacityWarned;
   /** With shard channels: whether Redis was asked if it has them (it answers SSUBSCRIBE only from 7.0). */
   private volatile boolean versionKnown;
 
@@ -97,11 +117,20 @@ final class Subscriber implements AutoCloseable {
     this.listener = listener;
     this.mode = sharded ? Mode.SHARDED : Mode.GLOBAL;
     this.io = io;
+    this.capacity = sharded ? clusterCapacity(redisson) : Integer.MAX_VALUE;
   }
 
-  /** The channel the breaker {@code encodedName} publishes on (the scripts' {@code channel}). */
+  /**
+   * The channel the breaker {@code encodedName} publishes on (the scripts' {@code channel}). With
+   * a pattern it is marked '#': published as a plain channel even once Redis has shard channels
+   * (upgraded under this node), so that this node, and the others that found Redis 6, hear it.
+   */
   String channelFor(String encodedName) {
-    return mode == Mode.GLOBAL ? keys.channel() : keys.shardChannel(encodedName);
+    return switch (mode) {
+      case GLOBAL -> keys.channel();
+      case SHARDED -> keys.shardChannel(encodedName);
+      case PATTERN -> "#" + keys.shardChannel(encodedName);
+    };
   }
 
   /** What this node listens to, for log lines. */
@@ -122,6 +151,13 @@ final class Subscriber implements AutoCloseable {
   /** A breaker of this node: with shard channels, a subscription of its own. */
   void add(String encodedName) {
     names.add(encodedName);
+    if (mode == Mode.SHARDED && names.size() > capacity && !capacityWarned) {
+      capacityWarned = true;
+      LOG.warn("{} circuit breakers under '{}' need as many shard-channel subscriptions; Redisson's pool holds {}"
+          + " per master (subscriptionsPerConnection x subscriptionConnectionPoolSize): raise them, or"
+          + " turn sharded pub/sub off; breakers without a subscription learn the fleet's state by reads only",
+          names.size(), keys.prefix(), capacity);
+    }
     if (started && mode == Mode.SHARDED) {
       run(() -> subscribeShard(encodedName));
     }
@@ -144,6 +180,9 @@ final class Subscriber implements AutoCloseable {
   }
 
   private void subscribeMissing() {
+    if (!started) {
+      return;
+    }
     if (mode == Mode.SHARDED && !versionKnown) {
       askVersion();
       return;
@@ -170,7 +209,7 @@ final class Subscriber implements AutoCloseable {
 
   /** Messages and (re)subscriptions of one channel, carrying the news of {@code encodedName} (null: all). */
   private void listen(RTopic topic, String channel, @Nullable String encodedName) {
-    Subscription subscription = new Subscription(new ArrayList<>(), id -> topic.removeListenerAsync(id));
+    Subscription subscription = new Subscription(id -> topic.removeListenerAsync(id));
     subscriptions.put(channel, subscription);
     // Messages are handled on Redisson's listener thread: handing them to the sync thread would
     // add a thread wake-up to every node's share of the fleet's convergence.
@@ -195,7 +234,7 @@ final class Subscriber implements AutoCloseable {
       return;
     }
     RPatternTopic topic = redisson.getPatternTopic(pattern, StringCodec.INSTANCE);
-    Subscription subscription = new Subscription(new ArrayList<>(), id -> topic.removeListenerAsync(id));
+    Subscription subscription = new Subscription(id -> topic.removeListenerAsync(id));
     subscriptions.put(pattern, subscription);
     topic.addListenerAsync(String.class, (p, ch, message) -> listener.message(message, System.nanoTime()))
         .whenComplete((id, error) -> subscribed(pattern, subscription, id, error));
@@ -221,7 +260,7 @@ final class Subscriber implements AutoCloseable {
       return;
     }
     if (subscriptions.remove(channel, subscription)) {
-      subscription.removeAll(); // the other listener, if it was added: subscribed again by start()
+      subscription.drop(); // the other listener, if it was added: subscribed again by start()
     }
     listener.failed(error);
   }
@@ -249,6 +288,11 @@ final class Subscriber implements AutoCloseable {
         });
   }
 
+  private static int clusterCapacity(RedissonClient redisson) {
+    ClusterServersConfig cluster = redisson.getConfig().useClusterServers(); // the client's own
+    return cluster.getSubscriptionsPerConnection() * cluster.getSubscriptionConnectionPoolSize();
+  }
+
   private static long parseVersion(@Nullable String version) {
     try {
       return version == null ? 0 : Long.parseLong(version.trim());
@@ -260,7 +304,7 @@ final class Subscriber implements AutoCloseable {
   private void unsubscribe(String channel) {
     Subscription subscription = subscriptions.remove(channel);
     if (subscription != null) {
-      subscription.removeAll();
+      subscription.drop();
     }
   }
 

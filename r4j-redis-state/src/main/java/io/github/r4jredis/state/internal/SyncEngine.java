@@ -60,6 +60,7 @@ public final class SyncEngine implements AutoCloseable {
       Duration reconcileInterval,
       Duration probeLease,
       Duration maxFlushDelay,
+      boolean shardedPubSub,
       History history) {}
 
   static final int MAX_CALLS_PER_BATCH = 1000;
@@ -232,7 +233,8 @@ public final class SyncEngine implements AutoCloseable {
       return t;
     });
     this.pipeline = new Pipeline(redisson, keys, nodeId, io, this::serverNow);
-    this.subscriber = new Subscriber(redisson, keys, redisson.getConfig().isClusterConfig(), io, new Subscriber.Listener() {
+    boolean sharded = settings.shardedPubSub() && redisson.getConfig().isClusterConfig();
+    this.subscriber = new Subscriber(redisson, keys, sharded, io, new Subscriber.Listener() {
       @Override
       public void message(String text, long receivedNanos) {
         onMessage(text, receivedNanos);

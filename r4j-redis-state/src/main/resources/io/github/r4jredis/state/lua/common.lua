@@ -25,10 +25,10 @@ local REPLY = {'status', 'state', 'version', 'previous', 'since', 'open_until', 
   'redis_time', 'clock_offset'}
 
 local FIELDS = {'s', 'v', 'p', 't', 'ou', 'a', 'lh', 'lu', 'hu', 'by', 'r', 'wc', 'wf', 'ws', 'wsf', 'wh',
-  'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp', 'se', 'co', 'nx'}
+  'an', 'anAt', 'fn', 'mx', 'ct', 'cs', 'cm', 'cfr', 'csr', 'chk', 'cmw', 'cmwto', 'cq', 'cl', 'cw', 'cfp', 'se', 'co'}
 local NUMERIC = {v = true, t = true, ou = true, a = true, lu = true, hu = true, wc = true, wf = true,
   ws = true, wsf = true, wh = true, an = true, anAt = true, fn = true, cs = true, cm = true,
-  cfr = true, csr = true, chk = true, cmw = true, cq = true, cl = true, se = true, co = true, nx = true}
+  cfr = true, csr = true, chk = true, cmw = true, cq = true, cl = true, se = true, co = true}
 local STATES = {CLOSED = true, OPEN = true, HALF_OPEN = true, DISABLED = true, METRICS_ONLY = true,
   FORCED_OPEN = true}
 local NODE_TTL_MS = 600000
@@ -85,7 +85,7 @@ local function load()
     for _ = 1, times do st.waits[#st.waits + 1] = value end
   end
   if #st.waits == 0 then return nil, 'corrupt waits' end
-  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw', 'se', 'co', 'nx'}) do
+  for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw', 'se', 'co'}) do
     if st[f] == nil then st[f] = 0 end
   end
   st.p = st.p or st.s
@@ -180,14 +180,18 @@ end
 
 -- Tells the fleet. A channel in a hash slot (braces: the breaker's own, on a Cluster) is a shard
 -- channel: SPUBLISH keeps the message on the shard holding the breaker. Before Redis 7 there is
--- none (nor REDIS_VERSION_NUM): the message goes out on a plain channel of that name, which nodes
--- hear through a pattern.
+-- none (nor REDIS_VERSION_NUM): the message goes out on a plain channel of that name. A channel
+-- marked '#' is published as a plain channel whatever the Redis: the node hears it through a
+-- pattern (it found a Redis 6, and keeps to that until it restarts).
 local SHARD_CHANNELS = (redis.REDIS_VERSION_NUM or 0) >= 0x070000
 local function send(A, message)
-  if SHARD_CHANNELS and string.find(A.channel, '{', 1, true) then
-    redis.call('SPUBLISH', A.channel, message)
+  local channel = A.channel
+  if string.sub(channel, 1, 1) == '#' then
+    redis.call('PUBLISH', string.sub(channel, 2), message)
+  elseif SHARD_CHANNELS and string.find(channel, '{', 1, true) then
+    redis.call('SPUBLISH', channel, message)
   else
-    redis.call('PUBLISH', A.channel, message)
+    redis.call('PUBLISH', channel, message)
   end
 end
 

@@ -239,11 +239,12 @@ local node = A.node
 local seq = tonumber(A.seq) or 0
 local entry = redis.call('HGET', KEYS[2], node)
 -- The node entries expire NODE_TTL_MS after the last flush, give or take a minute: the TTL is
--- renewed once a minute (and whenever an entry is new, so no recreated key is left without one).
+-- renewed by the first flushes of each minute, told by the last recount of the nodes (anAt, at
+-- most a second older than the latest flush), and whenever an entry is new (so no recreated key
+-- is left without one). A field of its own would cost every idle breaker a size class of memory.
 local function touch_nodes(added)
-  if added == 1 or now - st.nx >= 60000 or now < st.nx then
+  if added == 1 or math.floor(now / 60000) ~= math.floor(st.anAt / 60000) then
     redis.call('PEXPIRE', KEYS[2], NODE_TTL_MS)
-    set(st, 'nx', now)
   end
 end
 local last_seq, last_fail = 0, 0

@@ -439,11 +439,12 @@ class ScriptsIT {
 
   /**
    * The node entries expire ten minutes after the last flush, give or take the minute between
-   * renewals: a flush renews their TTL once a minute, and at once when its entry is new (a key
-   * recreated after it was lost never stays without one).
+   * renewals: the first flushes of each minute renew their TTL, and a flush whose entry is new
+   * does at once (a key recreated after it was lost never stays without one).
    */
   @Test
   void theNodeEntriesTtlIsRenewedOnceAMinuteAndForEveryNewEntry() {
+    clock = clock / 60_000 * 60_000 + 1_000; // a second into a minute
     SharedConfig config = config(SlidingWindowType.COUNT_BASED, 10, 1);
     RBucket<String> nodes = client.getBucket(keys.nodesKey("b"), StringCodec.INSTANCE);
     flush("n1", 1, "1", config, "0|0,0,0,0|s1");
