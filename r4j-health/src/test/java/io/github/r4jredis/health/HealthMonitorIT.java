@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.h2.jdbcx.JdbcDataSource;
@@ -107,6 +109,28 @@ class HealthMonitorIT {
     assertThat(result.healthy()).isFalse();
     assertThat(result.error()).isEqualTo("timed out after 300 ms");
     assertThat(result.latency()).isEqualTo(Duration.ofMillis(300));
+  }
+
+  /**
+   * A check bounded by a timeout of its own equal to the probe's (an HTTP probe's request timeout)
+   * gives up at the same moment the monitor cuts it off: whichever is first, the result says the
+   * probe timed out, at its timeout (CI once saw "HttpTimeoutException: request timed out").
+   */
+  @Test
+  void aCheckGivingUpAtTheProbesTimeoutIsATimeoutWhicheverTimerIsFirst() {
+    HealthMonitor monitor = manual(Probe.custom("racer", timeout -> {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        LockSupport.parkNanos(deadline - System.nanoTime());
+      }
+      throw new HttpTimeoutException("request timed out");
+    }).timeout(Duration.ofMillis(5)));
+
+    for (int i = 0; i < 100; i++) {
+      ProbeResult result = monitor.probeNow("racer");
+      assertThat(result.error()).as("probe %d", i).isEqualTo("timed out after 5 ms");
+      assertThat(result.latency()).isEqualTo(Duration.ofMillis(5));
+    }
   }
 
   @Test

@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -255,13 +257,18 @@ public final class RedisHealthMonitor implements HealthMonitor {
       throw e;
     }
     String error = null;
+    String timedOut = "timed out after " + probe.timeout().toMillis() + " ms";
     try {
       future.get(probe.timeout().toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       future.cancel(true); // interrupts the check
-      error = "timed out after " + probe.timeout().toMillis() + " ms";
+      error = timedOut;
     } catch (ExecutionException e) {
-      error = describe(e.getCause() == null ? e : e.getCause());
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      // A check bounded by a timeout of its own equal to the probe's (an HTTP probe's request
+      // timeout) may give up a hair before the cut-off: the same outcome, told the same way.
+      boolean ownTimeout = System.nanoTime() - start >= probe.timeout().toNanos() && isTimeout(cause);
+      error = ownTimeout ? timedOut : describe(cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       future.cancel(true);
@@ -276,6 +283,11 @@ public final class RedisHealthMonitor implements HealthMonitor {
   private static ProbeResult record(ServiceState state, ProbeResult result) {
     (result.healthy() ? state.up : state.down).increment();
     return result;
+  }
+
+  private static boolean isTimeout(Throwable error) {
+    return error instanceof HttpTimeoutException || error instanceof SocketTimeoutException
+        || error instanceof TimeoutException;
   }
 
   private static String describe(Throwable error) {
