@@ -17,9 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
-import org.redisson.config.Config;
 
 /**
  * On a Cluster a PUBLISH goes to every node of the cluster over its bus. With sharded pub/sub on,
@@ -73,16 +71,8 @@ class ClusterPubSubIT {
     List<RedissonClient> clients = new ArrayList<>();
     List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
     try {
-      for (int i = 0; i < NODES; i++) {
-        Config config = new Config();
-        config.useClusterServers().setNodeAddresses(cluster.nodeAddresses());
-        config.useClusterServers().setTimeout(1000).setRetryAttempts(1);
-        config.setNettyThreads(2);
-        RedissonClient client = Redisson.create(config);
-        clients.add(client);
-        registries.add(RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix).withNodeId("node-" + i)
-            .withReconcileInterval(Duration.ofMinutes(10)).withShardedPubSub(sharded).build());
-      }
+      ClusterRestartIT.start(cluster, prefix, clients, registries,
+          b -> b.withReconcileInterval(Duration.ofMinutes(10)).withShardedPubSub(sharded));
       List<RedisCircuitBreaker> breakers = registries.stream()
           .map(r -> (RedisCircuitBreaker) r.circuitBreaker("payments")).toList();
       FleetIT.awaitSeeded(breakers);

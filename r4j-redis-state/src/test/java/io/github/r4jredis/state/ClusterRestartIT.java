@@ -48,7 +48,7 @@ class ClusterRestartIT {
   }
 
   /** Starts a node per client of the cluster, each with a registry customised by {@code customizer}. */
-  private static void start(RedisCluster cluster, String prefix, List<RedissonClient> clients,
+  static void start(RedisCluster cluster, String prefix, List<RedissonClient> clients,
       List<RedisCircuitBreakerRegistry> registries, Consumer<RedisCircuitBreakerRegistry.Builder> customizer) {
     for (int i = 0; i < NODES; i++) {
       Config config = new Config();

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
+import java.sql.SQLTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -266,7 +267,8 @@ public final class RedisHealthMonitor implements HealthMonitor {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       // A check bounded by a timeout of its own equal to the probe's (an HTTP probe's request
-      // timeout) may give up a hair before the cut-off: the same outcome, told the same way.
+      // timeout, a JDBC probe's query timeout) may give up a hair before the cut-off: the same
+      // outcome, told the same way.
       boolean ownTimeout = System.nanoTime() - start >= probe.timeout().toNanos() && isTimeout(cause);
       error = ownTimeout ? timedOut : describe(cause);
     } catch (InterruptedException e) {
@@ -287,7 +289,7 @@ public final class RedisHealthMonitor implements HealthMonitor {
 
   private static boolean isTimeout(Throwable error) {
     return error instanceof HttpTimeoutException || error instanceof SocketTimeoutException
-        || error instanceof TimeoutException;
+        || error instanceof SQLTimeoutException || error instanceof TimeoutException;
   }
 
   private static String describe(Throwable error) {

@@ -95,7 +95,8 @@ final class Subscriber implements AutoCloseable {
   private final KeySpace keys;
   private final Listener listener;
   private final Executor io;
-  private final Set<String> names = ConcurrentHashMap.newKeySet();
+  /** The encoded names of this node's breakers: a live view of the engine's own (not a copy). */
+  private final Set<String> names;
   /** By channel (or pattern) subscribed: one per prefix, or one per breaker with shard channels. */
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private volatile Mode mode;
@@ -110,10 +111,14 @@ final class Subscriber implements AutoCloseable {
    * @param sharded whether to use shard channels (the client is connected to a Cluster)
    * @param io where to subscribe: Redisson's addListenerAsync may wait for a pub/sub connection
    *     (or, with lazy initialization, connect), which must never hold up the sync thread
+   * @param names the encoded names of this node's breakers, kept by the caller, who tells each
+   *     one added or removed through {@link #add} and {@link #remove} after changing the set
    */
-  Subscriber(RedissonClient redisson, KeySpace keys, boolean sharded, Executor io, Listener listener) {
+  Subscriber(RedissonClient redisson, KeySpace keys, boolean sharded, Executor io, Set<String> names,
+      Listener listener) {
     this.redisson = redisson;
     this.keys = keys;
+    this.names = names;
     this.listener = listener;
     this.mode = sharded ? Mode.SHARDED : Mode.GLOBAL;
     this.io = io;
@@ -148,9 +153,8 @@ final class Subscriber implements AutoCloseable {
     run(this::subscribeMissing);
   }
 
-  /** A breaker of this node: with shard channels, a subscription of its own. */
+  /** A breaker of this node, just added to the names: with shard channels, a subscription of its own. */
   void add(String encodedName) {
-    names.add(encodedName);
     if (mode == Mode.SHARDED && names.size() > capacity && !capacityWarned) {
       capacityWarned = true;
       LOG.warn("{} circuit breakers under '{}' need as many shard-channel subscriptions; Redisson's pool holds {}"
@@ -163,9 +167,8 @@ final class Subscriber implements AutoCloseable {
     }
   }
 
-  /** A breaker this node no longer has. */
+  /** A breaker this node no longer has, just removed from the names. */
   void remove(String encodedName) {
-    names.remove(encodedName);
     if (mode == Mode.SHARDED) {
       run(() -> unsubscribe(keys.shardChannel(encodedName)));
     }
@@ -312,7 +315,6 @@ final class Subscriber implements AutoCloseable {
   @Override
   public void close() {
     started = false;
-    names.clear();
     List.copyOf(subscriptions.keySet()).forEach(this::unsubscribe);
   }
 }

@@ -234,7 +234,7 @@ public final class SyncEngine implements AutoCloseable {
     });
     this.pipeline = new Pipeline(redisson, keys, nodeId, io, this::serverNow);
     boolean sharded = settings.shardedPubSub() && redisson.getConfig().isClusterConfig();
-    this.subscriber = new Subscriber(redisson, keys, sharded, io, new Subscriber.Listener() {
+    this.subscriber = new Subscriber(redisson, keys, sharded, io, breakers.keySet(), new Subscriber.Listener() {
       @Override
       public void message(String text, long receivedNanos) {
         onMessage(text, receivedNanos);
