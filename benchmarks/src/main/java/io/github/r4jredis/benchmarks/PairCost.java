@@ -11,6 +11,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -37,9 +38,10 @@ final class PairCost {
    * @param cpuMicrosPerPair Redis CPU per pair and second (µs)
    * @param commandsPerPair Redis commands per pair and second, inner ones included
    * @param scriptsPerPair script calls per pair and second
+   * @param commandsByName each command's calls per pair and second, most frequent first
    */
   record Result(int nodes, int breakers, Duration maxFlushDelay, double callsPerSecond,
-      double cpuMicrosPerPair, double commandsPerPair, double scriptsPerPair) {
+      double cpuMicrosPerPair, double commandsPerPair, double scriptsPerPair, Map<String, Double> commandsByName) {
 
     int pairs() {
       return nodes * breakers;
@@ -104,8 +106,14 @@ final class PairCost {
       double cpu = cpuSeconds(cpu1) - cpuSeconds(cpu0);
       long commands = commands(cmd1, null) - commands(cmd0, null);
       long scripts = commands(cmd1, "cmdstat_evalsha") - commands(cmd0, "cmdstat_evalsha");
+      Map<String, Double> byName = new LinkedHashMap<>();
+      cmd1.keySet().stream()
+          .map(name -> Map.entry(name.replace("cmdstat_", ""), commands(cmd1, name) - commands(cmd0, name)))
+          .filter(e -> e.getValue() > 0)
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+          .forEach(e -> byName.put(e.getKey(), e.getValue() / seconds / pairs));
       return new Result(nodes, breakers, maxFlushDelay, (calls.get() - calls0) / seconds,
-          cpu * 1e6 / seconds / pairs, commands / seconds / pairs, scripts / seconds / pairs);
+          cpu * 1e6 / seconds / pairs, commands / seconds / pairs, scripts / seconds / pairs, byName);
     } finally {
       load.shutdownNow();
       load.awaitTermination(5, TimeUnit.SECONDS);
@@ -153,6 +161,9 @@ final class PairCost {
             + " (%.3f s/s); %.2f commands and %.2f scripts per pair per s%n", r.pairs(), nodes, breakers, delay,
             r.callsPerSecond(), r.cpuMicrosPerPair(), r.cpuMicrosPerPair() * r.pairs() / 1e6, r.commandsPerPair(),
             r.scriptsPerPair());
+        System.out.print("  per pair per s:");
+        r.commandsByName().forEach((name, perPair) -> System.out.printf(" %s %.2f", name, perPair));
+        System.out.println();
       }
     }
   }
