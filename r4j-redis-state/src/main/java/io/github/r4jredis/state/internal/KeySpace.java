@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.redisson.connection.CRC16;
 
 /**
  * Where a breaker's data lives in Redis. Every key of one breaker is
@@ -185,6 +186,14 @@ public final class KeySpace {
   public List<Object> scriptKeys(String encodedName) {
     String tag = prefix + ":{" + encodedName + "}";
     return List.of(tag + ":state", tag + ":nodes", tag + ":window", tag + ":buckets");
+  }
+
+  /**
+   * The Redis Cluster hash slot of a breaker's keys (the slot of the encoded name between their
+   * braces): calls of one script for breakers of one slot may share a script call.
+   */
+  public static int slot(String encodedName) {
+    return CRC16.crc16(encodedName.getBytes(StandardCharsets.UTF_8)) % 16384;
   }
 
   /** The set of every breaker name (encoded) ever created under this prefix. */

@@ -15,8 +15,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The Lua scripts of the shared breaker and their arguments. Each script is {@code common.lua}
- * followed by its entry file, loaded from the class path once and addressed by SHA-1 for EVALSHA.
+ * The Lua scripts of the shared breaker and their arguments. Each script is {@code common.lua},
+ * its entry file wrapped as a function and {@code many.lua}, which runs that function once or,
+ * for a call of many breakers ({@link #many}), once per breaker; loaded from the class path once
+ * and addressed by SHA-1 for EVALSHA.
  * Each entry file names its arguments in a table {@code ARGS}; {@link #args()} lists the same
  * names in the same order (a test compares them), and {@link #call} builds an argument list by
  * name, so that no position is written twice.
@@ -146,7 +148,8 @@ public enum LuaScripts {
 
   LuaScripts(String file, List<Arg> own) {
     this.file = file;
-    this.text = resource("common.lua") + "\n" + resource(file);
+    this.text = resource("common.lua") + "\nlocal function entry()\n" + resource(file) + "\nend\n"
+        + resource("many.lua");
     this.sha = sha1(text);
     List<Arg> all = new ArrayList<>(Arg.COMMON);
     all.addAll(own);

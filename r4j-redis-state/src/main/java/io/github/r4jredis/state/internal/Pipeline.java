@@ -16,22 +16,37 @@ import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 
 /**
  * Sends a node's script calls to Redis in one pipeline, and tells each call's reply or failure
  * apart: a Redisson batch "succeeds" even when every command in it failed, and its future may
- * complete before those of its commands. Also loads the scripts. Thread-safe.
+ * complete before those of its commands. Consecutive calls of one script for breakers of one
+ * hash slot (every breaker, off a Cluster) go as one script call carrying up to
+ * {@value #MAX_BREAKERS_PER_SCRIPT} breakers (see many.lua): Redis runs one EVALSHA and reads
+ * TIME once for them, which is most of what a held flush costs it. Also loads the scripts.
+ * Thread-safe.
  */
 final class Pipeline {
 
   private static final Duration HEARTBEAT_TTL = Duration.ofMinutes(1);
+
+  /**
+   * Breakers one script call carries at most: enough that EVALSHA and TIME cost next to nothing
+   * per breaker, few enough that a call of flushes never holds Redis up for long.
+   */
+  static final int MAX_BREAKERS_PER_SCRIPT = 50;
+
+  /** The status of a breaker's reply in a call of many whose part failed (many.lua). */
+  private static final String PART_FAILED = "ERROR";
 
   private final RedissonClient redisson;
   private final KeySpace keys;
   private final String nodeId;
   private final Executor io;
   private final LongSupplier serverNow;
+  private final boolean cluster;
 
   /**
    * @param io where {@link #send} and {@link #loadScripts} call Redisson
@@ -43,6 +58,7 @@ final class Pipeline {
     this.nodeId = nodeId;
     this.io = io;
     this.serverNow = serverNow;
+    this.cluster = redisson.getConfig().isClusterConfig();
   }
 
   /** As {@link #execute}, called from the io thread (see {@link #offload}). */
@@ -102,11 +118,18 @@ final class Pipeline {
       batch.getSet(keys.indexKey(), StringCodec.INSTANCE).addAllAsync(created);
     }
     RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
-    for (SyncEngine.Call call : calls) {
-      List<Object> callKeys = keys.scriptKeys(call.encodedName());
-      RFuture<Object> future = script.evalShaAsync((String) callKeys.get(0), RScript.Mode.READ_WRITE,
-          call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toList().toArray());
-      futures.add(future.toCompletableFuture());
+    for (int from = 0; from < calls.size(); ) {
+      int to = groupEnd(calls, from);
+      if (to - from == 1) {
+        SyncEngine.Call call = calls.get(from);
+        List<Object> callKeys = keys.scriptKeys(call.encodedName());
+        futures.add(script.evalShaAsync((String) callKeys.get(0), RScript.Mode.READ_WRITE,
+            call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toList().toArray())
+            .toCompletableFuture());
+      } else {
+        futures.addAll(many(script, calls.subList(from, to)));
+      }
+      from = to;
     }
     if (beat != null) {
       futures.add(beat);
@@ -125,9 +148,62 @@ final class Pipeline {
           Throwable missing = error != null ? error : new IllegalStateException("no reply in the pipeline");
           List<Object> replies = new ArrayList<>(futures.size());
           for (CompletableFuture<Object> future : futures) {
-            replies.add(future.handle((value, failure) -> failure != null ? (Object) failure : value).getNow(missing));
+            replies.add(future.handle((value, failure) -> failure != null ? (Object) unwrap(failure) : value)
+                .getNow(missing));
           }
           return replies;
         });
+  }
+
+  /** Where the group of calls that may share a script call with {@code calls[from]} ends. */
+  private int groupEnd(List<SyncEngine.Call> calls, int from) {
+    SyncEngine.Call first = calls.get(from);
+    int slot = cluster ? KeySpace.slot(first.encodedName()) : 0;
+    int to = from + 1;
+    while (to < calls.size() && to - from < MAX_BREAKERS_PER_SCRIPT && calls.get(to).script() == first.script()
+        && (!cluster || KeySpace.slot(calls.get(to).encodedName()) == slot)) {
+      to++;
+    }
+    return to;
+  }
+
+  /**
+   * One script call for {@code group} (one script, one slot; see many.lua), and a future per
+   * call of the group: its part of the reply, or the failure of its part or of the whole.
+   */
+  private List<CompletableFuture<Object>> many(RScriptAsync script, List<SyncEngine.Call> group) {
+    List<Object> allKeys = new ArrayList<>(group.size() * 4);
+    List<Object> allArgs = new ArrayList<>();
+    allArgs.add("*");
+    allArgs.add(Integer.toString(group.size()));
+    for (SyncEngine.Call call : group) {
+      allKeys.addAll(keys.scriptKeys(call.encodedName()));
+      List<String> args = call.args().toList();
+      allArgs.add(Integer.toString(args.size()));
+      allArgs.addAll(args);
+    }
+    CompletableFuture<Object> whole = script.evalShaAsync((String) allKeys.get(0), RScript.Mode.READ_WRITE,
+        group.get(0).script().sha(), RScript.ReturnType.LIST, allKeys, allArgs.toArray()).toCompletableFuture();
+    List<CompletableFuture<Object>> parts = new ArrayList<>(group.size());
+    for (int i = 0; i < group.size(); i++) {
+      int index = i;
+      parts.add(whole.thenApply(reply -> part(reply, index, group.size())));
+    }
+    return parts;
+  }
+
+  private static Object part(Object reply, int index, int size) {
+    if (!(reply instanceof List<?> replies) || replies.size() != size) {
+      throw new RedisException("a call of " + size + " breakers answered " + reply);
+    }
+    Object part = replies.get(index);
+    if (part instanceof List<?> fields && fields.size() == 2 && PART_FAILED.equals(fields.get(0))) {
+      throw new RedisException(String.valueOf(fields.get(1)));
+    }
+    return part;
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 }

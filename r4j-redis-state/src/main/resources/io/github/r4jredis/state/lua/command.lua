@@ -31,10 +31,10 @@ end
 local cmd_seq = tonumber(A.cmd_seq) or 0
 if cmd_seq > 0 then
   local field = A.node .. '#c'
-  local last = tonumber(string.match(redis.call('HGET', KEYS[2], field) or '', '^(%d+)')) or 0
+  local last = tonumber(string.match(redis.call('HGET', K[2], field) or '', '^(%d+)')) or 0
   if cmd_seq <= last then return reply('DUP', st, now, flags) end
-  redis.call('HSET', KEYS[2], field, fmt(cmd_seq) .. ' ' .. fmt(now))
-  redis.call('PEXPIRE', KEYS[2], NODE_TTL_MS)
+  redis.call('HSET', K[2], field, fmt(cmd_seq) .. ' ' .. fmt(now))
+  redis.call('PEXPIRE', K[2], NODE_TTL_MS)
 end
 if A.expect_state ~= '' and (st.s ~= A.expect_state or st.v ~= tonumber(A.expect_version)) then
   return reply('STALE', st, now, flags)

@@ -1,13 +1,16 @@
--- Shared by every r4j-redis script; the loader prepends it to each entry script.
+-- Shared by every r4j-redis script; the loader prepends it to each entry script, which it wraps
+-- in a function, entry(), followed by many.lua: one script call may carry the calls of many
+-- breakers. K and ARG are the keys and arguments of the breaker at hand (KEYS and ARGV for a
+-- call that carries one breaker's):
 --
--- KEYS[1]  <prefix>:{<name>}:state    hash: state, version, deadlines, holder, window totals,
---                                      shared config (c*)
--- KEYS[2]  <prefix>:{<name>}:nodes    hash: node id -> "<last flush seq> <last flush ms> <last
---                                      failure ms>"; "<node id>#c" -> "<last command seq> <ms>"
--- KEYS[3]  <prefix>:{<name>}:window   list (COUNT_BASED): runs "<kind><n> <ms>" (kind s fast
---                                      success, S slow success, f fast failure, F slow failure)
---                                      or unordered units "m<calls>,<fail>,<slow>,<slowfail> <ms>"
--- KEYS[4]  <prefix>:{<name>}:buckets  hash (TIME_BASED): second -> "<calls> <fail> <slow> <slowfail>"
+-- K[1]  <prefix>:{<name>}:state    hash: state, version, deadlines, holder, window totals,
+--                                   shared config (c*)
+-- K[2]  <prefix>:{<name>}:nodes    hash: node id -> "<last flush seq> <last flush ms> <last
+--                                   failure ms>"; "<node id>#c" -> "<last command seq> <ms>"
+-- K[3]  <prefix>:{<name>}:window   list (COUNT_BASED): runs "<kind><n> <ms>" (kind s fast
+--                                   success, S slow success, f fast failure, F slow failure)
+--                                   or unordered units "m<calls>,<fail>,<slow>,<slowfail> <ms>"
+-- K[4]  <prefix>:{<name>}:buckets  hash (TIME_BASED): second -> "<calls> <fail> <slow> <slowfail>"
 --
 -- Every entry script names its arguments in one table, ARGS, read by named(): the Java side
 -- (LuaScripts.Arg) lists the same names in the same order, and a test compares the two. Every
@@ -18,6 +21,8 @@
 -- on a clock other than the system clock (a test's) sends that clock's time as 'clock', and it
 -- is used instead. Every transition increments the version (a
 -- fencing token) and is published.
+
+local K, ARG = KEYS, ARGV
 
 local REPLY = {'status', 'state', 'version', 'previous', 'since', 'open_until', 'attempts',
   'holder', 'holder_until', 'half_open_until', 'server_now', 'calls', 'failures', 'slow_calls',
@@ -37,16 +42,21 @@ local SLICE = 500
 
 local function named(fields)
   local a = {}
-  for i, f in ipairs(fields) do a[f] = ARGV[i] or '' end
+  for i, f in ipairs(fields) do a[f] = ARG[i] or '' end
   a.tail = #fields + 1
   return a
 end
 
+-- Redis TIME, read once per script call however many breakers it carries.
+local time_ms = nil
 local function now_ms(A)
   local given = tonumber(A.clock)
   if given ~= nil then return given end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if time_ms == nil then
+    local t = redis.call('TIME')
+    time_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return time_ms
 end
 
 local function fmt(n)
@@ -56,7 +66,7 @@ end
 -- Loads the state hash. Returns nil and a reason when the breaker does not exist (never seeded,
 -- or Redis lost it) or fails validation; the caller re-seeds it.
 local function load()
-  local raw = redis.call('HMGET', KEYS[1], unpack(FIELDS))
+  local raw = redis.call('HMGET', K[1], unpack(FIELDS))
   local st = {}
   for i, f in ipairs(FIELDS) do
     local val = raw[i]
@@ -97,7 +107,10 @@ local function load()
   return st
 end
 
+-- A field set to the value it has is not written again: a held flush into a full window of
+-- successes changes nothing, and then saves nothing.
 local function set(st, field, value)
+  if st[field] == value then return end
   st[field] = value
   st.changed[field] = true
 end
@@ -114,8 +127,8 @@ local function save(st)
       args[#args + 1] = tostring(val)
     end
   end
-  if #args > 0 then redis.call('HSET', KEYS[1], unpack(args)) end
-  if #dels > 0 then redis.call('HDEL', KEYS[1], unpack(dels)) end
+  if #args > 0 then redis.call('HSET', K[1], unpack(args)) end
+  if #dels > 0 then redis.call('HDEL', K[1], unpack(dels)) end
   st.changed = {}
 end
 
@@ -173,7 +186,7 @@ end
 
 -- Forgets the sliding window: a new CLOSED or METRICS_ONLY episode starts with empty metrics.
 local function clear_window(st)
-  redis.call('DEL', KEYS[3], KEYS[4])
+  redis.call('DEL', K[3], K[4])
   set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0); set(st, 'wh', 0)
   set(st, 'fn', 0); set(st, 'mx', '')
 end
@@ -272,7 +285,7 @@ local function seed(A, now)
   local remaining = math.max(tonumber(A.seed_remaining) or 0, 0)
   local attempts = math.max(tonumber(A.seed_attempts) or 0, 0)
   local holder = A.seed_holder or ''
-  redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+  redis.call('DEL', K[1], K[3], K[4])
   local ou, lu = 0, 0
   local cl = tonumber(A.seed_lease) or 0
   if state == 'HALF_OPEN' and holder == '' then
@@ -300,7 +313,7 @@ local function seed(A, now)
     fields[#fields + 1] = 'lh'
     fields[#fields + 1] = holder
   end
-  redis.call('HSET', KEYS[1], unpack(fields))
+  redis.call('HSET', K[1], unpack(fields))
   local st = load()
   if st == nil then return nil end
   if st.s == 'HALF_OPEN' and st.cmw > 0 then
@@ -330,7 +343,7 @@ local function window_start(st, now)
   if st.ct == 'T' then
     return (math.floor(now / 1000) - st.cs + 1) * 1000
   end
-  local head = redis.call('LINDEX', KEYS[3], 0)
+  local head = redis.call('LINDEX', K[3], 0)
   if head then
     local ms = tonumber(string.match(head, ' (%d+)$'))
     if ms ~= nil then return ms end
@@ -344,7 +357,7 @@ end
 local function count_nodes(st, now, force)
   if not force and now - st.anAt < 1000 and now >= st.anAt then return end
   local start = window_start(st, now)
-  local entries = redis.call('HGETALL', KEYS[2])
+  local entries = redis.call('HGETALL', K[2])
   local active, failing = 0, 0
   local stale = {}
   for i = 1, #entries, 2 do
@@ -365,7 +378,7 @@ local function count_nodes(st, now, force)
     end
   end
   for i = 1, #stale, SLICE do
-    redis.call('HDEL', KEYS[2], unpack(stale, i, math.min(i + SLICE - 1, #stale)))
+    redis.call('HDEL', K[2], unpack(stale, i, math.min(i + SLICE - 1, #stale)))
   end
   set(st, 'an', active)
   set(st, 'fn', failing)

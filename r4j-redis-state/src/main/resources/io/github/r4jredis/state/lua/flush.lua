@@ -44,10 +44,10 @@ local seeded = flagset['C'] == true
 local function lost_window()
   set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0)
 end
-if st.wc > 0 and st.ct ~= 'C' and redis.call('EXISTS', KEYS[4]) == 0 then lost_window() end
+if st.wc > 0 and st.ct ~= 'C' and redis.call('EXISTS', K[4]) == 0 then lost_window() end
 local known_tail, tail_known = nil, false
 local function check_list()
-  known_tail, tail_known = redis.call('LINDEX', KEYS[3], -1), true
+  known_tail, tail_known = redis.call('LINDEX', K[3], -1), true
   if not known_tail and st.wc > 0 then lost_window() end
 end
 local function list_tail()
@@ -55,7 +55,7 @@ local function list_tail()
     tail_known = false
     return known_tail
   end
-  return redis.call('LINDEX', KEYS[3], -1)
+  return redis.call('LINDEX', K[3], -1)
 end
 
 local function kind_counts(k, n)
@@ -68,8 +68,8 @@ end
 -- The blocks, parsed and checked; anything malformed is left out.
 local blocks = {}
 local bad = false
-for i = A.tail, #ARGV do
-  local age, c, f, s, sf, runs = string.match(ARGV[i], '^(%d+)|(%d+),(%d+),(%d+),(%d+)|([sSfF%d]*)$')
+for i = A.tail, #ARG do
+  local age, c, f, s, sf, runs = string.match(ARG[i], '^(%d+)|(%d+),(%d+),(%d+),(%d+)|([sSfF%d]*)$')
   age, c, f, s, sf = tonumber(age), tonumber(c), tonumber(f), tonumber(s), tonumber(sf)
   if age ~= nil and f <= c and s <= c and sf <= math.min(f, s) then
     local block = {age = age, c = c, f = f, s = s, sf = sf, runs = {}}
@@ -130,7 +130,7 @@ end
 -- calls); an unordered unit keeps its proportions.
 local function evict()
   while st.wc > st.cs do
-    local head = redis.call('LINDEX', KEYS[3], 0)
+    local head = redis.call('LINDEX', K[3], 0)
     if not head then
       set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0)
       return
@@ -142,23 +142,23 @@ local function evict()
       local gone = math.min(n, excess)
       local c, f, s, sf = kind_counts(k, gone)
       if gone == n then
-        redis.call('LPOP', KEYS[3])
+        redis.call('LPOP', K[3])
       else
-        redis.call('LSET', KEYS[3], 0, k .. fmt(n - gone) .. ' ' .. ms)
+        redis.call('LSET', K[3], 0, k .. fmt(n - gone) .. ' ' .. ms)
       end
       add_totals(-c, -f, -s, -sf)
     else
       local hc, hf, hs, hsf, hms = string.match(head, '^m(%d+),(%d+),(%d+),(%d+) (%d+)$')
       hc, hf, hs, hsf = tonumber(hc), tonumber(hf), tonumber(hs), tonumber(hsf)
       if hc == nil or hc <= excess then
-        redis.call('LPOP', KEYS[3])
+        redis.call('LPOP', K[3])
         if hc ~= nil then add_totals(-hc, -hf, -hs, -hsf) end
       else
         local keep = hc - excess
         local kf = math.floor(hf * keep / hc + 0.5)
         local ks = math.floor(hs * keep / hc + 0.5)
         local ksf = math.min(math.floor(hsf * keep / hc + 0.5), kf, ks)
-        redis.call('LSET', KEYS[3], 0, 'm' .. fmt(keep) .. ',' .. fmt(kf) .. ',' .. fmt(ks) .. ',' .. fmt(ksf) .. ' ' .. hms)
+        redis.call('LSET', K[3], 0, 'm' .. fmt(keep) .. ',' .. fmt(kf) .. ',' .. fmt(ks) .. ',' .. fmt(ksf) .. ' ' .. hms)
         add_totals(-(hc - keep), -(hf - kf), -(hs - ks), -(hsf - ksf))
       end
     end
@@ -169,10 +169,19 @@ local function push_run(k, n)
   local tail = list_tail()
   local tk, tn, tms = nil, nil, nil
   if tail then tk, tn, tms = string.match(tail, '^([sSfF])(%d+) (%d+)$') end
-  if tk == k then
-    redis.call('LSET', KEYS[3], -1, k .. fmt(tonumber(tn) + n) .. ' ' .. tms)
+  if tk == k and tonumber(tn) == st.wc and st.wc + n > st.cs then
+    -- The run is the whole window (a healthy fleet's: all successes), and n more of its kind
+    -- evict as many of its own oldest calls beyond the size: the run at full size, which a full
+    -- window already is (nothing to write).
+    local run = k .. fmt(st.cs) .. ' ' .. tms
+    if st.wc ~= st.cs then redis.call('LSET', K[3], -1, run) end
+    add_totals(kind_counts(k, st.cs - st.wc))
+    known_tail, tail_known = run, true
+    return
+  elseif tk == k then
+    redis.call('LSET', K[3], -1, k .. fmt(tonumber(tn) + n) .. ' ' .. tms)
   else
-    redis.call('RPUSH', KEYS[3], k .. fmt(n) .. ' ' .. fmt(now))
+    redis.call('RPUSH', K[3], k .. fmt(n) .. ' ' .. fmt(now))
   end
   add_totals(kind_counts(k, n))
   evict()
@@ -180,7 +189,7 @@ end
 
 local function push_unit(c, f, s, sf)
   tail_known = false
-  redis.call('RPUSH', KEYS[3], 'm' .. fmt(c) .. ',' .. fmt(f) .. ',' .. fmt(s) .. ',' .. fmt(sf) .. ' ' .. fmt(now))
+  redis.call('RPUSH', K[3], 'm' .. fmt(c) .. ',' .. fmt(f) .. ',' .. fmt(s) .. ',' .. fmt(sf) .. ' ' .. fmt(now))
   add_totals(c, f, s, sf)
   evict()
 end
@@ -196,14 +205,14 @@ local function advance_time(sec)
   local last = math.min(sec - st.cs, st.wh)
   if last >= first then
     if last == st.wh then
-      redis.call('DEL', KEYS[4])
+      redis.call('DEL', K[4])
       set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0)
     else
       local c, f, s, sf = 0, 0, 0, 0
       for from = first, last, SLICE do
         local fields = {}
         for b = from, math.min(from + SLICE - 1, last) do fields[#fields + 1] = fmt(b) end
-        local vals = redis.call('HMGET', KEYS[4], unpack(fields))
+        local vals = redis.call('HMGET', K[4], unpack(fields))
         for _, v in ipairs(vals) do
           if v then
             local a1, a2, a3, a4 = string.match(v, '^(%d+) (%d+) (%d+) (%d+)$')
@@ -211,7 +220,7 @@ local function advance_time(sec)
             s = s + (tonumber(a3) or 0); sf = sf + (tonumber(a4) or 0)
           end
         end
-        redis.call('HDEL', KEYS[4], unpack(fields))
+        redis.call('HDEL', K[4], unpack(fields))
       end
       set(st, 'wc', math.max(0, st.wc - c)); set(st, 'wf', math.max(0, st.wf - f))
       set(st, 'ws', math.max(0, st.ws - s)); set(st, 'wsf', math.max(0, st.wsf - sf))
@@ -237,14 +246,14 @@ end
 
 local node = A.node
 local seq = tonumber(A.seq) or 0
-local entry = redis.call('HGET', KEYS[2], node)
+local entry = redis.call('HGET', K[2], node)
 -- The node entries expire NODE_TTL_MS after the last flush, give or take a minute: the TTL is
 -- renewed by the first flushes of each minute, told by the last recount of the nodes (anAt, at
 -- most a second older than the latest flush), and whenever an entry is new (so no recreated key
 -- is left without one). A field of its own would cost every idle breaker a size class of memory.
 local function touch_nodes(added)
   if added == 1 or math.floor(now / 60000) ~= math.floor(st.anAt / 60000) then
-    redis.call('PEXPIRE', KEYS[2], NODE_TTL_MS)
+    redis.call('PEXPIRE', K[2], NODE_TTL_MS)
   end
 end
 local last_seq, last_fail = 0, 0
@@ -259,10 +268,10 @@ if seq > 0 and seq <= last_seq then
   status = 'DUP'
 elseif seq == 0 then
   -- A flush without outcomes (a seed, a lease renewal) still tells that this node uses the breaker.
-  touch_nodes(redis.call('HSET', KEYS[2], node, fmt(last_seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail)))
+  touch_nodes(redis.call('HSET', K[2], node, fmt(last_seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail)))
 else
   if bad then last_fail = now end
-  touch_nodes(redis.call('HSET', KEYS[2], node, fmt(seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail)))
+  touch_nodes(redis.call('HSET', K[2], node, fmt(seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail)))
   local epoch = tonumber(A.epoch) or 0
   -- Outcomes counted in an earlier episode (before a reset, or sent before this transition)
   -- do not belong to this window.
@@ -301,13 +310,13 @@ else
           end
           if bc > 0 then
             local field = fmt(bsec)
-            local cur = redis.call('HGET', KEYS[4], field)
+            local cur = redis.call('HGET', K[4], field)
             local oc, of, os, osf = 0, 0, 0, 0
             if cur then
               local a1, a2, a3, a4 = string.match(cur, '^(%d+) (%d+) (%d+) (%d+)$')
               oc, of, os, osf = tonumber(a1) or 0, tonumber(a2) or 0, tonumber(a3) or 0, tonumber(a4) or 0
             end
-            redis.call('HSET', KEYS[4], field, fmt(oc + bc) .. ' ' .. fmt(of + bf) .. ' ' .. fmt(os + bs) .. ' ' .. fmt(osf + bsf))
+            redis.call('HSET', K[4], field, fmt(oc + bc) .. ' ' .. fmt(of + bf) .. ' ' .. fmt(os + bs) .. ' ' .. fmt(osf + bsf))
           end
         end
       end

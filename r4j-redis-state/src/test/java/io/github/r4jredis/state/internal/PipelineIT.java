@@ -9,7 +9,9 @@ import io.github.r4jredis.testkit.RedisTest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.redisnode.RedisMaster;
+import org.redisson.api.redisnode.RedisNode;
 import org.redisson.api.redisnode.RedisNodes;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
@@ -53,12 +56,23 @@ class PipelineIT {
   }
 
   private SyncEngine.Call seed(String name) {
+    return seed(name, 0);
+  }
+
+  private SyncEngine.Call seed(String name, long version) {
     LuaScripts.ArgList args = LuaScripts.FLUSH.call().set(LuaScripts.Arg.CLOCK, "").set(LuaScripts.Arg.CHANNEL, keys.channel())
         .set(LuaScripts.Arg.NAME, name).set(LuaScripts.Arg.NODE, "n1").set(LuaScripts.Arg.EST_HI, "")
         .set(LuaScripts.Arg.CO_FIX, "").set(LuaScripts.Arg.SEQ, 0).set(LuaScripts.Arg.RENEW, 0)
         .set(LuaScripts.Arg.SEED_MODE, "1").set(LuaScripts.Arg.EPOCH, 0);
-    SharedConfig.of(CircuitBreakerConfig.ofDefaults(), 1, Duration.ofSeconds(1)).seed(args, State.CLOSED, 0, 0, 0, "");
+    SharedConfig.of(CircuitBreakerConfig.ofDefaults(), 1, Duration.ofSeconds(1)).seed(args, State.CLOSED, version, 0, 0, "");
     return new SyncEngine.Call(args, name, (v, t) -> { }, () -> { });
+  }
+
+  /** A flush without outcomes or seed: it writes the node's entry. */
+  private SyncEngine.Call renewal(String name) {
+    SyncEngine.Call call = seed(name);
+    call.args().set(LuaScripts.Arg.SEED_MODE, "0");
+    return call;
   }
 
   private SyncEngine.Call read(String name) {
@@ -82,6 +96,51 @@ class PipelineIT {
     assertThat(SharedView.fromReply((List<?>) replies.get(2)).state()).isEqualTo(State.CLOSED);
     assertThat(client.getSet(keys.indexKey(), StringCodec.INSTANCE).readAll())
         .as("every breaker a call may create is listed").contains("a", "broken", "b");
+  }
+
+  @Test
+  void callsOfOneScriptShareScriptCallsAndEachGetsItsOwnReplyInOrder() throws Exception {
+    RedisMaster server = client.getRedisNodes(RedisNodes.SINGLE).getInstance();
+    int breakers = 2 * Pipeline.MAX_BREAKERS_PER_SCRIPT + 7;
+    List<SyncEngine.Call> calls = new ArrayList<>();
+    for (int i = 0; i < breakers; i++) {
+      calls.add(seed("b" + i, 10 * i));
+    }
+    calls.add(read("b0"));
+    Map<String, String> before = server.info(RedisNode.InfoSection.COMMANDSTATS);
+
+    List<Object> replies = pipeline.send(calls, 2000, false).get(5, TimeUnit.SECONDS);
+
+    assertThat(replies).hasSize(breakers + 1);
+    for (int i = 0; i < breakers; i++) {
+      assertThat(SharedView.fromReply((List<?>) replies.get(i)).version()).as("breaker b%d", i).isEqualTo(10L * i + 1);
+    }
+    assertThat(SharedView.fromReply((List<?>) replies.get(breakers)).version()).as("the read after them").isEqualTo(1);
+    Map<String, String> after = server.info(RedisNode.InfoSection.COMMANDSTATS);
+    assertThat(calls(after, "evalsha") - calls(before, "evalsha")).as("three calls of flushes, the read alone").isEqualTo(4);
+    assertThat(calls(after, "time") - calls(before, "time")).as("TIME once per script call").isEqualTo(4);
+  }
+
+  private static long calls(Map<String, String> commandStats, String command) {
+    String stats = commandStats.getOrDefault("cmdstat_" + command, "calls=0,");
+    return Long.parseLong(stats.substring("calls=".length(), stats.indexOf(',')));
+  }
+
+  @Test
+  void aRefusalInACallOfManyReachesEachOfItsBreakers() throws Exception {
+    pipeline.send(List.of(seed("a"), seed("b")), 1000, false).get(5, TimeUnit.SECONDS);
+    RedisMaster server = client.getRedisNodes(RedisNodes.SINGLE).getInstance();
+    server.setConfig("maxmemory", "1");
+    try {
+      List<Object> replies = pipeline.send(List.of(renewal("a"), renewal("b")), 1000, false).get(5, TimeUnit.SECONDS);
+
+      assertThat(replies).hasSize(2).allSatisfy(reply -> {
+        assertThat(reply).isInstanceOf(Throwable.class);
+        assertThat(Refusals.code((Throwable) reply)).isEqualTo("OOM");
+      });
+    } finally {
+      server.setConfig("maxmemory", "0");
+    }
   }
 
   @Test

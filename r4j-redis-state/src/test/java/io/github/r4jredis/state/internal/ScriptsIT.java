@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.r4jredis.state.internal.LuaScripts.Arg;
 import io.github.r4jredis.state.internal.SharedView.Flag;
 import io.github.r4jredis.state.internal.SharedView.Status;
+import io.github.r4jredis.testkit.Dedicated;
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
@@ -35,10 +36,18 @@ class ScriptsIT {
 
   @BeforeEach
   void connect(RedisServer redis, @KeyPrefix String prefix) {
+    keys = KeySpace.of(prefix);
+    use(redis);
+  }
+
+  /** Talks to {@code redis} from now on (a test counting the commands Redis runs has its own). */
+  private void use(RedisServer redis) {
+    if (client != null) {
+      client.shutdown();
+    }
     Config config = new Config();
     config.useSingleServer().setAddress(redis.address());
     client = Redisson.create(config);
-    keys = KeySpace.of(prefix);
     for (LuaScripts script : LuaScripts.values()) {
       client.getScript(StringCodec.INSTANCE).scriptLoad(script.text());
     }
@@ -252,6 +261,42 @@ class ScriptsIT {
     assertThat(client.getList(keys.windowKey("b"), StringCodec.INSTANCE).readAll())
         .extracting(entry -> entry.toString().split(" ")[0])
         .containsExactly("s9", "f1");
+  }
+
+  /**
+   * A healthy fleet's window is one run of successes. More successes evict as many of its own:
+   * the window is what it was, and the flush writes neither it nor the state (only the node's
+   * entry); a failure after them is evicted in order as any run.
+   */
+  @Test
+  void successesIntoAFullWindowOfSuccessesWriteNothingButTheNodesEntry(@Dedicated RedisServer own) {
+    use(own);
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 10, 1);
+    flush("n1", 1, "1", config, "0|0,0,0,0|s6");
+    flush("n1", 2, "0", config, "0|0,0,0,0|s7");
+    assertThat(client.getList(keys.windowKey("b"), StringCodec.INSTANCE).readAll())
+        .as("filled: one run at the size").extracting(entry -> entry.toString().split(" ")[0]).containsExactly("s10");
+    long[] before = {commandCalls("hset"), commandCalls("lset"), commandCalls("rpush"), commandCalls("lpop")};
+
+    SharedView view = flush("n1", 3, "0", config, "0|0,0,0,0|s25");
+
+    assertThat(new long[] {commandCalls("hset") - before[0], commandCalls("lset") - before[1],
+        commandCalls("rpush") - before[2], commandCalls("lpop") - before[3]})
+        .as("HSET, LSET, RPUSH, LPOP run").containsExactly(1, 0, 0, 0);
+    assertThat(view.calls()).isEqualTo(10);
+    assertThat(view.failures()).isZero();
+    SharedView failed = flush("n1", 4, "0", config, "0|0,0,0,0|f3s2");
+    assertThat(failed.calls()).isEqualTo(10);
+    assertThat(failed.failures()).isEqualTo(3);
+    assertThat(client.getList(keys.windowKey("b"), StringCodec.INSTANCE).readAll())
+        .extracting(entry -> entry.toString().split(" ")[0]).containsExactly("s5", "f3", "s2");
+  }
+
+  private long commandCalls(String command) {
+    String stats = client.getRedisNodes(org.redisson.api.redisnode.RedisNodes.SINGLE).getInstance()
+        .info(org.redisson.api.redisnode.RedisNode.InfoSection.COMMANDSTATS)
+        .getOrDefault("cmdstat_" + command, "calls=0,");
+    return Long.parseLong(stats.substring("calls=".length(), stats.indexOf(',')));
   }
 
   @Test
