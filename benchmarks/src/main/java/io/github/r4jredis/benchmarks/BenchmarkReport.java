@@ -131,6 +131,9 @@ public final class BenchmarkReport implements Callable<Integer> {
       }
       md.append('\n');
 
+      progress.println("against the floor");
+      floorSection(md, redis);
+
       progress.println("convergence at 50 nodes");
       List<Double> fanout = PubSubFanout.measure(redis, 50, convergenceRepetitions);
       Map<Fleets.Design, List<Double>> convergence = new LinkedHashMap<>();
@@ -395,6 +398,57 @@ public final class BenchmarkReport implements Callable<Integer> {
       md.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f |%n", r.breakers(), r.idleBytes(), r.fullWindowBytes()));
     }
     md.append('\n');
+  }
+
+  /**
+   * Calls that reach a dead dependency against the floor of a push design, measured in the same
+   * run: the calls one ideal breaker needs (every call of the fleet in one Resilience4j breaker)
+   * plus the rate times the under-load fan-out of one message to the fleet's clients; and where
+   * the time went, leg by leg (medians over the runs).
+   */
+  private void floorSection(StringBuilder md, RedisServer redis) throws IOException {
+    md.append("### Against the floor\n\n"
+        + "The floor of any design that pushes the news: the failures one ideal breaker needs (one Resilience4j"
+        + " breaker fed every call of the fleet, in order, as if the fleet were one process; it opens the moment"
+        + " the threshold is crossed) plus what the fleet sends while one message reaches its last client"
+        + " (a script that publishes, to the fleet's own clients under the same load, 300 ms before the failure of"
+        + " each run). Where the time goes: until the ideal breaker opens (the calls any breaker needs); from"
+        + " then until the first node rejects (the failures reaching Redis, Redis deciding); from then until the"
+        + " last node rejects (the news spreading). Medians of 3 runs; calls that reached the dead dependency in"
+        + " parentheses.\n\n"
+        + "| nodes | window | calls/s | r4j-redis (shared) | floor | shared / floor | until the ideal breaker opens"
+        + " | then until the first node rejects | then until the last node rejects |\n"
+        + "|---|---|---|---|---|---|---|---|---|\n");
+    String[][] windows = {{"COUNT_BASED", "20", "20"}, {"COUNT_BASED", "100", "100"}, {"TIME_BASED", "1", "100"}};
+    for (int nodes : List.of(20, 50)) {
+      for (String[] window : windows) {
+        for (double r : List.of(2_500d, 20_000d)) {
+          List<Scenario.Result> runs = simulator(nodes, r, "--until-stopped", "--repetitions", "3", "--run", "PT10S",
+              "--window-type", window[0], "--window-size", window[1], "--minimum-calls", window[2])
+              .simulate(redis, Fleets.Design.SHARED);
+          List<Scenario.Path> paths = runs.stream().map(Scenario.Result::path).filter(p -> p != null).toList();
+          double wasted = Stats.percentile(runs.stream().map(x -> (double) x.wastedCalls()).toList(), 50);
+          double floor = Stats.percentile(runs.stream().map(Scenario.Result::floor).filter(f -> !f.isNaN()).toList(), 50);
+          progress.printf("  %d nodes, %s %s, %.0f calls/s: %s, floor %.0f%n", nodes, window[0], window[1], r,
+              runs.stream().map(Scenario.Result::wastedCalls).toList(), floor);
+          md.append(String.format(Locale.ROOT, "| %d | %s %s%s | %.0f | %.0f | %.0f | %.2fx | %s | %s | %s |%n", nodes,
+              window[0], window[1], window[0].equals("TIME_BASED") ? " s" : "", r, wasted, floor, wasted / floor,
+              leg(paths, Scenario.Path::idealMillis, Scenario.Path::idealCalls),
+              leg(paths, Scenario.Path::decidedMillis, Scenario.Path::decidedCalls),
+              leg(paths, Scenario.Path::spreadMillis, Scenario.Path::spreadCalls)));
+        }
+      }
+    }
+    md.append('\n');
+  }
+
+  private static String leg(List<Scenario.Path> paths, java.util.function.ToDoubleFunction<Scenario.Path> millis,
+      java.util.function.ToLongFunction<Scenario.Path> calls) {
+    if (paths.isEmpty()) {
+      return "-";
+    }
+    return String.format(Locale.ROOT, "%.1f ms (%.0f)", Stats.percentile(paths.stream().map(millis::applyAsDouble).toList(), 50),
+        Stats.percentile(paths.stream().map(p -> (double) calls.applyAsLong(p)).toList(), 50));
   }
 
   private void targets(StringBuilder md, Map<Fleets.Design, Map<Integer, Double>> wasted,

@@ -153,7 +153,7 @@ public final class FleetSimulator implements Callable<Integer> {
 
   Scenario.Settings settings() {
     return new Scenario.Settings(rate, run.toMillis(), untilStopped, waitInOpen.toMillis() / 2,
-        slowCallDuration.toNanos() * 2);
+        slowCallDuration.toNanos() * 2, config());
   }
 
   @Override
@@ -209,6 +209,12 @@ public final class FleetSimulator implements Callable<Integer> {
     for (Scenario.Result r : results) {
       out.printf(Locale.ROOT, "%-26s %6d %8.0f %8d %12s %16s %-24s %12s%n", r.design().label(), r.nodes(), r.rate(),
           r.wastedCalls(), fmt(r.stoppedMillis()), fmt(r.convergenceMillis()), r.trialCalls(), fmt(r.recoveryMillis()));
+      Scenario.Path p = r.path();
+      if (p != null) {
+        out.printf(Locale.ROOT, "  %s: ideal breaker open after %.1f ms (%d calls); first node after %.1f ms more"
+            + " (%d calls); last node after %.1f ms more (%d calls); floor %.0f calls%n", r.design().id(), p.idealMillis(),
+            p.idealCalls(), p.decidedMillis(), p.decidedCalls(), p.spreadMillis(), p.spreadCalls(), r.floor());
+      }
     }
   }
 

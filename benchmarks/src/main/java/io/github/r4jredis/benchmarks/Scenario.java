@@ -1,5 +1,7 @@
 package io.github.r4jredis.benchmarks;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -8,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One simulated outage against a fleet: nodes call the dependency at a steady total rate (2
@@ -23,8 +26,17 @@ final class Scenario {
    * @param untilStopped end 200 ms after every node rejects (convergence runs), not at runMillis
    * @param episodeGapMillis failing calls further apart than this belong to different HALF_OPEN episodes
    * @param slowNanos duration reported for a slow call
+   * @param ideal the config of the ideal breaker (null: none): one Resilience4j breaker fed every
+   *     call that reached the dependency, in the order they were made, as if the whole fleet were
+   *     one process; when it opens is the earliest any design could know the threshold was crossed
    */
-  record Settings(double rate, long runMillis, boolean untilStopped, long episodeGapMillis, long slowNanos) {}
+  record Settings(double rate, long runMillis, boolean untilStopped, long episodeGapMillis, long slowNanos,
+      @Nullable CircuitBreakerConfig ideal) {
+
+    Settings(double rate, long runMillis, boolean untilStopped, long episodeGapMillis, long slowNanos) {
+      this(rate, runMillis, untilStopped, episodeGapMillis, slowNanos, null);
+    }
+  }
 
   /**
    * What one run measured; times in milliseconds from the start of the failure.
@@ -38,16 +50,37 @@ final class Scenario {
    * @param elapsedMillis how long the run took
    * @param fanoutMillis raw pub/sub fan-out to the fleet's clients just before the failure, under
    *     the same load (NaN for designs without Redis clients or runs without failure)
+   * @param path where the time from the failure to the last node rejecting went (null without
+   *     an ideal breaker, or when it or some node never opened)
    */
   record Result(Fleets.Design design, int nodes, double rate, long wastedCalls, double stoppedMillis,
       double convergenceMillis, List<Integer> trialCalls, double recoveryMillis, long calls,
-      double elapsedMillis, double fanoutMillis) {
+      double elapsedMillis, double fanoutMillis, @Nullable Path path) {
 
     /** Calls per second the fleet actually made. */
     double achievedRate() {
       return calls / (elapsedMillis / 1000);
     }
+
+    /**
+     * The floor of any design that tells the fleet by a push: the calls the ideal breaker needed,
+     * plus what the fleet sends while one message reaches its last client under the same load.
+     */
+    double floor() {
+      return path == null || Double.isNaN(fanoutMillis) ? Double.NaN : path.idealCalls() + rate * fanoutMillis / 1000;
+    }
   }
+
+  /**
+   * The path from the failure to the last node rejecting, in three legs, each with the calls that
+   * reached the failing dependency during it: until the ideal breaker opened (the threshold
+   * crossed, the calls any breaker needs), from then until the first node rejected (the news
+   * reaching Redis and Redis deciding), and from then until the last node did (the news spreading).
+   */
+  record Path(double idealMillis, long idealCalls, double decidedMillis, long decidedCalls,
+      double spreadMillis, long spreadCalls) {}
+
+  private static final Exception FAILED = new Exception("dependency failed");
 
   private Scenario() {}
 
@@ -58,6 +91,18 @@ final class Scenario {
     long failUntil = dependency.failUntilNanos();
     AtomicLongArray firstOpen = filled(nodes);
     AtomicLongArray firstSuccessAfter = filled(nodes);
+    AtomicLong idealOpen = new AtomicLong(Long.MAX_VALUE);
+    AtomicLong idealFailures = new AtomicLong();
+    AtomicLong idealNeeded = new AtomicLong();
+    CircuitBreaker ideal = settings.ideal() == null ? null : CircuitBreaker.of("ideal", settings.ideal());
+    if (ideal != null) {
+      ideal.getEventPublisher().onStateTransition(e -> {
+        if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN
+            && idealOpen.compareAndSet(Long.MAX_VALUE, System.nanoTime() - start)) {
+          idealNeeded.set(idealFailures.get());
+        }
+      });
+    }
     fleet.listen((node, nanos) -> {
       long at = nanos - start;
       if (at >= failAt) {
@@ -92,6 +137,15 @@ final class Scenario {
                 continue;
               }
               Dependency.Outcome outcome = dependency.call(at);
+              if (ideal != null && ideal.tryAcquirePermission()) {
+                if (outcome == Dependency.Outcome.FAILURE) {
+                  idealFailures.incrementAndGet();
+                  ideal.onError(1_000_000, TimeUnit.NANOSECONDS, FAILED);
+                } else {
+                  ideal.onSuccess(outcome == Dependency.Outcome.SLOW_SUCCESS ? settings.slowNanos() : 1_000_000,
+                      TimeUnit.NANOSECONDS);
+                }
+              }
               if (dependency.isFailing(at)) {
                 if (count[0] == buffer.length) {
                   buffer = Arrays.copyOf(buffer, buffer.length * 2);
@@ -157,10 +211,26 @@ final class Scenario {
     }
     long recovered = max(firstSuccessAfter);
     double elapsed = millis(System.nanoTime() - start);
+    Path path = null;
+    long opened = idealOpen.get();
+    if (opened != Long.MAX_VALUE && stopped != Long.MAX_VALUE) {
+      // The calls of a driver's pass share its time stamp: the ideal breaker's calls are counted
+      // as it recorded them, the legs after it by time.
+      long decided = Math.max(first, opened);
+      long needed = idealNeeded.get();
+      path = new Path(millis(opened - failAt), needed, millis(decided - opened),
+          Math.max(0, count(failing, Long.MIN_VALUE, decided) - needed), millis(stopped - decided),
+          count(failing, decided, stopped));
+    }
     return new Result(fleet.design(), nodes, settings.rate(), wasted,
         stopped == Long.MAX_VALUE ? -1 : millis(stopped - failAt),
         stopped == Long.MAX_VALUE ? -1 : millis(stopped - first), trials,
-        recovered == Long.MAX_VALUE ? -1 : millis(recovered - failUntil), calls.get(), elapsed, fanout);
+        recovered == Long.MAX_VALUE ? -1 : millis(recovered - failUntil), calls.get(), elapsed, fanout, path);
+  }
+
+  /** Failing calls made in (from, to]. */
+  private static long count(long[] failing, long from, long to) {
+    return Arrays.stream(failing).filter(t -> t > from && t <= to).count();
   }
 
   private static AtomicLongArray filled(int n) {
