@@ -66,7 +66,6 @@ public final class SyncEngine implements AutoCloseable {
   static final int MAX_CALLS_PER_BATCH = 1000;
   /** Breakers read per pipeline when listing them all. */
   private static final int READ_ALL_SLICE = 500;
-  private static final long EAGER_COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   /** Mode changes closer together than this (a Redis that flaps) are logged at DEBUG and counted. */
   private static final long MODE_LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
   /** Tag of the message a flush publishes when it brings the first failures of a quiet fleet. */
@@ -328,7 +327,7 @@ public final class SyncEngine implements AutoCloseable {
     LockSupport.unpark(thread);
   }
 
-  /** Failures could open a breaker: flush within about a millisecond. */
+  /** Failures could open a breaker: flush now (or as soon as the pipeline in flight is answered). */
   void wakeEager() {
     if (!eagerRequested) {
       eagerRequested = true;
@@ -477,9 +476,11 @@ public final class SyncEngine implements AutoCloseable {
       LockSupport.parkNanos(this, wait);
     }
     if (eagerRequested) {
+      // At once: failures that come meanwhile join the next pipeline, sent when this one is
+      // answered (one in flight at a time). Waiting a millisecond for them cost every outage
+      // that millisecond at each of the round trips the fleet needs to open.
       eagerRequested = false;
       sendDue = true;
-      LockSupport.parkNanos(this, EAGER_COALESCE_NANOS); // let concurrent failures join this flush
     }
   }
 
