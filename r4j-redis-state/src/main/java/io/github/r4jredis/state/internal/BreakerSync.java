@@ -1,5 +1,6 @@
 package io.github.r4jredis.state.internal;
 
+import io.github.r4jredis.state.SyncMode;
 import io.github.r4jredis.state.internal.LuaScripts.Arg;
 import io.github.r4jredis.state.internal.SharedView.Status;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
@@ -78,6 +79,33 @@ final class BreakerSync {
   /** Another node reported the first failures of a quiet fleet: nothing waits for a while. Any thread. */
   void othersFailing(long nowNanos) {
     othersFailingNanos = nowNanos;
+    breaker.successesRedundant = false;
+  }
+
+  /**
+   * Whether this node's fast successes are redundant: the fleet's COUNT_BASED window is full of
+   * successes (no failed or slow call, no failing node) in the CLOSED episode this node is in,
+   * and nothing of this node's waits but fast successes. Another success then changes nothing in
+   * the window (it evicts a success), so the call path does not count it at all; one success
+   * tells Redis at the next flush that this node still uses the breaker. Only while successes may
+   * wait anyway ({@code maxFlushDelay}). The call path clears it at its first failed or slow call,
+   * a view or message that tells of failures clears it at once, and this sets it at every tick.
+   */
+  private void updateRedundancy(SyncEngine.Batch batch, SharedView v) {
+    long hold = batch.maxFlushDelayNanos();
+    boolean redundant = !timeBased && hold > 0 && !sendHeld && batch.nowNanos() - othersFailingNanos >= hold
+        && breaker.engine().mode() == SyncMode.SHARED && fullOfSuccesses(v) && breaker.inSharedClosedEpisode()
+        && !hasRequest();
+    breaker.successesRedundant = redundant;
+    if (redundant && !outcomes.onlyFastSuccessesWait()) {
+      breaker.successesRedundant = false; // a failure recorded meanwhile (it clears the flag after its record)
+    }
+  }
+
+  /** Whether the fleet's window, as {@code v} shows it, is a full COUNT_BASED window of fast successes. */
+  boolean fullOfSuccesses(SharedView v) {
+    return !timeBased && v.state() == State.CLOSED && v.calls() >= windowSize && v.failures() == 0
+        && v.slowCalls() == 0 && v.failingNodes() == 0;
   }
 
   /** Whether a step of this node's chain or a request waits: they go before other breakers' calls. */
@@ -120,6 +148,7 @@ final class BreakerSync {
    */
   void collect(SyncEngine.Batch batch) {
     SharedView v = breaker.view();
+    updateRedundancy(batch, v);
     if (needsSeed || reseedBehind) {
       batch.add(flush(batch, v, needsSeed ? "1" : "2"));
       return;
@@ -162,6 +191,10 @@ final class BreakerSync {
     boolean seeding = !"0".equals(seedMode);
     boolean renew = !seeding && breaker.holdsActiveLease(batch.leaseNanos())
         && now - lastRenewNanos >= batch.leaseNanos() / 3;
+    if (!breaker.successesRedundant || sendHeld || now - lastFlushSentNanos >= batch.maxFlushDelayNanos()
+        || batch.viewOld(lastViewNanos)) {
+      breaker.recordSkippedSuccesses(); // if any: the flush tells Redis that this node still uses the breaker
+    }
     if (!seeding && !renew && mayWait(batch, v)) {
       return null;
     }

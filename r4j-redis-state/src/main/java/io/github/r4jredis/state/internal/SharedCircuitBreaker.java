@@ -21,6 +21,8 @@ import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransiti
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnSuccessEvent;
 import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
 import io.github.resilience4j.core.functions.Either;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,6 +118,19 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private final ArrayDeque<Intent> chain = new ArrayDeque<>();
   /** Copied on write: the call path reads it without a lock. */
   private volatile CallObserver[] observers = new CallObserver[0];
+  /** Whether a fast success would change nothing in the fleet's window (set by the sync thread). */
+  volatile boolean successesRedundant;
+  /** Whether a fast success was left uncounted since the last flush (see {@link #count}). */
+  private volatile boolean successSkipped;
+  private static final VarHandle SKIPPED;
+
+  static {
+    try {
+      SKIPPED = MethodHandles.lookup().findVarHandle(SharedCircuitBreaker.class, "successSkipped", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
   /** Steps of this node that may wait for Redis at once (see {@link #intend}). */
   static final int MAX_CHAIN = 64;
   private long chainBase = -1;
@@ -582,9 +597,23 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private void count(boolean failure, long duration, TimeUnit durationUnit,
       @Nullable Supplier<Either<Object, Throwable>> result) {
     boolean slow = durationUnit.toNanos(duration) > slowCallNanos;
-    State episode = sharedEpisode();
-    long unflushed = episode == State.CLOSED || episode == State.METRICS_ONLY
-        ? sync.outcomes().record(failure, slow, timeBased ? clockSecond() : 0) : -1;
+    long unflushed = -1;
+    if (!failure && !slow && successesRedundant) {
+      // The fleet's window is full of successes: one more changes nothing in it (see
+      // BreakerSync#updateRedundancy), and is not counted; that some were is told at the next flush.
+      if (!successSkipped) {
+        successSkipped = true;
+      }
+    } else {
+      recordSkippedSuccesses(); // they came before this call
+      State episode = sharedEpisode();
+      if (episode == State.CLOSED || episode == State.METRICS_ONLY) {
+        unflushed = sync.outcomes().record(failure, slow, timeBased ? clockSecond() : 0);
+      }
+      if ((failure || slow) && successesRedundant) {
+        successesRedundant = false; // after the record: the sync thread checks the log after setting it
+      }
+    }
     checkLocal(result); // any outcome may move the local machine: a success can complete minimumNumberOfCalls
     if (trialOutcomes < trialPermits) {
       lock.lock();
@@ -926,6 +955,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     boolean undecided = staleEpisode && !next.verified();
     view = next.verified() ? next : withWindowOf(next, current);
     updateEagerThreshold(view);
+    if (successesRedundant && !sync.fullOfSuccesses(view)) {
+      successesRedundant = false;
+    }
     if (chainPending) {
       Intent head = chain.peek();
       if (head != null && head.kind() == Intent.Kind.TRIP && flush != null && flush.contains(head.sequence())) {
@@ -1470,6 +1502,22 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   BreakerSync sync() {
     return sync;
+  }
+
+  /**
+   * Records one success for the fast successes not counted since the last flush, if there were
+   * any (see {@link #count}): in a full window of successes one stands for them all, and tells
+   * Redis that this node still uses the breaker. Before any outcome counted after them; any thread.
+   */
+  void recordSkippedSuccesses() {
+    if (successSkipped && SKIPPED.compareAndSet(this, true, false)) {
+      sync.outcomes().record(false, false, 0);
+    }
+  }
+
+  /** Whether this node's outcomes go to the fleet's CLOSED episode, with no step of its own on its way. */
+  boolean inSharedClosedEpisode() {
+    return predicted == State.CLOSED && effective == State.CLOSED && !chainPending;
   }
 
   /**

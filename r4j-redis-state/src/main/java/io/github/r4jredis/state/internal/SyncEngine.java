@@ -770,6 +770,7 @@ public final class SyncEngine implements AutoCloseable {
 
   private void enterLocal(String why) {
     mode = SyncMode.LOCAL;
+    breakers.values().forEach(b -> b.successesRedundant = false); // the node's own window counts them
     meters.modeChange(SyncMode.LOCAL);
     if (closing) {
       LOG.info("Registry under '{}' closed: its {} circuit breakers decide locally from now on",
