@@ -1,11 +1,12 @@
 package io.github.r4jredis.state.internal;
 
 import io.github.r4jredis.state.SyncMode;
-import io.github.r4jredis.state.internal.LuaScripts.Arg;
+import io.github.r4jredis.state.internal.LuaScripts.SeedMode;
 import io.github.r4jredis.state.internal.SharedView.Status;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -96,15 +97,18 @@ final class BreakerSync {
     boolean redundant = !timeBased && hold > 0 && !sendHeld && batch.nowNanos() - othersFailingNanos >= hold
         && breaker.engine().mode() == SyncMode.SHARED && fullOfSuccesses(v) && breaker.inSharedClosedEpisode()
         && !hasRequest();
-    breaker.successesRedundant = redundant;
+    breaker.successesRedundant(redundant, v.version());
     if (redundant && !outcomes.onlyFastSuccessesWait()) {
       breaker.successesRedundant = false; // a failure recorded meanwhile (it clears the flag after its record)
     }
   }
 
-  /** Whether the fleet's window, as {@code v} shows it, is a full COUNT_BASED window of fast successes. */
+  /**
+   * Whether the fleet's window, as Redis reported it in {@code v} (not a message, which carries no
+   * window), is a full COUNT_BASED window of fast successes.
+   */
   boolean fullOfSuccesses(SharedView v) {
-    return !timeBased && v.state() == State.CLOSED && v.calls() >= windowSize && v.failures() == 0
+    return !timeBased && v.verified() && v.state() == State.CLOSED && v.calls() >= windowSize && v.failures() == 0
         && v.slowCalls() == 0 && v.failingNodes() == 0;
   }
 
@@ -150,13 +154,13 @@ final class BreakerSync {
     SharedView v = breaker.view();
     updateRedundancy(batch, v);
     if (needsSeed || reseedBehind) {
-      batch.add(flush(batch, v, needsSeed ? "1" : "2"));
+      batch.add(flush(batch, v, needsSeed ? SeedMode.IF_MISSING : SeedMode.IF_BEHIND));
       return;
     }
     Intent step = breaker.chainHead();
     if (step != null) {
       // Outcomes of the episode this node is leaving go first, under its version.
-      SyncEngine.Call before = flush(batch, v, "0");
+      SyncEngine.Call before = flush(batch, v, SeedMode.NONE);
       if (before != null) {
         batch.add(before);
       }
@@ -166,7 +170,7 @@ final class BreakerSync {
       }
       return;
     }
-    SyncEngine.Call flush = flush(batch, v, "0");
+    SyncEngine.Call flush = flush(batch, v, SeedMode.NONE);
     if (flush != null) {
       batch.add(flush);
     }
@@ -178,7 +182,7 @@ final class BreakerSync {
       if (!verifyDue) {
         lastViewNanos = batch.nowNanos(); // at most one reconcile read per interval, answered or not
       }
-      batch.add(batch.call(LuaScripts.READ, breaker), (view, sent) -> {
+      batch.add(batch.call(new LuaScripts.Read(), breaker), (view, sent) -> {
         verifyDue = false;
         breaker.applyReply(view, sent);
       });
@@ -186,9 +190,9 @@ final class BreakerSync {
   }
 
   /** The breaker's flush, if it has outcomes, a seed or a lease renewal to send. */
-  private SyncEngine.Call flush(SyncEngine.Batch batch, SharedView v, String seedMode) {
+  private SyncEngine.Call flush(SyncEngine.Batch batch, SharedView v, SeedMode seedMode) {
     long now = batch.nowNanos();
-    boolean seeding = !"0".equals(seedMode);
+    boolean seeding = seedMode.seeds();
     boolean renew = !seeding && breaker.holdsActiveLease(batch.leaseNanos())
         && now - lastRenewNanos >= batch.leaseNanos() / 3;
     if (!breaker.successesRedundant || sendHeld || now - lastFlushSentNanos >= batch.maxFlushDelayNanos()
@@ -210,16 +214,12 @@ final class BreakerSync {
       sendHeld = false;
     }
     long clockMillis = breaker.clockMillis();
-    LuaScripts.ArgList args = batch.call(LuaScripts.FLUSH, breaker, clockMillis)
-        .set(Arg.SEQ, flush == null ? 0 : flush.sequence())
-        .set(Arg.RENEW, renew ? v.version() : 0)
-        .set(Arg.SEED_MODE, seedMode)
-        .set(Arg.EPOCH, flush == null ? 0 : flush.epoch());
+    LuaScripts.ArgList args = batch.call(new LuaScripts.Flush(flush == null ? 0 : flush.sequence(),
+        renew ? v.version() : 0, seedMode, flush == null ? 0 : flush.epoch(),
+        flush == null ? List.of() : flush.arguments(Math.floorDiv(clockMillis, 1000), timeBased, windowSize, maxRuns)),
+        breaker, clockMillis);
     if (seeding) {
       breaker.seed(args);
-    }
-    if (flush != null) {
-      args.tail(flush.arguments(Math.floorDiv(clockMillis, 1000), timeBased, windowSize, maxRuns));
     }
     if (renew) {
       lastRenewNanos = now;
@@ -301,8 +301,7 @@ final class BreakerSync {
           breaker.chainReplied(step, v, batch.nowNanos(), false);
           return null;
         }
-        LuaScripts.ArgList args = batch.call(LuaScripts.CLAIM, breaker)
-            .set(Arg.WANT, "start").set(Arg.EXPECT, v.version());
+        LuaScripts.ArgList args = batch.call(new LuaScripts.Claim(LuaScripts.Want.START, v.version()), breaker);
         return batch.call(args, (view, sent) -> chainReply(step, view, sent,
             view.status() == Status.GRANTED || tookStep(step, view, base)));
       }
@@ -315,20 +314,17 @@ final class BreakerSync {
           breaker.chainReplied(step, v, batch.nowNanos(), false);
           return null;
         }
-        LuaScripts.ArgList args = batch.call(LuaScripts.VERDICT, breaker)
-            .set(Arg.EPISODE, v.version()).set(Arg.VERDICT, step.target().name());
+        LuaScripts.ArgList args = batch.call(new LuaScripts.Verdict(v.version(), step.target()), breaker);
         return batch.call(args, (view, sent) -> chainReply(step, view, sent,
             view.status() == Status.APPLIED || tookStep(step, view, base)));
       }
       default -> {
-        LuaScripts.ArgList args = batch.call(LuaScripts.COMMAND, breaker)
-            .set(Arg.OP, step.op()).set(Arg.WAIT, step.waitMillis()).set(Arg.SEED_MODE, "1")
-            .set(Arg.CMD_SEQ, step.sequence())
-            .set(Arg.RESERVE, step.target() == State.OPEN || step.target() == State.HALF_OPEN ? "1" : "0");
-        if (step.kind() == Intent.Kind.RESULT_OPEN) {
-          // Only over the CLOSED state it was counted in: never over a newer one (FORCED_OPEN...).
-          args.set(Arg.EXPECT_STATE, State.CLOSED.name()).set(Arg.EXPECT_VERSION, v.version());
-        }
+        // transitionOnResult's OPEN applies only over the CLOSED state it was counted in: never
+        // over a newer one (FORCED_OPEN...).
+        boolean onResult = step.kind() == Intent.Kind.RESULT_OPEN;
+        LuaScripts.ArgList args = batch.call(new LuaScripts.Command(step.op(), step.waitMillis(),
+            LuaScripts.SeedMode.IF_MISSING, step.sequence(), onResult ? State.CLOSED : null, onResult ? v.version() : 0,
+            step.target() == State.OPEN || step.target() == State.HALF_OPEN), breaker);
         breaker.seed(args);
         return batch.call(args, (view, sent) -> chainReply(step, view, sent,
             view.status() == Status.APPLIED || view.status() == Status.DUP));
@@ -367,9 +363,8 @@ final class BreakerSync {
       if (kind != Intent.Kind.LEASE && intent.expectVersion() != v.version()) {
         continue; // the state moved on: the request no longer applies
       }
-      LuaScripts.ArgList args = batch.call(LuaScripts.CLAIM, breaker)
-          .set(Arg.WANT, kind.name().toLowerCase(java.util.Locale.ROOT))
-          .set(Arg.EXPECT, intent.expectVersion());
+      LuaScripts.ArgList args = batch.call(
+          new LuaScripts.Claim(LuaScripts.Want.valueOf(kind.name()), intent.expectVersion()), breaker);
       return batch.call(args, (view, sent) -> {
         if (kind == Intent.Kind.LEASE) {
           breaker.engine().meters().claim(view.status().name().toLowerCase(java.util.Locale.ROOT));

@@ -1,5 +1,6 @@
 package io.github.r4jredis.state.internal;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -8,11 +9,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Lua scripts of the shared breaker and their arguments. Each script is {@code common.lua},
@@ -140,6 +142,165 @@ public enum LuaScripts {
     }
   }
 
+  /**
+   * One call of a script with its own arguments (the common ones are the engine's), typed: one
+   * record per script. {@link #fill} writes them by name into the script's argument list.
+   */
+  public sealed interface Request permits Flush, Claim, Verdict, Command, Read {
+    /** The script this call is for. */
+    LuaScripts script();
+
+    /** Sets this call's own arguments in {@code args} (an argument list of {@link #script()}). */
+    void fill(ArgList args);
+  }
+
+  /** Whether a flush or command may create the breaker in Redis; a seed's arguments follow then. */
+  public enum SeedMode {
+    /** Never: a missing breaker is reported. */
+    NONE("0"),
+    /** When the breaker is missing (first flush, or Redis lost it). */
+    IF_MISSING("1"),
+    /** Also when Redis holds an older version than the seed's (Redis lost writes). */
+    IF_BEHIND("2");
+
+    private final String lua;
+
+    SeedMode(String lua) {
+      this.lua = lua;
+    }
+
+    /** Whether a seed goes with the call. */
+    public boolean seeds() {
+      return this != NONE;
+    }
+  }
+
+  /**
+   * A flush: this node's outcomes since the last one, as blocks (see {@code flush.lua}), a seed,
+   * a trial lease renewal.
+   *
+   * @param sequence the flush's sequence number, 0 for a flush without outcomes
+   * @param renewVersion the version of the HALF_OPEN episode whose lease this node renews, or 0
+   * @param epoch the version the outcomes were counted under (0: the node never heard from Redis)
+   * @param blocks the outcomes, oldest first
+   */
+  public record Flush(long sequence, long renewVersion, SeedMode seed, long epoch, List<String> blocks)
+      implements Request {
+    public Flush {
+      blocks = List.copyOf(blocks);
+    }
+
+    @Override
+    public LuaScripts script() {
+      return FLUSH;
+    }
+
+    @Override
+    public void fill(ArgList args) {
+      args.set(Arg.SEQ, sequence).set(Arg.RENEW, renewVersion).set(Arg.SEED_MODE, seed.lua).set(Arg.EPOCH, epoch)
+          .tail(blocks);
+    }
+  }
+
+  /** What a claim asks for (see {@code claim.lua}). */
+  public enum Want {
+    /** The reservation holder begins its episode. */
+    START,
+    /** Another node takes the trial lease of an episode past its deadline, free or lapsed. */
+    LEASE,
+    /** Automatic transition of an unreserved OPEN past its deadline. */
+    ADVANCE,
+    /** An idle holder gives its reservation up. */
+    RELEASE,
+    /** A HALF_OPEN past its maximum wait ends. */
+    EXPIRE
+  }
+
+  /**
+   * A claim on a trial episode.
+   *
+   * @param expectVersion the version of the state the claim refers to
+   */
+  public record Claim(Want want, long expectVersion) implements Request {
+    @Override
+    public LuaScripts script() {
+      return CLAIM;
+    }
+
+    @Override
+    public void fill(ArgList args) {
+      args.set(Arg.WANT, want.name().toLowerCase(Locale.ROOT)).set(Arg.EXPECT, expectVersion);
+    }
+  }
+
+  /**
+   * The lease holder's verdict on its trial calls.
+   *
+   * @param episode the version of the HALF_OPEN episode
+   * @param verdict CLOSED or OPEN
+   */
+  public record Verdict(long episode, State verdict) implements Request {
+    public Verdict {
+      if (verdict != State.CLOSED && verdict != State.OPEN) {
+        throw new IllegalArgumentException("a verdict is CLOSED or OPEN, not " + verdict);
+      }
+    }
+
+    @Override
+    public LuaScripts script() {
+      return VERDICT;
+    }
+
+    @Override
+    public void fill(ArgList args) {
+      args.set(Arg.EPISODE, episode).set(Arg.VERDICT, verdict.name());
+    }
+  }
+
+  /**
+   * A manual transition or reset, fleet-wide.
+   *
+   * @param op CLOSED, OPEN, OPEN_FOR, HALF_OPEN, DISABLED, METRICS_ONLY, FORCED_OPEN or RESET
+   * @param waitMillis the wait in OPEN for OPEN_FOR
+   * @param commandSequence the node's command sequence (0: no de-duplication)
+   * @param expectState when not null, the command applies only to this state at {@code expectVersion}
+   * @param reserve whether this node takes the lease (HALF_OPEN) or the reservation (OPEN)
+   */
+  public record Command(String op, long waitMillis, SeedMode seed, long commandSequence,
+      @Nullable State expectState, long expectVersion, boolean reserve) implements Request {
+    /** An operator's command: no de-duplication, no expectation, no reservation. */
+    public static Command operator(String op, SeedMode seed) {
+      return new Command(op, 0, seed, 0, null, 0, false);
+    }
+
+    @Override
+    public LuaScripts script() {
+      return COMMAND;
+    }
+
+    @Override
+    public void fill(ArgList args) {
+      args.set(Arg.OP, op).set(Arg.WAIT, waitMillis).set(Arg.SEED_MODE, seed.lua).set(Arg.CMD_SEQ, commandSequence)
+          .set(Arg.RESERVE, reserve ? "1" : "0");
+      if (expectState != null) {
+        args.set(Arg.EXPECT_STATE, expectState.name()).set(Arg.EXPECT_VERSION, expectVersion);
+      }
+    }
+  }
+
+  /** A read of the shared state. */
+  public record Read() implements Request {
+    @Override
+    public LuaScripts script() {
+      return READ;
+    }
+
+    @Override
+    public void fill(ArgList args) {
+      // only the common arguments
+    }
+  }
+
   private final String file;
   private final String text;
   private final String sha;
@@ -187,6 +348,13 @@ public enum LuaScripts {
   /** A new argument list for this script; arguments not set are empty. */
   public ArgList call() {
     return new ArgList(this);
+  }
+
+  /** A new argument list for {@code request}'s script with its own arguments set. */
+  public static ArgList call(Request request) {
+    ArgList args = request.script().call();
+    request.fill(args);
+    return args;
   }
 
   /** The arguments of one call, set by name. Not thread-safe. */

@@ -122,6 +122,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   volatile boolean successesRedundant;
   /** Whether a fast success was left uncounted since the last flush (see {@link #count}). */
   private volatile boolean successSkipped;
+  /** The version of the shared state in which fast successes were found redundant. */
+  private volatile long redundantVersion;
   private static final VarHandle SKIPPED;
 
   static {
@@ -1510,9 +1512,20 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * Redis that this node still uses the breaker. Before any outcome counted after them; any thread.
    */
   void recordSkippedSuccesses() {
-    if (successSkipped && SKIPPED.compareAndSet(this, true, false)) {
+    // Only into the window they were skipped in: after a reset or a transition they are over.
+    if (successSkipped && SKIPPED.compareAndSet(this, true, false) && view.version() == redundantVersion
+        && sharedEpisode() == State.CLOSED) {
       sync.outcomes().record(false, false, 0);
     }
+  }
+
+  /** Sync thread: whether fast successes are redundant now, in the episode of version {@code version}. */
+  void successesRedundant(boolean redundant, long version) {
+    if (version != redundantVersion) {
+      successSkipped = false; // skipped in an episode that is over (a reset, a transition)
+      redundantVersion = version;
+    }
+    successesRedundant = redundant;
   }
 
   /** Whether this node's outcomes go to the fleet's CLOSED episode, with no step of its own on its way. */

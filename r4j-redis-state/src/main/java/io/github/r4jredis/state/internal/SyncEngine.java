@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * One registry's link to Redis: a single sync thread that flushes every dirty breaker in one
  * pipeline per {@code syncInterval} (sooner when failures could open a breaker), applies
  * replies and pub/sub messages, reconciles idle breakers, and switches between SHARED and LOCAL
- * mode.
+ * mode. What it delegates: sending a pipeline and telling its replies apart ({@link Pipeline}),
+ * the channels ({@link Subscriber}), when to go LOCAL and back and what to log of it
+ * ({@link ModeSwitch}), operators' calls ({@link AdminCalls}), the fleet's time ({@link FleetClock}).
  *
  * <p>Bounded: at most one pipeline in flight, at most {@value #MAX_CALLS_PER_BATCH} script calls
  * in it, every pipeline with a response timeout and Redisson's retries off (a re-sent flush is
@@ -64,10 +66,8 @@ public final class SyncEngine implements AutoCloseable {
       History history) {}
 
   static final int MAX_CALLS_PER_BATCH = 1000;
-  /** Breakers read per pipeline when listing them all. */
-  private static final int READ_ALL_SLICE = 500;
+  private static final LuaScripts.Read READ = new LuaScripts.Read();
   /** Mode changes closer together than this (a Redis that flaps) are logged at DEBUG and counted. */
-  private static final long MODE_LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
   /** Tag of the message a flush publishes when it brings the first failures of a quiet fleet. */
   static final String FAILING_TAG = "r4j1f|";
   private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
@@ -78,7 +78,6 @@ public final class SyncEngine implements AutoCloseable {
   private final Settings settings;
   private final SyncMeters meters;
   private final long syncNanos;
-  private final long localAfterNanos;
   private final long reconcileNanos;
   private final long leaseNanos;
   private final long holdNanos;
@@ -90,8 +89,9 @@ public final class SyncEngine implements AutoCloseable {
   private final ExecutorService io;
   private final Subscriber subscriber;
   private final Pipeline pipeline;
+  private final AdminCalls admin;
 
-  private volatile SyncMode mode = SyncMode.SHARED;
+  private final ModeSwitch modes;
   private final FleetClock clock = new FleetClock(System::nanoTime);
   /** Clock offsets to move, by encoded breaker name: {@code "<offset> <new offset>"} (see {@link #observeClock}). */
   private final Map<String, String> clockFixes = new ConcurrentHashMap<>();
@@ -104,20 +104,13 @@ public final class SyncEngine implements AutoCloseable {
   private boolean subscribed;
   private boolean loadingScripts;
   private boolean sendDue;
-  private boolean lastFailed;
-  private long lastSuccessNanos = System.nanoTime();
   private long lastSentNanos;
   private long nextTickNanos;
   private int rotation;
   private boolean closing;
-  /** Why the latest pipeline did not count as Redis doing its work, for the mode-change line. */
-  private String lastFailure = "";
   /** Breakers whose script failure was logged; logged again only after one of theirs succeeded. */
   private final Set<String> scriptFailureLogged = new HashSet<>();
-  /** When the latest mode change was logged at WARN or INFO, and the changes not logged since. */
-  private long modeLoggedNanos = System.nanoTime() - MODE_LOG_QUIET_NANOS;
-  private int modeChangesUnlogged;
-  private long jumpLoggedNanos = System.nanoTime() - MODE_LOG_QUIET_NANOS;
+  private long jumpLoggedNanos = System.nanoTime() - ModeSwitch.LOG_QUIET_NANOS;
 
   /** A script call: its arguments, for which breaker, and what to do with the reply. */
   record Call(LuaScripts.ArgList args, String encodedName, BiConsumer<SharedView, Long> onReply,
@@ -183,17 +176,17 @@ public final class SyncEngine implements AutoCloseable {
       return true;
     }
 
-    /** A new argument list for {@code script} on {@code breaker}, the common arguments set. */
-    LuaScripts.ArgList call(LuaScripts script, SharedCircuitBreaker breaker) {
-      return arguments(script, breaker.encodedName(), breaker.testClockMillis());
+    /** The arguments of {@code request} on {@code breaker}, the common ones set. */
+    LuaScripts.ArgList call(LuaScripts.Request request, SharedCircuitBreaker breaker) {
+      return arguments(request, breaker.encodedName(), breaker.testClockMillis());
     }
 
     /**
-     * As {@link #call(LuaScripts, SharedCircuitBreaker)}, with the breaker's clock read once as
-     * {@code clockMillis}: the ages of a flush's seconds and the test clock it sends agree.
+     * As {@link #call(LuaScripts.Request, SharedCircuitBreaker)}, with the breaker's clock read
+     * once as {@code clockMillis}: the ages of a flush's seconds and the test clock it sends agree.
      */
-    LuaScripts.ArgList call(LuaScripts script, SharedCircuitBreaker breaker, long clockMillis) {
-      return arguments(script, breaker.encodedName(), breaker.isTestClock() ? clockMillis : null);
+    LuaScripts.ArgList call(LuaScripts.Request request, SharedCircuitBreaker breaker, long clockMillis) {
+      return arguments(request, breaker.encodedName(), breaker.isTestClock() ? clockMillis : null);
     }
 
     Call call(LuaScripts.ArgList args, BiConsumer<SharedView, Long> onReply) {
@@ -216,9 +209,9 @@ public final class SyncEngine implements AutoCloseable {
     this.keys = keys;
     this.nodeId = nodeId;
     this.settings = settings;
-    this.meters = new SyncMeters(meterRegistry, keys.prefix(), nodeId, () -> mode);
+    this.modes = new ModeSwitch(settings.localModeAfter(), System.nanoTime());
+    this.meters = new SyncMeters(meterRegistry, keys.prefix(), nodeId, modes::mode);
     this.syncNanos = settings.syncInterval().toNanos();
-    this.localAfterNanos = settings.localModeAfter().toNanos();
     this.reconcileNanos = settings.reconcileInterval().toNanos();
     this.leaseNanos = settings.probeLease().toNanos();
     this.holdNanos = settings.maxFlushDelay().compareTo(settings.syncInterval()) > 0
@@ -232,6 +225,10 @@ public final class SyncEngine implements AutoCloseable {
       return t;
     });
     this.pipeline = new Pipeline(redisson, keys, nodeId, io, this::serverNow);
+    this.admin = new AdminCalls(redisson, keys, pipeline, meters, commandMillis, () -> {
+      scriptsLoaded = false;
+      wake();
+    });
     boolean sharded = settings.shardedPubSub() && redisson.getConfig().isClusterConfig();
     this.subscriber = new Subscriber(redisson, keys, sharded, io, breakers.keySet(), new Subscriber.Listener() {
       @Override
@@ -274,7 +271,7 @@ public final class SyncEngine implements AutoCloseable {
 
   /** SHARED while Redis answers, LOCAL otherwise. */
   public SyncMode mode() {
-    return mode;
+    return modes.mode();
   }
 
   /** This node's id. */
@@ -338,7 +335,7 @@ public final class SyncEngine implements AutoCloseable {
   /** The shared state of one breaker by name; null if Redis did not answer in time. */
   public @Nullable SharedView read(String name) {
     String encoded = KeySpace.encode(name);
-    return adminNow(new Call(arguments(LuaScripts.READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
+    return admin.call(new Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
   }
 
   /**
@@ -352,13 +349,13 @@ public final class SyncEngine implements AutoCloseable {
   public @Nullable SharedView command(String name, String op, @Nullable SharedCircuitBreaker held) {
     String encoded = KeySpace.encode(name);
     boolean reseed = held != null && "RESET".equals(op);
-    LuaScripts.ArgList args = arguments(LuaScripts.COMMAND, encoded, held == null ? null : held.testClockMillis())
-        .set(LuaScripts.Arg.OP, op).set(LuaScripts.Arg.WAIT, 0).set(LuaScripts.Arg.SEED_MODE, reseed ? "1" : "0")
-        .set(LuaScripts.Arg.CMD_SEQ, 0).set(LuaScripts.Arg.RESERVE, "0");
+    LuaScripts.ArgList args = arguments(
+        LuaScripts.Command.operator(op, reseed ? LuaScripts.SeedMode.IF_MISSING : LuaScripts.SeedMode.NONE),
+        encoded, held == null ? null : held.testClockMillis());
     if (reseed) {
       held.seed(args);
     }
-    return adminNow(new Call(args, encoded, (v, t) -> { }, () -> { }));
+    return admin.call(new Call(args, encoded, (v, t) -> { }, () -> { }));
   }
 
   /**
@@ -367,9 +364,9 @@ public final class SyncEngine implements AutoCloseable {
    * @param testClockMillis the time of the breaker's clock when it is not a system clock, else
    *     null: the script uses Redis TIME
    */
-  private LuaScripts.ArgList arguments(LuaScripts script, String encodedName, @Nullable Long testClockMillis) {
+  private LuaScripts.ArgList arguments(LuaScripts.Request request, String encodedName, @Nullable Long testClockMillis) {
     String fix = testClockMillis == null ? clockFixes.remove(encodedName) : null;
-    return script.call()
+    return LuaScripts.call(request)
         .set(LuaScripts.Arg.CLOCK, testClockMillis == null ? "" : testClockMillis.toString())
         .set(LuaScripts.Arg.CHANNEL, subscriber.channelFor(encodedName))
         .set(LuaScripts.Arg.NAME, encodedName)
@@ -386,69 +383,7 @@ public final class SyncEngine implements AutoCloseable {
    * @throws IllegalStateException when Redis does not answer in time
    */
   public Map<String, SharedView> readAll() {
-    Collection<String> names;
-    try {
-      names = redisson.<String>getSet(keys.indexKey(), StringCodec.INSTANCE).readAllAsync()
-          .toCompletableFuture().get(adminMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("Redis did not list the breakers under " + keys.indexKey(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while listing breakers", e);
-    }
-    List<Call> calls = new ArrayList<>();
-    List<String> valid = new ArrayList<>();
-    for (String encoded : names) {
-      try {
-        KeySpace.decode(encoded);
-      } catch (IllegalArgumentException e) {
-        meters.rejected("malformed");
-        continue;
-      }
-      valid.add(encoded);
-      calls.add(new Call(arguments(LuaScripts.READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
-    }
-    // Read in slices, each with its own deadline: one pipeline of 10,000 scripts on a busy
-    // machine would make the answer depend on the registry's size rather than on Redis' health.
-    // A read that fails (its connection dropped by another command's timeout) is tried again;
-    // a list with breakers silently missing would mislead an operator, so it is never returned.
-    Map<String, SharedView> result = new LinkedHashMap<>();
-    List<Integer> pending = new ArrayList<>();
-    for (int i = 0; i < calls.size(); i++) {
-      pending.add(i);
-    }
-    for (int attempt = 0; attempt < 3 && !pending.isEmpty(); attempt++) {
-      List<Integer> failed = new ArrayList<>();
-      for (int from = 0; from < pending.size(); from += READ_ALL_SLICE) {
-        List<Integer> slice = pending.subList(from, Math.min(from + READ_ALL_SLICE, pending.size()));
-        List<Object> replies;
-        try {
-          replies = pipeline.execute(slice.stream().map(calls::get).toList(), adminMillis(), false)
-              .get(adminMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-          failed.addAll(slice);
-          continue;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("Interrupted while reading breakers", e);
-        }
-        for (int k = 0; k < slice.size(); k++) {
-          Object reply = replies.get(k);
-          SharedView view = reply instanceof Throwable || reply == null ? null : parse(reply);
-          if (view == null) {
-            failed.add(slice.get(k));
-          } else if (!view.isMissing()) {
-            result.put(KeySpace.decode(valid.get(slice.get(k))), view);
-          }
-        }
-      }
-      pending = failed;
-    }
-    if (!pending.isEmpty()) {
-      throw new IllegalStateException("Redis did not answer the reads of " + pending.size() + " of "
-          + calls.size() + " breakers under " + keys.indexKey());
-    }
-    return result;
+    return admin.readAll(encoded -> new Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
   }
 
   // ---------------------------------------------------------------- the sync thread
@@ -499,13 +434,11 @@ public final class SyncEngine implements AutoCloseable {
     for (SharedCircuitBreaker breaker : breakers.values()) {
       breaker.tick(now); // scheduled local transitions; requests that keep the fleet moving
     }
-    if (mode == SyncMode.SHARED && (batchInFlight || loadingScripts || lastFailed)
-        && now - lastSuccessNanos >= localAfterNanos) {
-      long silent = Duration.ofNanos(now - lastSuccessNanos).toMillis();
-      enterLocal(lastFailed && !lastFailure.isEmpty() ? lastFailure + ", for " + silent + " ms"
-          : "no answer for " + silent + " ms");
+    String local = modes.goLocal(now, batchInFlight || loadingScripts);
+    if (local != null) {
+      enterLocal(local);
     }
-    if (mode == SyncMode.LOCAL || lastFailed) {
+    if (modes.mode() == SyncMode.LOCAL || modes.failing()) {
       // While Redis does not take the flushes, a breaker keeps only the outcomes its window can
       // still hold. (While it does, each flush carries every call: the fleet's window may cross a
       // threshold in the middle of them.)
@@ -519,7 +452,7 @@ public final class SyncEngine implements AutoCloseable {
     if (batchInFlight) {
       return;
     }
-    if (mode == SyncMode.LOCAL) {
+    if (modes.mode() == SyncMode.LOCAL) {
       if (now - lastSentNanos >= syncNanos * 5) {
         if (scriptsLoaded) {
           send(probe(), now);
@@ -609,7 +542,7 @@ public final class SyncEngine implements AutoCloseable {
    */
   private List<Call> probe() {
     for (String encoded : breakers.keySet()) {
-      return List.of(new Call(arguments(LuaScripts.READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
+      return List.of(new Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
     }
     return List.of();
   }
@@ -630,18 +563,19 @@ public final class SyncEngine implements AutoCloseable {
     long now = System.nanoTime();
     meters.roundTrip(Duration.ofNanos(now - sentNanos));
     String refused = null;
+    String why = "";
     for (Object reply : replies) {
       if (reply instanceof Throwable failure && Refusals.code(failure) != null) {
         refused = Refusals.code(failure);
-        lastFailure = "Redis refuses the work: " + Refusals.firstLine(failure);
+        why = "Redis refuses the work: " + Refusals.firstLine(failure);
         break;
       }
     }
     Object heartbeat = needsHeartbeat(calls) ? replies.get(calls.size()) : "OK";
     if (refused != null) {
       meters.failure(refused.toLowerCase(Locale.ROOT));
-      LOG.debug("Redis refused a pipeline: {}", lastFailure);
-      lastFailed = true;
+      LOG.debug("Redis refused a pipeline: {}", why);
+      modes.failed(why);
     } else if (heartbeat instanceof Throwable failure) {
       failed(failure);
     } else {
@@ -663,7 +597,7 @@ public final class SyncEngine implements AutoCloseable {
         call.onFailure().run();
         continue;
       }
-      SharedView view = parse(reply);
+      SharedView view = AdminCalls.parse(reply, meters);
       if (view == null) {
         call.onFailure().run();
         continue;
@@ -720,7 +654,7 @@ public final class SyncEngine implements AutoCloseable {
 
   private void logJump(long jump) {
     long now = System.nanoTime();
-    if (now - jumpLoggedNanos >= MODE_LOG_QUIET_NANOS) {
+    if (now - jumpLoggedNanos >= ModeSwitch.LOG_QUIET_NANOS) {
       jumpLoggedNanos = now;
       LOG.warn("Redis TIME jumped by {} ms (a failover to a server whose clock is off, or a stepped clock):"
           + " circuit breakers under '{}' keep the fleet's time (further jumps within a minute are counted in"
@@ -731,20 +665,9 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   /** Parses a reply. */
-  private @Nullable SharedView parse(Object reply) {
-    try {
-      return SharedView.fromReply((List<?>) reply);
-    } catch (IllegalArgumentException | ClassCastException e) {
-      meters.rejected("malformed-reply");
-      LOG.warn("Ignoring a malformed script reply: {}", e.getMessage());
-      return null;
-    }
-  }
 
   private void succeeded(long now) {
-    lastSuccessNanos = now;
-    lastFailed = false;
-    if (mode == SyncMode.LOCAL) {
+    if (modes.succeeded(now)) {
       rejoin();
     }
     if (!subscribed) {
@@ -761,23 +684,22 @@ public final class SyncEngine implements AutoCloseable {
     String refused = Refusals.code(cause);
     boolean timeout = cause.getClass().getSimpleName().contains("Timeout");
     meters.failure(refused != null ? refused.toLowerCase(Locale.ROOT) : timeout ? "timeout" : "error");
-    lastFailure = refused != null ? "Redis refuses the work: " + Refusals.firstLine(cause)
-        : timeout ? "" : "Redis failed: " + Refusals.firstLine(cause);
     LOG.debug("Redis pipeline failed", cause);
-    lastFailed = true; // the next tick goes LOCAL once Redis has been silent for localModeAfter
+    // the next tick goes LOCAL once Redis has been silent for localModeAfter
+    modes.failed(refused != null ? "Redis refuses the work: " + Refusals.firstLine(cause)
+        : timeout ? "" : "Redis failed: " + Refusals.firstLine(cause));
   }
 
 
   private void enterLocal(String why) {
-    mode = SyncMode.LOCAL;
     breakers.values().forEach(b -> b.successesRedundant = false); // the node's own window counts them
     meters.modeChange(SyncMode.LOCAL);
     if (closing) {
       LOG.info("Registry under '{}' closed: its {} circuit breakers decide locally from now on",
           keys.prefix(), breakers.size());
-    } else if (logModeChange()) {
+    } else if (modes.logChange(System.nanoTime())) {
       LOG.warn("Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers{}",
-          why, breakers.size(), keys.prefix(), unloggedChanges());
+          why, breakers.size(), keys.prefix(), modes.unloggedNote());
     } else {
       LOG.debug("Redis unreachable ({}): circuit breakers under '{}' decide locally", why, keys.prefix());
     }
@@ -785,40 +707,14 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private void rejoin() {
-    mode = SyncMode.SHARED;
     scriptsLoaded = false; // Redis may have restarted without them
     meters.modeChange(SyncMode.SHARED);
-    if (logModeChange()) {
-      LOG.info("Redis answers again: circuit breakers under '{}' follow the fleet{}", keys.prefix(), unloggedChanges());
+    if (modes.logChange(System.nanoTime())) {
+      LOG.info("Redis answers again: circuit breakers under '{}' follow the fleet{}", keys.prefix(), modes.unloggedNote());
     } else {
       LOG.debug("Redis answers again: circuit breakers under '{}' follow the fleet", keys.prefix());
     }
     breakers.values().forEach(SharedCircuitBreaker::leaveLocalMode);
-  }
-
-  /**
-   * Whether this mode change gets a line of its own: a Redis that flaps (refusing writes on and
-   * off) would otherwise write one every second. The ones left out are counted in the next line,
-   * and every change is counted in {@code r4jredis.sync.mode.changes}.
-   */
-  private boolean logModeChange() {
-    long now = System.nanoTime();
-    // A pair of changes (down, back up) is one incident: the line that it is over is always logged.
-    if (now - modeLoggedNanos >= MODE_LOG_QUIET_NANOS || mode == SyncMode.SHARED && modeChangesUnlogged == 0) {
-      modeLoggedNanos = now;
-      return true;
-    }
-    modeChangesUnlogged++;
-    return false;
-  }
-
-  private String unloggedChanges() {
-    if (modeChangesUnlogged == 0) {
-      return "";
-    }
-    String note = " (" + modeChangesUnlogged + " more mode changes since the previous line: Redis flaps)";
-    modeChangesUnlogged = 0;
-    return note;
   }
 
   private void loadScripts() {
@@ -834,7 +730,7 @@ public final class SyncEngine implements AutoCloseable {
             loadingScripts = false;
             if (error == null) {
               scriptsLoaded = true; // Redis answered; whether it does the work, the next pipeline tells
-              if (mode == SyncMode.LOCAL) {
+              if (modes.mode() == SyncMode.LOCAL) {
                 lastSentNanos = System.nanoTime() - syncNanos * 5; // the probe goes at once
               }
             } else {
@@ -878,62 +774,8 @@ public final class SyncEngine implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs an administrative call (manual transition, reset, read) from the calling thread. Not on
-   * the call path, so it may wait longer than a claim (a client built with lazy initialization
-   * connects on first use), and a script Redis does not know yet is loaded and tried again.
-   */
-  private @Nullable SharedView adminNow(Call call) {
-    return callNow(call, adminMillis(), true);
-  }
-
-  private long adminMillis() {
-    return Math.max(commandMillis * 4, 2_000);
-  }
-
-  private @Nullable SharedView callNow(Call call, long timeoutMillis, boolean loadIfMissing) {
-    Object reply;
-    try {
-      reply = pipeline.execute(List.of(call), timeoutMillis, false).get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
-    } catch (ExecutionException e) {
-      if (!Refusals.isNoScript(e)) {
-        return null; // Redis unreachable or slow: the caller degrades, the sync thread reports it
-      }
-      reply = e.getCause(); // a pipeline of one fails as a whole when its one call fails
-    } catch (TimeoutException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
-    if (!(reply instanceof Throwable failure)) {
-      return parse(reply); // an operator's call: the sync thread keeps the estimate
-    }
-    if (!Refusals.isNoScript(failure)) {
-      LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
-      return null;
-    }
-    // Redis lost its script cache (restart, SCRIPT FLUSH), or this call beat the sync thread's
-    // first load: the sync thread reloads them all; an operator's call loads its own and retries.
-    scriptsLoaded = false;
-    wake();
-    if (!loadIfMissing) {
-      return null;
-    }
-    try {
-      redisson.getScript(StringCodec.INSTANCE).scriptLoadAsync(call.script().text())
-          .toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
-    return callNow(call, timeoutMillis, false);
-  }
-
   private void finalFlush() {
-    if (mode == SyncMode.SHARED && scriptsLoaded) {
+    if (modes.mode() == SyncMode.SHARED && scriptsLoaded) {
       breakers.values().forEach(b -> b.sync().sendHeld = true); // nothing waits any more
       long now = System.nanoTime();
       List<Call> calls = collect(now);
@@ -951,7 +793,8 @@ public final class SyncEngine implements AutoCloseable {
     }
     // Nobody syncs any more: every breaker decides with its own machine, as in LOCAL mode.
     closing = true;
-    if (mode == SyncMode.SHARED) {
+    if (modes.mode() == SyncMode.SHARED) {
+      modes.close();
       enterLocal("registry closed");
     }
   }

@@ -123,6 +123,19 @@ class RedundantSuccessesIT {
   }
 
   @Test
+  void successesNotCountedBeforeAResetAreNotCountedInTheNewWindow() {
+    SharedCircuitBreaker a = breaker(0);
+    succeed(a, 10);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.successesRedundant);
+    succeed(a, 5);
+
+    registries.get(1).reset("dep");
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.stateVersion() > 1 && a.isSettled());
+    assertThat(a.view().calls()).as("the fleet's fresh window").isZero();
+  }
+
+  @Test
   void aNodeWhoseSuccessesAreNotCountedStillTellsRedisItUsesTheBreaker() {
     SharedCircuitBreaker a = breaker(0);
     succeed(a, 10);

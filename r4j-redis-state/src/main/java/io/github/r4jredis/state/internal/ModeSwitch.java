@@ -1,0 +1,113 @@
+package io.github.r4jredis.state.internal;
+
+import io.github.r4jredis.state.SyncMode;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * When a registry goes LOCAL and back, and which of those changes get a log line of their own.
+ * Redis counts as doing its work when a pipeline came back with nothing refused (and, in a
+ * pipeline of reads, the heartbeat written); the registry goes LOCAL once it has not for
+ * {@code localModeAfter} while work was outstanding, and SHARED again at the first pipeline that
+ * did. Times are {@link System#nanoTime()} values passed in. Sync thread only, except
+ * {@link #mode()}.
+ */
+final class ModeSwitch {
+
+  /** A mode change logs a line at most once in this period (plus the line that ends an incident). */
+  static final long LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+  private final long localAfterNanos;
+  private volatile SyncMode mode = SyncMode.SHARED;
+  private long lastSuccessNanos;
+  private boolean failing;
+  /** Why the latest pipeline did not count as Redis doing its work; empty for a timeout. */
+  private String failure = "";
+  private long loggedNanos;
+  private int unlogged;
+
+  ModeSwitch(Duration localModeAfter, long nowNanos) {
+    this.localAfterNanos = localModeAfter.toNanos();
+    this.lastSuccessNanos = nowNanos;
+    this.loggedNanos = nowNanos - LOG_QUIET_NANOS;
+  }
+
+  SyncMode mode() {
+    return mode;
+  }
+
+  /** Whether the latest pipeline failed or was refused (outcomes then keep only what windows hold). */
+  boolean failing() {
+    return failing;
+  }
+
+  /**
+   * Redis did its work. Returns whether that ends LOCAL mode (the caller rejoins the fleet).
+   */
+  boolean succeeded(long nowNanos) {
+    lastSuccessNanos = nowNanos;
+    failing = false;
+    if (mode == SyncMode.LOCAL) {
+      mode = SyncMode.SHARED;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A pipeline failed or was refused.
+   *
+   * @param why what Redis answered, for the log line of a change to LOCAL; empty when it did not
+   *     answer at all
+   */
+  void failed(String why) {
+    failing = true;
+    failure = why;
+  }
+
+  /**
+   * Whether the registry goes LOCAL now: it is SHARED, and Redis has not done its work for
+   * {@code localModeAfter} while work was outstanding ({@code outstanding}: a pipeline in flight,
+   * scripts loading) or its latest pipeline failed. Returns the reason, and the mode is LOCAL
+   * from then on; null otherwise.
+   */
+  @Nullable String goLocal(long nowNanos, boolean outstanding) {
+    if (mode != SyncMode.SHARED || !(outstanding || failing) || nowNanos - lastSuccessNanos < localAfterNanos) {
+      return null;
+    }
+    mode = SyncMode.LOCAL;
+    long silent = Duration.ofNanos(nowNanos - lastSuccessNanos).toMillis();
+    return failing && !failure.isEmpty() ? failure + ", for " + silent + " ms" : "no answer for " + silent + " ms";
+  }
+
+  /** The registry closes: its breakers decide locally from now on. */
+  void close() {
+    mode = SyncMode.LOCAL;
+  }
+
+  /**
+   * Whether the mode change just made gets a line of its own: a Redis that flaps (refusing writes
+   * on and off) would otherwise write one every second. A pair of changes (down, back up) is one
+   * incident: the line that it is over is always logged. The ones left out are counted in the
+   * next line ({@link #unloggedNote}).
+   */
+  boolean logChange(long nowNanos) {
+    if (nowNanos - loggedNanos >= LOG_QUIET_NANOS || mode == SyncMode.SHARED && unlogged == 0) {
+      loggedNanos = nowNanos;
+      return true;
+    }
+    unlogged++;
+    return false;
+  }
+
+  /** The changes not logged since the previous line, for the next one (then forgotten). */
+  String unloggedNote() {
+    if (unlogged == 0) {
+      return "";
+    }
+    String note = " (" + unlogged + " more mode changes since the previous line: Redis flaps)";
+    unlogged = 0;
+    return note;
+  }
+}

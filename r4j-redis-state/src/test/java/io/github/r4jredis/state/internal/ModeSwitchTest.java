@@ -1,0 +1,71 @@
+package io.github.r4jredis.state.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.r4jredis.state.SyncMode;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** When a registry goes LOCAL and back, on times passed in, and which changes are logged. */
+class ModeSwitchTest {
+
+  private static final long MS = 1_000_000;
+  private final ModeSwitch modes = new ModeSwitch(Duration.ofMillis(500), 0);
+
+  @Test
+  void goesLocalOnlyAfterLocalModeAfterWithWorkOutstanding() {
+    assertThat(modes.goLocal(499 * MS, true)).as("not yet").isNull();
+    assertThat(modes.goLocal(10_000 * MS, false)).as("nothing outstanding, nothing failed: an idle node").isNull();
+    assertThat(modes.goLocal(500 * MS, true)).isEqualTo("no answer for 500 ms");
+    assertThat(modes.mode()).isEqualTo(SyncMode.LOCAL);
+    assertThat(modes.goLocal(900 * MS, true)).as("once").isNull();
+  }
+
+  @Test
+  void aFailedPipelineCountsAsOutstandingWorkAndNamesWhatRedisAnswered() {
+    modes.succeeded(100 * MS);
+    modes.failed("Redis refuses the work: OOM command not allowed");
+    assertThat(modes.failing()).isTrue();
+    assertThat(modes.goLocal(599 * MS, false)).isNull();
+    assertThat(modes.goLocal(600 * MS, false)).isEqualTo("Redis refuses the work: OOM command not allowed, for 500 ms");
+  }
+
+  @Test
+  void aTimeoutIsReportedAsNoAnswer() {
+    modes.failed("");
+    assertThat(modes.goLocal(700 * MS, false)).isEqualTo("no answer for 700 ms");
+  }
+
+  @Test
+  void theFirstSuccessEndsLocalModeAndOnlyThat() {
+    assertThat(modes.succeeded(100 * MS)).as("already SHARED").isFalse();
+    modes.goLocal(600 * MS, true);
+    assertThat(modes.succeeded(700 * MS)).isTrue();
+    assertThat(modes.mode()).isEqualTo(SyncMode.SHARED);
+    assertThat(modes.failing()).isFalse();
+    assertThat(modes.goLocal(1_199 * MS, true)).as("silent counted from the success").isNull();
+  }
+
+  @Test
+  void aFlappingRedisLogsOneLinePerIncidentPerQuietPeriodAndCountsTheRest() {
+    long t = 1_000 * MS;
+    modes.goLocal(t, true);
+    assertThat(modes.logChange(t)).as("the first incident").isTrue();
+    modes.succeeded(t + MS);
+    assertThat(modes.logChange(t + MS)).as("its end").isTrue();
+    for (int i = 0; i < 3; i++) {
+      long at = t + (10 + i) * 1_000 * MS;
+      modes.failed("");
+      modes.goLocal(at, true);
+      assertThat(modes.logChange(at)).as("down again within the quiet period").isFalse();
+      modes.succeeded(at + MS);
+      assertThat(modes.logChange(at + MS)).as("up again, changes unlogged").isFalse();
+    }
+    long later = t + MS + ModeSwitch.LOG_QUIET_NANOS; // a quiet period after the last line
+    modes.failed("");
+    modes.goLocal(later, true);
+    assertThat(modes.logChange(later)).isTrue();
+    assertThat(modes.unloggedNote()).isEqualTo(" (6 more mode changes since the previous line: Redis flaps)");
+    assertThat(modes.unloggedNote()).as("told once").isEmpty();
+  }
+}
