@@ -64,10 +64,12 @@ final class Scenario {
 
     /**
      * The floor of any design that tells the fleet by a push: the calls the ideal breaker needed,
-     * plus what the fleet sends while one message reaches its last client under the same load.
+     * plus what the fleet sends (at the rate it achieved) while one message reaches its last
+     * client under the same load.
      */
     double floor() {
-      return path == null || Double.isNaN(fanoutMillis) ? Double.NaN : path.idealCalls() + rate * fanoutMillis / 1000;
+      return path == null || Double.isNaN(fanoutMillis) ? Double.NaN
+          : path.idealCalls() + achievedRate() * fanoutMillis / 1000;
     }
   }
 
@@ -138,8 +140,10 @@ final class Scenario {
               }
               Dependency.Outcome outcome = dependency.call(at);
               if (ideal != null && ideal.tryAcquirePermission()) {
+                if (dependency.isFailing(at)) {
+                  idealFailures.incrementAndGet(); // every call of the outage it took, as wastedCalls counts them
+                }
                 if (outcome == Dependency.Outcome.FAILURE) {
-                  idealFailures.incrementAndGet();
                   ideal.onError(1_000_000, TimeUnit.NANOSECONDS, FAILED);
                 } else {
                   ideal.onSuccess(outcome == Dependency.Outcome.SLOW_SUCCESS ? settings.slowNanos() : 1_000_000,

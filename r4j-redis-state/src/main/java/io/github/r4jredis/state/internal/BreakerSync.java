@@ -79,7 +79,7 @@ final class BreakerSync {
 
   /** Another node reported the first failures of a quiet fleet: nothing waits for a while. Any thread. */
   void othersFailing(long nowNanos) {
-    othersFailingNanos = nowNanos;
+    othersFailingNanos = nowNanos; // before the flag: updateRedundancy reads it after setting it
     breaker.successesRedundant = false;
   }
 
@@ -98,8 +98,11 @@ final class BreakerSync {
         && breaker.engine().mode() == SyncMode.SHARED && fullOfSuccesses(v) && breaker.inSharedClosedEpisode()
         && !hasRequest();
     breaker.successesRedundant(redundant, v.version());
-    if (redundant && !outcomes.onlyFastSuccessesWait()) {
-      breaker.successesRedundant = false; // a failure recorded meanwhile (it clears the flag after its record)
+    // Checked again after the flag is set, as the other threads write first and clear it after:
+    // a failure recorded meanwhile, a message of others' failures, a view applied meanwhile.
+    if (redundant && (!outcomes.onlyFastSuccessesWait() || batch.nowNanos() - othersFailingNanos < hold
+        || breaker.view() != v)) {
+      breaker.successesRedundant = false;
     }
   }
 
@@ -108,7 +111,8 @@ final class BreakerSync {
    * window), is a full COUNT_BASED window of fast successes.
    */
   boolean fullOfSuccesses(SharedView v) {
-    return !timeBased && v.verified() && v.state() == State.CLOSED && v.calls() >= windowSize && v.failures() == 0
+    // This node's window type and size are the fleet's only while their configs agree.
+    return !timeBased && v.verified() && breaker.sharesConfig(v) && v.state() == State.CLOSED && v.calls() >= windowSize && v.failures() == 0
         && v.slowCalls() == 0 && v.failingNodes() == 0;
   }
 

@@ -399,6 +399,11 @@ public enum LuaScripts {
       return script;
     }
 
+    /** How many arguments there are, the variable part included. */
+    public int size() {
+      return values.length + tail.size();
+    }
+
     /** The arguments as EVALSHA takes them. */
     public List<String> toList() {
       List<String> all = new ArrayList<>(values.length + tail.size());

@@ -18,6 +18,8 @@ import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends a node's script calls to Redis in one pipeline, and tells each call's reply or failure
@@ -30,6 +32,8 @@ import org.redisson.client.codec.StringCodec;
  */
 final class Pipeline {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
   private static final Duration HEARTBEAT_TTL = Duration.ofMinutes(1);
 
   /**
@@ -37,6 +41,13 @@ final class Pipeline {
    * per breaker, few enough that a call of flushes never holds Redis up for long.
    */
   static final int MAX_BREAKERS_PER_SCRIPT = 50;
+
+  /**
+   * Arguments one script call carries at most (a held flush has about 30, one with a large
+   * COUNT_BASED window's runs up to 64 + the window size): other clients' commands run between
+   * script calls, never inside one.
+   */
+  static final int MAX_ARGUMENTS_PER_SCRIPT = 2_000;
 
   /** The status of a breaker's reply in a call of many whose part failed (many.lua). */
   private static final String PART_FAILED = "ERROR";
@@ -47,6 +58,8 @@ final class Pipeline {
   private final Executor io;
   private final LongSupplier serverNow;
   private final boolean cluster;
+  /** Set when a proxy refused keys of several slots in one call (see {@link #many}). */
+  private volatile boolean slotsOnly;
 
   /**
    * @param io where {@link #send} and {@link #loadScripts} call Redisson
@@ -158,10 +171,14 @@ final class Pipeline {
   /** Where the group of calls that may share a script call with {@code calls[from]} ends. */
   private int groupEnd(List<SyncEngine.Call> calls, int from) {
     SyncEngine.Call first = calls.get(from);
-    int slot = cluster ? KeySpace.slot(first.encodedName()) : 0;
+    boolean bySlot = cluster || slotsOnly;
+    int slot = bySlot ? KeySpace.slot(first.encodedName()) : 0;
+    int arguments = first.args().size();
     int to = from + 1;
     while (to < calls.size() && to - from < MAX_BREAKERS_PER_SCRIPT && calls.get(to).script() == first.script()
-        && (!cluster || KeySpace.slot(calls.get(to).encodedName()) == slot)) {
+        && arguments + calls.get(to).args().size() <= MAX_ARGUMENTS_PER_SCRIPT
+        && (!bySlot || KeySpace.slot(calls.get(to).encodedName()) == slot)) {
+      arguments += calls.get(to).args().size();
       to++;
     }
     return to;
@@ -184,6 +201,16 @@ final class Pipeline {
     }
     CompletableFuture<Object> whole = script.evalShaAsync((String) allKeys.get(0), RScript.Mode.READ_WRITE,
         group.get(0).script().sha(), RScript.ReturnType.LIST, allKeys, allArgs.toArray()).toCompletableFuture();
+    whole.whenComplete((reply, failure) -> {
+      if (failure != null && !slotsOnly && String.valueOf(unwrap(failure).getMessage()).contains("CROSSSLOT")) {
+        // Not a Cluster to Redisson, yet the keys of one call must share a slot: a proxy in front
+        // of shards (a sharded database behind one endpoint). These calls fail once; from now on
+        // only breakers of one slot share a call.
+        slotsOnly = true;
+        LOG.info("Redis refused one script call for breakers of several hash slots (CROSSSLOT): from now on"
+            + " only breakers of one slot share a script call");
+      }
+    });
     List<CompletableFuture<Object>> parts = new ArrayList<>(group.size());
     for (int i = 0; i < group.size(); i++) {
       int index = i;

@@ -1528,6 +1528,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     successesRedundant = redundant;
   }
 
+  /** Whether the config Redis holds for this breaker is this node's (same fingerprint). */
+  boolean sharesConfig(SharedView v) {
+    return v.fingerprint().equals(shared.fingerprint());
+  }
+
   /** Whether this node's outcomes go to the fleet's CLOSED episode, with no step of its own on its way. */
   boolean inSharedClosedEpisode() {
     return predicted == State.CLOSED && effective == State.CLOSED && !chainPending;

@@ -95,22 +95,23 @@ local function load()
     for _ = 1, times do st.waits[#st.waits + 1] = value end
   end
   if #st.waits == 0 then return nil, 'corrupt waits' end
+  st.defaulted = {}
   for _, f in ipairs({'t', 'ou', 'a', 'lu', 'hu', 'wc', 'wf', 'ws', 'wsf', 'wh', 'an', 'anAt', 'fn', 'cmw', 'se', 'co'}) do
-    if st[f] == nil then st[f] = 0 end
+    if st[f] == nil then st[f] = 0; st.defaulted[f] = true end
   end
-  st.p = st.p or st.s
-  st.lh = st.lh or ''
-  st.mx = st.mx or ''
-  st.r = st.r or ''
-  st.by = st.by or ''
+  if st.p == nil then st.p = st.s; st.defaulted.p = true end
+  for _, f in ipairs({'lh', 'mx', 'r', 'by'}) do
+    if st[f] == nil then st[f] = ''; st.defaulted[f] = true end
+  end
   st.changed = {}
   return st
 end
 
 -- A field set to the value it has is not written again: a held flush into a full window of
--- successes changes nothing, and then saves nothing.
+-- successes changes nothing, and then saves nothing. (A field Redis did not hold, and load()
+-- gave a default, is written whatever its value.)
 local function set(st, field, value)
-  if st[field] == value then return end
+  if st[field] == value and not st.defaulted[field] then return end
   st[field] = value
   st.changed[field] = true
 end
@@ -120,6 +121,7 @@ local function save(st)
   local dels = {}
   for f, _ in pairs(st.changed) do
     local val = st[f]
+    st.defaulted[f] = nil
     if val == nil or val == '' then
       dels[#dels + 1] = f
     else

@@ -25,7 +25,12 @@ for b = 1, n do
   if ok then
     out[b] = result
   else
-    if type(result) == 'table' then result = result.err end
+    if type(result) == 'table' then
+      result = result.err -- Redis 7: the error reply itself, its code first
+    else
+      -- Redis 6: "@user_script:<line>: -OOM ...": the code first too, as the node looks for it
+      result = string.gsub(tostring(result), '^@?[%w_]+:%s*%d+:%s*%-?', '')
+    end
     out[b] = {'ERROR', tostring(result)}
   end
 end

@@ -1,9 +1,11 @@
 package io.github.r4jredis.state.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.r4jredis.testkit.Dedicated;
 import io.github.r4jredis.testkit.KeyPrefix;
+import io.github.r4jredis.testkit.RedisCluster;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
@@ -140,6 +142,37 @@ class PipelineIT {
       });
     } finally {
       server.setConfig("maxmemory", "0");
+    }
+  }
+
+  /**
+   * A proxy in front of shards (a sharded database behind one endpoint) looks like one Redis to
+   * Redisson but refuses keys of several slots in one call: here a cluster node reached as a
+   * single server. The first call of two breakers fails; from then on each slot's go alone.
+   */
+  @Test
+  void behindAProxyThatRefusesSeveralSlotsInOneCallEachSlotGoesAlone(RedisCluster cluster) throws Exception {
+    RedissonClient proxied = cluster.nodes().get(0).newRedisson(); // node 0 serves the lowest slots
+    try {
+      Pipeline behindProxy = new Pipeline(proxied, keys, "n1", io, () -> 42L);
+      behindProxy.loadScripts().get(5, TimeUnit.SECONDS);
+      List<String> names = new ArrayList<>();
+      for (int i = 0; names.size() < 2; i++) {
+        if (KeySpace.slot("p" + i) < 16384 / cluster.nodes().size()
+            && (names.isEmpty() || KeySpace.slot(names.get(0)) != KeySpace.slot("p" + i))) {
+          names.add("p" + i);
+        }
+      }
+
+      // The one call of the pipeline fails: so does the pipeline as a whole.
+      assertThatThrownBy(() -> behindProxy.send(List.of(read(names.get(0)), read(names.get(1))), 1000, false)
+          .get(5, TimeUnit.SECONDS)).hasMessageContaining("CROSSSLOT");
+
+      List<Object> again = behindProxy.send(List.of(read(names.get(0)), read(names.get(1))), 1000, false)
+          .get(5, TimeUnit.SECONDS);
+      assertThat(again).allSatisfy(reply -> assertThat(SharedView.fromReply((List<?>) reply).isMissing()).isTrue());
+    } finally {
+      proxied.shutdown();
     }
   }
 
