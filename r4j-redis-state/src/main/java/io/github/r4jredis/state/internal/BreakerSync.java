@@ -112,8 +112,8 @@ final class BreakerSync {
    */
   boolean fullOfSuccesses(SharedView v) {
     // This node's window type and size are the fleet's only while their configs agree.
-    return !timeBased && v.verified() && breaker.sharesConfig(v) && v.state() == State.CLOSED && v.calls() >= windowSize && v.failures() == 0
-        && v.slowCalls() == 0 && v.failingNodes() == 0;
+    return !timeBased && v.verified() && breaker.sharesConfig(v) && v.state() == State.CLOSED
+        && v.calls() >= windowSize && v.failures() == 0 && v.slowCalls() == 0 && v.failingNodes() == 0;
   }
 
   /** Whether a step of this node's chain or a request waits: they go before other breakers' calls. */
