@@ -93,17 +93,25 @@ final class BreakerSync {
    * a view or message that tells of failures clears it at once, and this sets it at every tick.
    */
   private void updateRedundancy(SyncEngine.Batch batch, SharedView v) {
-    long hold = batch.maxFlushDelayNanos();
-    boolean redundant = !timeBased && hold > 0 && !sendHeld && batch.nowNanos() - othersFailingNanos >= hold
-        && breaker.engine().mode() == SyncMode.SHARED && fullOfSuccesses(v) && breaker.inSharedClosedEpisode()
-        && !hasRequest();
+    boolean redundant = quiet(batch) && breaker.engine().mode() == SyncMode.SHARED && fullOfSuccesses(v)
+        && breaker.inSharedClosedEpisode() && !hasRequest();
     breaker.successesRedundant(redundant, v.version());
     // Checked again after the flag is set, as the other threads write first and clear it after:
     // a failure recorded meanwhile, a message of others' failures, a view applied meanwhile.
-    if (redundant && (!outcomes.onlyFastSuccessesWait() || batch.nowNanos() - othersFailingNanos < hold
-        || breaker.view() != v)) {
+    if (redundant && (!quiet(batch) || breaker.view() != v)) {
       breaker.successesRedundant = false;
     }
+  }
+
+  /**
+   * Whether this node's fast successes may wait at all (see {@link #mayWait}, and may go
+   * uncounted, see {@link #updateRedundancy}): held flushes are on, nothing else of this node's
+   * waits (no failed or slow call, no step), no other node told of failures lately.
+   */
+  private boolean quiet(SyncEngine.Batch batch) {
+    long hold = batch.maxFlushDelayNanos();
+    return hold > 0 && !sendHeld && !breaker.hasSteps() && batch.nowNanos() - othersFailingNanos >= hold
+        && outcomes.onlyFastSuccessesWait();
   }
 
   /**
@@ -265,13 +273,11 @@ final class BreakerSync {
    * tells every node (a message), whose held successes then go too.
    */
   private boolean mayWait(SyncEngine.Batch batch, SharedView v) {
-    long hold = batch.maxFlushDelayNanos();
     // A view as old as the reconcile interval would cost a read: the flush's reply serves instead.
     // Another node failing (in the last view, or told since) ends the hold: its failures must not
     // fill the window while these successes wait.
-    if (hold <= 0 || sendHeld || v.state() != State.CLOSED || breaker.hasSteps()
-        || batch.nowNanos() - lastFlushSentNanos >= hold || batch.viewOld(lastViewNanos)
-        || batch.nowNanos() - othersFailingNanos < hold || !outcomes.onlyFastSuccessesWait()) {
+    if (!quiet(batch) || v.state() != State.CLOSED
+        || batch.nowNanos() - lastFlushSentNanos >= batch.maxFlushDelayNanos() || batch.viewOld(lastViewNanos)) {
       return false;
     }
     long calls = v.calls();
