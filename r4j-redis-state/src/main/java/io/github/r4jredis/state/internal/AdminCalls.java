@@ -58,10 +58,11 @@ final class AdminCalls {
     return call(call, true);
   }
 
-  private @Nullable SharedView call(SyncEngine.Call call, boolean loadIfMissing) {
+  private @Nullable SharedView call(SyncEngine.Call call, boolean first) {
     Object reply;
     try {
-      reply = pipeline.execute(List.of(call), timeoutMillis, false).get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
+      reply = pipeline.execute(List.of(call), timeoutMillis, false, !first)
+          .get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
     } catch (ExecutionException e) {
       if (!Refusals.isNoScript(e)) {
         return null; // Redis unreachable or slow: the caller degrades, the sync thread reports it
@@ -81,10 +82,14 @@ final class AdminCalls {
       return null;
     }
     // Redis lost its script cache (restart, SCRIPT FLUSH), or this call beat the sync thread's
-    // first load: the sync thread reloads them all; an operator's call loads its own and retries.
+    // first load: the sync thread reloads them all; an operator's call tries once more, loading
+    // its script first (in the same pipeline, or on a Cluster on every master before).
     scriptsLost.run();
-    if (!loadIfMissing) {
+    if (!first) {
       return null;
+    }
+    if (pipeline.loadsInPipeline()) {
+      return call(call, false);
     }
     try {
       redisson.getScript(StringCodec.INSTANCE).scriptLoadAsync(call.script().text())
@@ -141,7 +146,7 @@ final class AdminCalls {
         List<Integer> slice = pending.subList(from, Math.min(from + READ_ALL_SLICE, pending.size()));
         List<Object> replies;
         try {
-          replies = pipeline.execute(slice.stream().map(calls::get).toList(), timeoutMillis, false)
+          replies = pipeline.execute(slice.stream().map(calls::get).toList(), timeoutMillis, false, false)
               .get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
           failed.addAll(slice);

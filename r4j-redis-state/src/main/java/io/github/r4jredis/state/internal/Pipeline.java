@@ -2,7 +2,9 @@ package io.github.r4jredis.state.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -27,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * complete before those of its commands. Consecutive calls of one script for breakers of one
  * hash slot (every breaker, off a Cluster) go as one script call carrying up to
  * {@value #MAX_BREAKERS_PER_SCRIPT} breakers (see many.lua): Redis runs one EVALSHA and reads
- * TIME once for them, which is most of what a held flush costs it. Also loads the scripts.
- * Thread-safe.
+ * TIME once for them, which is most of what a held flush costs it. Off a Cluster a pipeline may
+ * load the scripts it uses first (see {@link #execute}); on one, {@link #loadScripts} loads them
+ * on every master. Thread-safe.
  */
 final class Pipeline {
 
@@ -75,8 +78,18 @@ final class Pipeline {
   }
 
   /** As {@link #execute}, called from the io thread (see {@link #offload}). */
-  CompletableFuture<List<Object>> send(List<SyncEngine.Call> calls, long responseMillis, boolean heartbeat) {
-    return offload(() -> execute(calls, responseMillis, heartbeat));
+  CompletableFuture<List<Object>> send(List<SyncEngine.Call> calls, long responseMillis, boolean heartbeat,
+      boolean loadFirst) {
+    return offload(() -> execute(calls, responseMillis, heartbeat, loadFirst));
+  }
+
+  /**
+   * Whether a pipeline {@code loadFirst} runs on a Redis that lost its scripts: off a Cluster, where
+   * one server runs every call. A Cluster's masters each need them: {@link #loadScripts} first,
+   * which loads them on every master.
+   */
+  boolean loadsInPipeline() {
+    return !cluster;
   }
 
   /** Loads every script (from the io thread); completes when Redis has them all. */
@@ -105,8 +118,16 @@ final class Pipeline {
    * when the pipeline as a whole failed. Operator commands wait longer than the sync's own calls:
    * they are not on anyone's call path, and giving up on them turns a fleet-wide transition into
    * a local one.
+   *
+   * <p>{@code loadFirst} (off a Cluster, see {@link #loadsInPipeline}): the pipeline first loads the
+   * scripts its calls use (SCRIPT LOAD). Redis runs the commands of one client's pipeline that
+   * arrived together one after the other, so a Redis whose script cache was emptied (restart,
+   * failover, SCRIPT FLUSH) runs the calls after it, even when another client empties the cache
+   * over and over. (Not EVAL: Redisson turns it into EVALSHA, sent after a SCRIPT LOAD of its own,
+   * a round trip earlier, once per script for the life of the client.)
    */
-  CompletableFuture<List<Object>> execute(List<SyncEngine.Call> calls, long responseMillis, boolean heartbeat) {
+  CompletableFuture<List<Object>> execute(List<SyncEngine.Call> calls, long responseMillis, boolean heartbeat,
+      boolean loadFirst) {
     RBatch batch = redisson.createBatch(BatchOptions.defaults()
         .responseTimeout(responseMillis, TimeUnit.MILLISECONDS)
         .retryAttempts(0));
@@ -131,6 +152,11 @@ final class Pipeline {
       batch.getSet(keys.indexKey(), StringCodec.INSTANCE).addAllAsync(created);
     }
     RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
+    if (loadFirst && !cluster) {
+      Set<LuaScripts> used = EnumSet.noneOf(LuaScripts.class);
+      calls.forEach(call -> used.add(call.script()));
+      used.forEach(lua -> script.scriptLoadAsync(lua.text()));
+    }
     for (int from = 0; from < calls.size(); ) {
       int to = groupEnd(calls, from);
       if (to - from == 1) {

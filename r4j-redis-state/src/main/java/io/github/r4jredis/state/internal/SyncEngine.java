@@ -454,7 +454,7 @@ public final class SyncEngine implements AutoCloseable {
     }
     if (modes.mode() == SyncMode.LOCAL) {
       if (now - lastSentNanos >= syncNanos * 5) {
-        if (scriptsLoaded) {
+        if (scriptsLoaded || pipeline.loadsInPipeline()) {
           send(probe(), now);
         } else {
           loadScripts(); // a Redis that lost them (restarted, SCRIPT FLUSH) must run one to rejoin
@@ -462,8 +462,8 @@ public final class SyncEngine implements AutoCloseable {
       }
       return;
     }
-    if (!scriptsLoaded) {
-      loadScripts();
+    if (!scriptsLoaded && !pipeline.loadsInPipeline()) {
+      loadScripts(); // a Cluster: every master needs them (off one, the pipeline loads them first)
       return;
     }
     // One pipeline per syncInterval, sooner only when something could matter now (an eager
@@ -518,8 +518,9 @@ public final class SyncEngine implements AutoCloseable {
   private void send(List<Call> calls, long now) {
     batchInFlight = true;
     lastSentNanos = now;
-    pipeline.send(calls, responseMillis(calls.size()), needsHeartbeat(calls)).whenComplete((replies, error) -> {
-      inbox.add(() -> completed(calls, replies, error, now));
+    boolean loadFirst = !scriptsLoaded;
+    pipeline.send(calls, responseMillis(calls.size()), needsHeartbeat(calls), loadFirst).whenComplete((replies, error) -> {
+      inbox.add(() -> completed(calls, replies, error, now, loadFirst));
       LockSupport.unpark(thread);
     });
   }
@@ -551,9 +552,11 @@ public final class SyncEngine implements AutoCloseable {
    * A pipeline came back. It counts as Redis doing its work only when the heartbeat was written
    * and no call was refused (OOM, READONLY, MISCONF, NOPERM, BUSY, ...): a Redis that answers but
    * cannot write is as good as down, and the node goes LOCAL after {@code localModeAfter} of it.
-   * The replies that did arrive are applied either way.
+   * The replies that did arrive are applied either way. A pipeline {@code loadFirst} that met no
+   * NOSCRIPT left Redis holding the scripts: the next ones go as EVALSHA.
    */
-  private void completed(List<Call> calls, @Nullable List<Object> replies, @Nullable Throwable error, long sentNanos) {
+  private void completed(List<Call> calls, @Nullable List<Object> replies, @Nullable Throwable error, long sentNanos,
+      boolean loadFirst) {
     batchInFlight = false;
     if (error != null) {
       failed(error);
@@ -581,12 +584,13 @@ public final class SyncEngine implements AutoCloseable {
     } else {
       succeeded(now);
     }
+    boolean noScript = false;
     for (int i = 0; i < calls.size(); i++) {
       Call call = calls.get(i);
       Object reply = replies.get(i);
       if (reply instanceof Throwable failure) {
         if (Refusals.isNoScript(failure)) {
-          scriptsLoaded = false;
+          noScript = true;
         } else if (Refusals.code(failure) == null) {
           meters.failure("script");
           if (scriptFailureLogged.add(call.encodedName())) {
@@ -611,6 +615,11 @@ public final class SyncEngine implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.error("Applying a reply to circuit breaker {} failed", call.encodedName(), e);
       }
+    }
+    if (noScript) {
+      scriptsLoaded = false; // the next pipeline loads them first (off a Cluster) or waits for SCRIPT LOAD
+    } else if (loadFirst) {
+      scriptsLoaded = true;
     }
   }
 
@@ -775,15 +784,15 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private void finalFlush() {
-    if (modes.mode() == SyncMode.SHARED && scriptsLoaded) {
+    if (modes.mode() == SyncMode.SHARED && (scriptsLoaded || pipeline.loadsInPipeline())) {
       breakers.values().forEach(b -> b.sync().sendHeld = true); // nothing waits any more
       long now = System.nanoTime();
       List<Call> calls = collect(now);
       if (!calls.isEmpty()) {
         try {
-          List<Object> replies = pipeline.execute(calls, responseMillis(calls.size()), needsHeartbeat(calls))
-              .get(commandMillis, TimeUnit.MILLISECONDS);
-          completed(calls, replies, null, now);
+          List<Object> replies = pipeline.execute(calls, responseMillis(calls.size()), needsHeartbeat(calls),
+              !scriptsLoaded).get(commandMillis, TimeUnit.MILLISECONDS);
+          completed(calls, replies, null, now, !scriptsLoaded);
         } catch (ExecutionException | TimeoutException e) {
           LOG.debug("Final flush did not complete", e);
         } catch (InterruptedException e) {

@@ -88,7 +88,7 @@ class PipelineIT {
   void aFailingCallFailsAloneAndTheOthersAnswerInOrder() throws Exception {
     client.getBucket(keys.scriptKeys("broken").get(0).toString(), StringCodec.INSTANCE).set("not a hash");
 
-    List<Object> replies = pipeline.send(List.of(seed("a"), seed("broken"), seed("b")), 1000, false)
+    List<Object> replies = pipeline.send(List.of(seed("a"), seed("broken"), seed("b")), 1000, false, false)
         .get(5, TimeUnit.SECONDS);
 
     assertThat(replies).hasSize(3);
@@ -111,7 +111,7 @@ class PipelineIT {
     calls.add(read("b0"));
     Map<String, String> before = server.info(RedisNode.InfoSection.COMMANDSTATS);
 
-    List<Object> replies = pipeline.send(calls, 2000, false).get(5, TimeUnit.SECONDS);
+    List<Object> replies = pipeline.send(calls, 2000, false, false).get(5, TimeUnit.SECONDS);
 
     assertThat(replies).hasSize(breakers + 1);
     for (int i = 0; i < breakers; i++) {
@@ -123,6 +123,36 @@ class PipelineIT {
     assertThat(calls(after, "time") - calls(before, "time")).as("TIME once per script call").isEqualTo(4);
   }
 
+  /**
+   * A Redis that lost its scripts (restart, failover, SCRIPT FLUSH): without them every call is
+   * refused (NOSCRIPT); a pipeline that loads them first runs every call, one SCRIPT LOAD per
+   * script it uses.
+   */
+  @Test
+  void aPipelineThatLoadsTheScriptsFirstRunsOnARedisThatLostThem() throws Exception {
+    RedisMaster server = client.getRedisNodes(RedisNodes.SINGLE).getInstance();
+    List<SyncEngine.Call> calls = new ArrayList<>();
+    calls.add(read("a"));
+    for (int i = 0; i < Pipeline.MAX_BREAKERS_PER_SCRIPT + 3; i++) {
+      calls.add(seed("b" + i));
+    }
+    calls.add(read("b0"));
+    client.getScript(StringCodec.INSTANCE).scriptFlush();
+
+    assertThatThrownBy(() -> pipeline.send(calls, 2000, false, false).get(5, TimeUnit.SECONDS))
+        .as("every call refused: the pipeline fails as a whole").hasMessageContaining("NOSCRIPT");
+
+    Map<String, String> before = server.info(RedisNode.InfoSection.COMMANDSTATS);
+    List<Object> replies = pipeline.send(calls, 2000, false, true).get(5, TimeUnit.SECONDS);
+
+    assertThat(replies).hasSize(calls.size()).allSatisfy(reply -> assertThat(reply).isInstanceOf(List.class));
+    assertThat(SharedView.fromReply((List<?>) replies.get(calls.size() - 1)).version()).as("b0, seeded").isEqualTo(1);
+    Map<String, String> after = server.info(RedisNode.InfoSection.COMMANDSTATS);
+    assertThat(calls(after, "script|load") - calls(before, "script|load")).as("the read's, the flush's").isEqualTo(2);
+    assertThat(calls(after, "evalsha") - calls(before, "evalsha")).as("a read, two calls of flushes, a read")
+        .isEqualTo(4);
+  }
+
   private static long calls(Map<String, String> commandStats, String command) {
     String stats = commandStats.getOrDefault("cmdstat_" + command, "calls=0,");
     return Long.parseLong(stats.substring("calls=".length(), stats.indexOf(',')));
@@ -130,11 +160,11 @@ class PipelineIT {
 
   @Test
   void aRefusalInACallOfManyReachesEachOfItsBreakers() throws Exception {
-    pipeline.send(List.of(seed("a"), seed("b")), 1000, false).get(5, TimeUnit.SECONDS);
+    pipeline.send(List.of(seed("a"), seed("b")), 1000, false, false).get(5, TimeUnit.SECONDS);
     RedisMaster server = client.getRedisNodes(RedisNodes.SINGLE).getInstance();
     server.setConfig("maxmemory", "1");
     try {
-      List<Object> replies = pipeline.send(List.of(renewal("a"), renewal("b")), 1000, false).get(5, TimeUnit.SECONDS);
+      List<Object> replies = pipeline.send(List.of(renewal("a"), renewal("b")), 1000, false, false).get(5, TimeUnit.SECONDS);
 
       assertThat(replies).hasSize(2).allSatisfy(reply -> {
         assertThat(reply).isInstanceOf(Throwable.class);
@@ -165,10 +195,10 @@ class PipelineIT {
       }
 
       // The one call of the pipeline fails: so does the pipeline as a whole.
-      assertThatThrownBy(() -> behindProxy.send(List.of(read(names.get(0)), read(names.get(1))), 1000, false)
+      assertThatThrownBy(() -> behindProxy.send(List.of(read(names.get(0)), read(names.get(1))), 1000, false, false)
           .get(5, TimeUnit.SECONDS)).hasMessageContaining("CROSSSLOT");
 
-      List<Object> again = behindProxy.send(List.of(read(names.get(0)), read(names.get(1))), 1000, false)
+      List<Object> again = behindProxy.send(List.of(read(names.get(0)), read(names.get(1))), 1000, false, false)
           .get(5, TimeUnit.SECONDS);
       assertThat(again).allSatisfy(reply -> assertThat(SharedView.fromReply((List<?>) reply).isMissing()).isTrue());
     } finally {
@@ -181,7 +211,7 @@ class PipelineIT {
     RedisMaster server = client.getRedisNodes(RedisNodes.SINGLE).getInstance();
     server.setConfig("maxmemory", "1");
     try {
-      List<Object> replies = pipeline.send(List.of(read("a")), 1000, true).get(5, TimeUnit.SECONDS);
+      List<Object> replies = pipeline.send(List.of(read("a")), 1000, true, false).get(5, TimeUnit.SECONDS);
 
       assertThat(replies).hasSize(2);
       assertThat(SharedView.fromReply((List<?>) replies.get(0)).isMissing()).as("the read answers").isTrue();
