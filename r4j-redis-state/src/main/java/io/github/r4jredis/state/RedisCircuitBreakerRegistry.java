@@ -48,7 +48,7 @@ import org.redisson.api.RedissonClient;
  * unchanged. Every breaker it creates is a {@link RedisCircuitBreaker}.
  *
  * <p>One sync thread per registry talks to Redis; {@link #close()} stops it after a last flush
- * and leaves the shared state in Redis. {@link #build()} never blocks on Redis: when Redis is
+ * and leaves the shared state in Redis. {@link Builder#build()} never blocks on Redis: when Redis is
  * down, breakers start in {@link SyncMode#LOCAL} and join the fleet when it answers.
  *
  * <p>Thread-safe.
