@@ -1,10 +1,6 @@
 package io.github.r4jredis.spring;
 
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
-import io.github.r4jredis.state.SyncMode;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
-import java.util.List;
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
 
@@ -27,14 +23,6 @@ public class R4jRedisHealthIndicator extends AbstractHealthIndicator {
 
   @Override
   protected void doHealthCheck(Health.Builder builder) {
-    List<String> open = registry.getAllCircuitBreakers().stream()
-        .filter(b -> b.getState() == State.OPEN || b.getState() == State.FORCED_OPEN)
-        .map(CircuitBreaker::getName).sorted().toList();
-    builder.up()
-        .withDetail("syncMode", registry.syncMode().name())
-        .withDetail("fleetWide", registry.syncMode() == SyncMode.SHARED)
-        .withDetail("nodeId", registry.nodeId())
-        .withDetail("breakers", registry.getAllCircuitBreakers().size())
-        .withDetail("open", open);
+    builder.up().withDetails(R4jRedisRegistries.healthDetails(registry));
   }
 }
