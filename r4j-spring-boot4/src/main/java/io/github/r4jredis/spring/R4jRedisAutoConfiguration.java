@@ -29,12 +29,19 @@ import org.springframework.context.annotation.Bean;
  * aspect finds each with its own config. Everything else of resilience4j-spring-boot4 (the
  * {@code @CircuitBreaker} aspect, endpoints, health, metrics) stays and sees the shared breakers.
  *
+ * <p>With Spring Cloud, the registry is not refresh-scoped as Resilience4j's own would be: a
+ * refresh does not rebuild it (the breakers' state is the fleet's, in Redis), and changed
+ * {@code resilience4j.circuitbreaker.*} properties take effect when the node restarts.
+ *
  * <p>Redis comes from the application's {@link RedissonClient} bean, else from
  * {@code r4j.redis.url} through a client that connects lazily: the application starts, and its
  * breakers work on this node alone, while Redis is away.
  */
 @AutoConfiguration(
     before = CircuitBreakerAutoConfiguration.class,
+    // With Spring Cloud's refresh scope, Resilience4j offers a refresh-scoped registry of its own
+    // (also @ConditionalOnMissingBean): ours must come first, or the fleet is silently per node.
+    beforeName = "io.github.resilience4j.springboot.circuitbreaker.autoconfigure.CircuitBreakerRefreshScopedRegistryAutoConfiguration",
     afterName = {
         "org.redisson.spring.starter.RedissonAutoConfigurationV2",
         "org.redisson.spring.starter.RedissonAutoConfiguration"})
