@@ -2,9 +2,7 @@ package io.github.r4jredis.state.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -30,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * hash slot (every breaker, off a Cluster) go as one script call carrying up to
  * {@value #MAX_BREAKERS_PER_SCRIPT} breakers (see many.lua): Redis runs one EVALSHA and reads
  * TIME once for them, which is most of what a held flush costs it. Off a Cluster a pipeline may
- * load the scripts it uses first (see {@link #execute}); on one, {@link #loadScripts} loads them
+ * load the scripts first (see {@link #execute}); on one, {@link #loadScripts} loads them
  * on every master. Thread-safe.
  */
 final class Pipeline {
@@ -119,8 +117,8 @@ final class Pipeline {
    * they are not on anyone's call path, and giving up on them turns a fleet-wide transition into
    * a local one.
    *
-   * <p>{@code loadFirst} (off a Cluster, see {@link #loadsInPipeline}): the pipeline first loads the
-   * scripts its calls use (SCRIPT LOAD). Redis runs the commands of one client's pipeline that
+   * <p>{@code loadFirst} (off a Cluster, see {@link #loadsInPipeline}): the pipeline first loads
+   * every script (SCRIPT LOAD). Redis runs the commands of one client's pipeline that
    * arrived together one after the other, so a Redis whose script cache was emptied (restart,
    * failover, SCRIPT FLUSH) runs the calls after it, even when another client empties the cache
    * over and over. (Not EVAL: Redisson turns it into EVALSHA, sent after a SCRIPT LOAD of its own,
@@ -153,9 +151,12 @@ final class Pipeline {
     }
     RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
     if (loadFirst && !cluster) {
-      Set<LuaScripts> used = EnumSet.noneOf(LuaScripts.class);
-      calls.forEach(call -> used.add(call.script()));
-      used.forEach(lua -> script.scriptLoadAsync(lua.text()));
+      // Every script, not only this pipeline's: the next pipelines, which do not load them, may
+      // carry a trial episode's claim or verdict, and losing one to NOSCRIPT costs the fleet an
+      // episode.
+      for (LuaScripts lua : LuaScripts.values()) {
+        script.scriptLoadAsync(lua.text());
+      }
     }
     for (int from = 0; from < calls.size(); ) {
       int to = groupEnd(calls, from);

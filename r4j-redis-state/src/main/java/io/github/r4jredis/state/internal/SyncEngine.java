@@ -65,7 +65,13 @@ public final class SyncEngine implements AutoCloseable {
       boolean shardedPubSub,
       History history) {}
 
-  static final int MAX_CALLS_PER_BATCH = 1000;
+  /**
+   * Script calls one pipeline carries at most. Few enough that a busy Redis answers a full one well
+   * within localModeAfter (1,000 flushes took 500-650 ms on a loaded 2-core machine, and the node
+   * went LOCAL in the middle of a trial episode: LargeRegistryIT), many enough that a sweep of
+   * thousands of breakers takes a few round trips.
+   */
+  static final int MAX_CALLS_PER_BATCH = 250;
   private static final LuaScripts.Read READ = new LuaScripts.Read();
   /** Mode changes closer together than this (a Redis that flaps) are logged at DEBUG and counted. */
   /** Tag of the message a flush publishes when it brings the first failures of a quiet fleet. */
