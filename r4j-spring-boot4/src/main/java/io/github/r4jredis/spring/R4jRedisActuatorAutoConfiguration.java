@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * The {@code r4jredis} actuator endpoint and the {@code r4jRedis} health indicator (Boot 4: its
@@ -26,10 +27,16 @@ public class R4jRedisActuatorAutoConfiguration {
     return new R4jRedisEndpoint(registry);
   }
 
-  @Bean(name = "r4jRedisHealthIndicator")
-  @ConditionalOnMissingBean(name = "r4jRedisHealthIndicator")
-  @ConditionalOnEnabledHealthIndicator("r4jredis")
-  public R4jRedisHealthIndicator r4jRedisHealthIndicator(RedisCircuitBreakerRegistry registry) {
-    return new R4jRedisHealthIndicator(registry);
+  /** Only with spring-boot-health, which Boot 4's actuator starter brings and its auto-configuration does not. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.health.contributor.AbstractHealthIndicator")
+  static class Health {
+
+    @Bean(name = "r4jRedisHealthIndicator")
+    @ConditionalOnMissingBean(name = "r4jRedisHealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("r4jredis")
+    R4jRedisHealthIndicator r4jRedisHealthIndicator(RedisCircuitBreakerRegistry registry) {
+      return new R4jRedisHealthIndicator(registry);
+    }
   }
 }

@@ -118,10 +118,11 @@ final class Pipeline {
    * a local one.
    *
    * <p>{@code loadFirst} (off a Cluster, see {@link #loadsInPipeline}): the pipeline first loads
-   * every script (SCRIPT LOAD). Redis runs the commands of one client's pipeline that
-   * arrived together one after the other, so a Redis whose script cache was emptied (restart,
-   * failover, SCRIPT FLUSH) runs the calls after it, even when another client empties the cache
-   * over and over. (Not EVAL: Redisson turns it into EVALSHA, sent after a SCRIPT LOAD of its own,
+   * every script (SCRIPT LOAD). Redis mostly runs what one client's pipeline brought in one read
+   * before it serves another client (it reads 16 KB at a time; the loads alone are over 100 KB),
+   * so a Redis whose script cache was emptied (restart, failover, SCRIPT FLUSH) runs the calls
+   * after them, and even one that another client empties over and over runs most of them; a call
+   * that loses the race fails with NOSCRIPT and goes again. (Not EVAL: Redisson turns it into EVALSHA, sent after a SCRIPT LOAD of its own,
    * a round trip earlier, once per script for the life of the client.)
    */
   CompletableFuture<List<Object>> execute(List<SyncEngine.Call> calls, long responseMillis, boolean heartbeat,

@@ -524,7 +524,7 @@ public final class SyncEngine implements AutoCloseable {
   private void send(List<Call> calls, long now) {
     batchInFlight = true;
     lastSentNanos = now;
-    boolean loadFirst = !scriptsLoaded;
+    boolean loadFirst = loadFirst(calls);
     pipeline.send(calls, responseMillis(calls.size()), needsHeartbeat(calls), loadFirst).whenComplete((replies, error) -> {
       inbox.add(() -> completed(calls, replies, error, now, loadFirst));
       LockSupport.unpark(thread);
@@ -789,20 +789,37 @@ public final class SyncEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a pipeline of {@code calls} loads every script first: Redis may lack them (at start,
+   * after a NOSCRIPT, after LOCAL mode), it is not a Cluster (whose masters each need them, see
+   * {@link #loadScripts}), and it has calls to run after the loads (an empty one would vouch for
+   * loads it never tried). Read once per pipeline: an operator's call may clear the flag meanwhile.
+   */
+  private boolean loadFirst(List<Call> calls) {
+    return !scriptsLoaded && pipeline.loadsInPipeline() && !calls.isEmpty();
+  }
+
   private void finalFlush() {
     if (modes.mode() == SyncMode.SHARED && (scriptsLoaded || pipeline.loadsInPipeline())) {
       breakers.values().forEach(b -> b.sync().sendHeld = true); // nothing waits any more
-      long now = System.nanoTime();
-      List<Call> calls = collect(now);
-      if (!calls.isEmpty()) {
+      // As many pipelines as a registry of 1,000 breakers needs, one at a time, each with its deadline.
+      for (int i = 0; i < 4; i++) {
+        long now = System.nanoTime();
+        List<Call> calls = collect(now);
+        if (calls.isEmpty()) {
+          break;
+        }
+        boolean loadFirst = loadFirst(calls);
         try {
           List<Object> replies = pipeline.execute(calls, responseMillis(calls.size()), needsHeartbeat(calls),
-              !scriptsLoaded).get(commandMillis, TimeUnit.MILLISECONDS);
-          completed(calls, replies, null, now, !scriptsLoaded);
+              loadFirst).get(commandMillis, TimeUnit.MILLISECONDS);
+          completed(calls, replies, null, now, loadFirst);
         } catch (ExecutionException | TimeoutException e) {
           LOG.debug("Final flush did not complete", e);
+          break;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+          break;
         }
       }
     }
