@@ -18,9 +18,20 @@ final class ModeSwitch {
   /** A mode change logs a line at most once in this period (plus the line that ends an incident). */
   static final long LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
 
+  /**
+   * How long a registry that Redis has never answered waits before it warns. Going LOCAL at
+   * start is not news (a node connects, loads the scripts and seeds every breaker on a cold JIT,
+   * and 500 ms of that used to log "Redis unreachable" at every start); Redis still silent after
+   * this is.
+   */
+  static final long FIRST_ANSWER_WARN_NANOS = TimeUnit.SECONDS.toNanos(5);
+
   private final long localAfterNanos;
   private volatile SyncMode mode = SyncMode.SHARED;
+  private final long startNanos;
   private long lastSuccessNanos;
+  private boolean answered;
+  private boolean unansweredWarned;
   private boolean failing;
   /** Why the latest pipeline did not count as Redis doing its work; empty for a timeout. */
   private String failure = "";
@@ -29,6 +40,7 @@ final class ModeSwitch {
 
   ModeSwitch(Duration localModeAfter, long nowNanos) {
     this.localAfterNanos = localModeAfter.toNanos();
+    this.startNanos = nowNanos;
     this.lastSuccessNanos = nowNanos;
     this.loggedNanos = nowNanos - LOG_QUIET_NANOS;
   }
@@ -47,6 +59,7 @@ final class ModeSwitch {
    */
   boolean succeeded(long nowNanos) {
     lastSuccessNanos = nowNanos;
+    answered = true;
     failing = false;
     if (mode == SyncMode.LOCAL) {
       mode = SyncMode.SHARED;
@@ -79,6 +92,24 @@ final class ModeSwitch {
     mode = SyncMode.LOCAL;
     long silent = Duration.ofNanos(nowNanos - lastSuccessNanos).toMillis();
     return failing && !failure.isEmpty() ? failure + ", for " + silent + " ms" : "no answer for " + silent + " ms";
+  }
+
+  /** Whether Redis has done this registry's work at least once. */
+  boolean answered() {
+    return answered;
+  }
+
+  /**
+   * Once, when the registry is LOCAL and Redis has not answered in the
+   * {@value #FIRST_ANSWER_WARN_NANOS} ns since it started: why, for a warning. Null otherwise.
+   */
+  @Nullable String unansweredSinceStart(long nowNanos) {
+    if (answered || unansweredWarned || mode != SyncMode.LOCAL || nowNanos - startNanos < FIRST_ANSWER_WARN_NANOS) {
+      return null;
+    }
+    unansweredWarned = true;
+    long silent = Duration.ofNanos(nowNanos - startNanos).toMillis();
+    return !failure.isEmpty() ? failure + ", for " + silent + " ms" : "no answer for " + silent + " ms";
   }
 
   /** The registry closes: its breakers decide locally from now on. */

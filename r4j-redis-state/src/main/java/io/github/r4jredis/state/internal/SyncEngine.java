@@ -444,6 +444,11 @@ public final class SyncEngine implements AutoCloseable {
     if (local != null) {
       enterLocal(local);
     }
+    String silent = modes.unansweredSinceStart(now);
+    if (silent != null) {
+      LOG.warn("Redis has not answered since the registry started ({}): {} circuit breakers under '{}' decide"
+          + " locally until it does", silent, breakers.size(), keys.prefix());
+    }
     if (modes.mode() == SyncMode.LOCAL || modes.failing()) {
       // While Redis does not take the flushes, a breaker keeps only the outcomes its window can
       // still hold. (While it does, each flush carries every call: the fleet's window may cross a
@@ -682,8 +687,9 @@ public final class SyncEngine implements AutoCloseable {
   /** Parses a reply. */
 
   private void succeeded(long now) {
+    boolean firstAnswer = !modes.answered();
     if (modes.succeeded(now)) {
-      rejoin();
+      rejoin(firstAnswer);
     }
     if (!subscribed) {
       subscribe();
@@ -712,6 +718,10 @@ public final class SyncEngine implements AutoCloseable {
     if (closing) {
       LOG.info("Registry under '{}' closed: its {} circuit breakers decide locally from now on",
           keys.prefix(), breakers.size());
+    } else if (!modes.answered()) {
+      // Starting, most likely (a WARN follows if Redis stays silent): not an outage yet.
+      LOG.info("Redis has not answered yet ({}): {} circuit breakers under '{}' decide locally until it does",
+          why, breakers.size(), keys.prefix());
     } else if (modes.logChange(System.nanoTime())) {
       LOG.warn("Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers{}",
           why, breakers.size(), keys.prefix(), modes.unloggedNote());
@@ -721,10 +731,12 @@ public final class SyncEngine implements AutoCloseable {
     breakers.values().forEach(SharedCircuitBreaker::enterLocalMode);
   }
 
-  private void rejoin() {
+  private void rejoin(boolean firstAnswer) {
     scriptsLoaded = false; // Redis may have restarted without them
     meters.modeChange(SyncMode.SHARED);
-    if (modes.logChange(System.nanoTime())) {
+    if (firstAnswer) {
+      LOG.info("Redis answers: circuit breakers under '{}' follow the fleet", keys.prefix());
+    } else if (modes.logChange(System.nanoTime())) {
       LOG.info("Redis answers again: circuit breakers under '{}' follow the fleet{}", keys.prefix(), modes.unloggedNote());
     } else {
       LOG.debug("Redis answers again: circuit breakers under '{}' follow the fleet", keys.prefix());

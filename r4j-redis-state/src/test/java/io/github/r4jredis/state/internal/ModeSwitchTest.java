@@ -21,6 +21,25 @@ class ModeSwitchTest {
     assertThat(modes.goLocal(900 * MS, true)).as("once").isNull();
   }
 
+  /** Start-up (connecting, seeding every breaker, a cold JIT) is not news; Redis silent 5 s later is. */
+  @Test
+  void aRegistryRedisNeverAnsweredWarnsOnceAfterFiveSecondsInLocalMode() {
+    assertThat(modes.answered()).isFalse();
+    modes.failed("Redis failed: Unable to connect to Redis server: 127.0.0.1/127.0.0.1:6390");
+    modes.goLocal(500 * MS, true);
+    assertThat(modes.unansweredSinceStart(4_999 * MS)).isNull();
+    assertThat(modes.unansweredSinceStart(5_000 * MS)).startsWith("Redis failed: Unable to connect").endsWith("for 5000 ms");
+    assertThat(modes.unansweredSinceStart(9_000 * MS)).as("once").isNull();
+  }
+
+  @Test
+  void aRegistryRedisAnsweredOnceNeverWarnsOfTheStart() {
+    modes.succeeded(100 * MS);
+    assertThat(modes.answered()).isTrue();
+    modes.goLocal(700 * MS, true);
+    assertThat(modes.unansweredSinceStart(6_000 * MS)).isNull();
+  }
+
   @Test
   void aFailedPipelineCountsAsOutstandingWorkAndNamesWhatRedisAnswered() {
     modes.succeeded(100 * MS);
