@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes a script can rely on: {@value #OK} success, {@value #REFUSED} refused (an illegal
  * transition, or the operator answered no), {@value #USAGE} bad usage, {@value #UNREACHABLE}
- * Redis unreachable, {@value #NOT_FOUND} no breaker of that name.
+ * Redis unreachable, {@value #NOT_FOUND} no breaker of that name, {@value #AUTH_FAILED} Redis
+ * refused the credentials.
  */
 @Command(
     name = "r4j",
@@ -52,7 +53,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success", "1:refused (illegal transition, or not confirmed)", "2:bad usage",
-        "3:Redis unreachable", "4:no breaker of that name"})
+        "3:Redis unreachable", "4:no breaker of that name", "5:Redis refused the credentials"})
 public final class R4jCli implements Runnable {
 
   /** Exit code: success. */
@@ -69,6 +70,9 @@ public final class R4jCli implements Runnable {
 
   /** Exit code: no breaker of that name under the key prefix. */
   public static final int NOT_FOUND = 4;
+
+  /** Exit code: Redis answered, but refused the credentials (a wrong or missing password or user). */
+  public static final int AUTH_FAILED = 5;
 
   @Spec CommandSpec spec;
 
@@ -127,6 +131,12 @@ public final class R4jCli implements Runnable {
       try {
         client = Redisson.create(connection.toRedissonConfig());
       } catch (RedisException e) {
+        String refusal = authRefusal(e);
+        if (refusal != null) {
+          err().println("r4j: Redis at " + connection.address() + " refused the credentials (" + refusal
+              + "): check --password, $" + ConnectionOptions.PASSWORD_ENV + " or the user and password in --url");
+          return AUTH_FAILED;
+        }
         err().println("r4j: cannot reach Redis at " + connection.address() + ": " + e.getMessage());
         return UNREACHABLE;
       }
@@ -141,6 +151,24 @@ public final class R4jCli implements Runnable {
     }
 
     abstract int run() throws Exception;
+
+    /**
+     * Redis's own words when it refused the credentials (WRONGPASS, NOAUTH, an ACL's NOPERM on
+     * AUTH), found in the chain of causes Redisson wraps them in; null for anything else.
+     */
+    private static @Nullable String authRefusal(Throwable error) {
+      for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        String message = String.valueOf(t.getMessage());
+        for (String code : List.of("WRONGPASS", "NOAUTH", "invalid password", "invalid username-password")) {
+          int at = message.indexOf(code);
+          if (at >= 0) {
+            int end = message.indexOf('.', at);
+            return message.substring(at, end < 0 ? message.length() : end).strip();
+          }
+        }
+      }
+      return null;
+    }
 
     RedissonClient client() {
       return Objects.requireNonNull(client);

@@ -180,6 +180,25 @@ class R4jCliIT {
     assertThat(err.toString()).startsWith("r4j: cannot reach Redis at " + redis.address() + ": ");
   }
 
+  /** A wrong or missing password is not a network outage: it is named, with its own exit code. */
+  @Test
+  void aWrongOrMissingPasswordIsNamedAndHasItsOwnCode() throws Exception {
+    try (RedisServer redis = RedisServer.builder().password("the-right-one").start()) {
+      String hostPort = redis.address().substring("redis://".length());
+
+      assertThat(run("", "status", "--url", "redis://:wrong@" + hostPort)).as(err.toString()).isEqualTo(R4jCli.AUTH_FAILED);
+      assertThat(err.toString()).startsWith("r4j: Redis at redis://" + hostPort + " refused the credentials")
+          .doesNotContain("wrong").doesNotContain("RedisConnectionException");
+      err.getBuffer().setLength(0);
+
+      assertThat(run("", "status", "--url", "redis://" + hostPort)).as(err.toString()).isEqualTo(R4jCli.AUTH_FAILED);
+      assertThat(err.toString()).startsWith("r4j: Redis at redis://" + hostPort + " refused the credentials");
+      err.getBuffer().setLength(0);
+
+      assertThat(run("", "status", "--url", "redis://:the-right-one@" + hostPort)).as(err.toString()).isEqualTo(R4jCli.OK);
+    }
+  }
+
   @Test
   void badUrlIsAUsageErrorThatNeverEchoesThePassword() {
     assertThat(run("", "status", "--url", "http://admin:hunter2@cache:6379")).isEqualTo(R4jCli.USAGE);
