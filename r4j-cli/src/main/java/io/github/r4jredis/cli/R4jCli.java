@@ -150,6 +150,9 @@ public final class R4jCli implements Runnable {
       }
     }
 
+    /** How Redis words a refusal of the credentials (Redis 6+, then older servers). */
+    private static final List<String> AUTH_REFUSALS = List.of("WRONGPASS", "NOAUTH", "invalid password");
+
     abstract int run() throws Exception;
 
     /**
@@ -157,9 +160,9 @@ public final class R4jCli implements Runnable {
      * AUTH), found in the chain of causes Redisson wraps them in; null for anything else.
      */
     private static @Nullable String authRefusal(Throwable error) {
-      for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      for (Throwable t = error; t != null; t = t.getCause()) {
         String message = String.valueOf(t.getMessage());
-        for (String code : List.of("WRONGPASS", "NOAUTH", "invalid password", "invalid username-password")) {
+        for (String code : AUTH_REFUSALS) {
           int at = message.indexOf(code);
           if (at >= 0) {
             int end = message.indexOf('.', at);
