@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.RedisCluster;
 import io.github.r4jredis.testkit.RedisServer;
@@ -27,6 +31,7 @@ import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
+import org.slf4j.LoggerFactory;
 
 /** The registry as Resilience4j users meet it: registry events, Micrometer, names, listing, Cluster. */
 @RedisTest
@@ -150,6 +155,39 @@ class RegistryIT {
       }
       await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.stateVersion() > 0));
       assertThat(fleet.node(0).sharedBreakers()).hasSize(2_500);
+    }
+  }
+
+  /**
+   * Regression: closing a registry used the moment it was made, then shutting Redisson down, logged
+   * netty's "Failed to submit a listener notification task" with a stack trace: the subscription
+   * was still being set up on the engine's io thread after close() returned.
+   */
+  @Test
+  void aRegistryClosedTheMomentItIsUsedLeavesNothingForRedissonsShutdown(RedisServer redis, @KeyPrefix String prefix) {
+    Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    root.addAppender(logs);
+    try {
+      for (int run = 0; run < 10; run++) {
+        Config config = new Config();  // Redisson's defaults: 24 connections to open, as a user's client
+        config.useSingleServer().setAddress(redis.address());
+        config.setLazyInitialization(true);
+        RedissonClient redisson = Redisson.create(config);
+        try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(redisson)
+            .withKeyPrefix(prefix).withCircuitBreakerConfig(SMALL).build()) {
+          registry.circuitBreaker("calcom").onError(0, TimeUnit.NANOSECONDS, new IOException("down"));
+        } finally {
+          redisson.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+      }
+    } finally {
+      root.detachAppender(logs);
+    }
+    synchronized (logs) {
+      assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+          .extracting(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).isEmpty();
     }
   }
 

@@ -4,10 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.IntConsumer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RPatternTopic;
 import org.redisson.api.RScript;
@@ -34,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>Messages sent while a subscription is down are lost: {@link Listener#resubscribed} names the
  * breakers to read again. Subscribing never blocks the caller. Thread-safe.
  */
-final class Subscriber implements AutoCloseable {
+final class Subscriber {
 
   /** What the subscriptions deliver. Called on Redisson's threads. */
   interface Listener {
@@ -69,16 +75,16 @@ final class Subscriber implements AutoCloseable {
    */
   private static final class Subscription {
     private final List<Integer> ids = new ArrayList<>();
-    private final IntConsumer remover;
+    private final IntFunction<CompletionStage<?>> remover;
     private boolean dropped;
 
-    Subscription(IntConsumer remover) {
+    Subscription(IntFunction<CompletionStage<?>> remover) {
       this.remover = remover;
     }
 
     synchronized void added(int id) {
       if (dropped) {
-        remover.accept(id);
+        remover.apply(id);
       } else {
         ids.add(id);
       }
@@ -86,7 +92,7 @@ final class Subscriber implements AutoCloseable {
 
     synchronized void drop() {
       dropped = true;
-      ids.forEach(remover::accept);
+      ids.forEach(remover::apply);
       ids.clear();
     }
   }
@@ -99,6 +105,11 @@ final class Subscriber implements AutoCloseable {
   private final Set<String> names;
   /** By channel (or pattern) subscribed: one per prefix, or one per breaker with shard channels. */
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+  /**
+   * Redisson calls not answered yet (listeners added or removed, the version asked): close waits
+   * for them, as one still running when Redisson shuts down makes netty log a stack trace.
+   */
+  private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
   private volatile Mode mode;
   private volatile boolean started;
   /** Subscriptions Redisson's pool holds per master (shard channels), and whether that was exceeded. */
@@ -212,13 +223,13 @@ final class Subscriber implements AutoCloseable {
 
   /** Messages and (re)subscriptions of one channel, carrying the news of {@code encodedName} (null: all). */
   private void listen(RTopic topic, String channel, @Nullable String encodedName) {
-    Subscription subscription = new Subscription(id -> topic.removeListenerAsync(id));
+    Subscription subscription = new Subscription(id -> track(topic.removeListenerAsync(id)));
     subscriptions.put(channel, subscription);
     // Messages are handled on Redisson's listener thread: handing them to the sync thread would
     // add a thread wake-up to every node's share of the fleet's convergence.
-    topic.addListenerAsync(String.class, (ch, message) -> listener.message(message, System.nanoTime()))
+    track(topic.addListenerAsync(String.class, (ch, message) -> listener.message(message, System.nanoTime())))
         .whenComplete((id, error) -> subscribed(channel, subscription, id, error));
-    topic.addListenerAsync(new StatusListener() {
+    track(topic.addListenerAsync(new StatusListener() {
       @Override
       public void onSubscribe(String ch) {
         listener.resubscribed(encodedName);
@@ -228,7 +239,7 @@ final class Subscriber implements AutoCloseable {
       public void onUnsubscribe(String ch) {
         // Redisson subscribes again by itself; onSubscribe then asks for the re-read.
       }
-    }).whenComplete((id, error) -> subscribed(channel, subscription, id, error));
+    })).whenComplete((id, error) -> subscribed(channel, subscription, id, error));
   }
 
   private void subscribePattern() {
@@ -237,11 +248,11 @@ final class Subscriber implements AutoCloseable {
       return;
     }
     RPatternTopic topic = redisson.getPatternTopic(pattern, StringCodec.INSTANCE);
-    Subscription subscription = new Subscription(id -> topic.removeListenerAsync(id));
+    Subscription subscription = new Subscription(id -> track(topic.removeListenerAsync(id)));
     subscriptions.put(pattern, subscription);
-    topic.addListenerAsync(String.class, (p, ch, message) -> listener.message(message, System.nanoTime()))
+    track(topic.addListenerAsync(String.class, (p, ch, message) -> listener.message(message, System.nanoTime())))
         .whenComplete((id, error) -> subscribed(pattern, subscription, id, error));
-    topic.addListenerAsync(new PatternStatusListener() {
+    track(topic.addListenerAsync(new PatternStatusListener() {
       @Override
       public void onPSubscribe(String p) {
         listener.resubscribed(null);
@@ -251,7 +262,7 @@ final class Subscriber implements AutoCloseable {
       public void onPUnsubscribe(String p) {
         // As for channels: Redisson subscribes again by itself.
       }
-    }).whenComplete((id, error) -> subscribed(pattern, subscription, id, error));
+    })).whenComplete((id, error) -> subscribed(pattern, subscription, id, error));
   }
 
   private void subscribed(String channel, Subscription subscription, @Nullable Integer id,
@@ -274,8 +285,8 @@ final class Subscriber implements AutoCloseable {
    * they run on ({@code send} in common.lua).
    */
   private void askVersion() {
-    redisson.getScript(StringCodec.INSTANCE).<String>evalAsync(RScript.Mode.READ_ONLY,
-            "return tostring(redis.REDIS_VERSION_NUM or 0)", RScript.ReturnType.VALUE)
+    track(redisson.getScript(StringCodec.INSTANCE).<String>evalAsync(RScript.Mode.READ_ONLY,
+            "return tostring(redis.REDIS_VERSION_NUM or 0)", RScript.ReturnType.VALUE))
         .whenComplete((version, error) -> {
           if (error != null) {
             listener.failed(error);
@@ -311,10 +322,32 @@ final class Subscriber implements AutoCloseable {
     }
   }
 
-  /** Removes every listener; nothing is subscribed after. */
-  @Override
-  public void close() {
+  private <T> CompletableFuture<T> track(CompletionStage<T> call) {
+    CompletableFuture<T> future = call.toCompletableFuture();
+    pending.add(future);
+    future.whenComplete((result, error) -> pending.remove(future));
+    return future;
+  }
+
+  /**
+   * Removes every listener; nothing is subscribed after. Waits up to {@code wait} for the
+   * additions in flight (a listener added after this is removed at once), then as long for the
+   * removals, so that nothing of this node's is left running when Redisson shuts down.
+   */
+  void close(Duration wait) {
     started = false;
+    awaitPending(wait);
     List.copyOf(subscriptions.keySet()).forEach(this::unsubscribe);
+    awaitPending(wait);
+  }
+
+  private void awaitPending(Duration wait) {
+    try {
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // a call failed (its own handler saw it) or Redis is slow: nothing more to wait for
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -854,6 +854,11 @@ public final class SyncEngine implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     io.shutdown();
-    subscriber.close();
+    try { // a subscription the io thread is making (connecting, with lazy initialization) finishes first
+      io.awaitTermination(settings.commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    subscriber.close(settings.commandTimeout().multipliedBy(4));
   }
 }
