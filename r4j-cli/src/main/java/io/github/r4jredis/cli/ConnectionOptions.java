@@ -1,9 +1,12 @@
 package io.github.r4jredis.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import java.net.URI;
 import java.net.URISyntaxException;
 import org.jspecify.annotations.Nullable;
 import org.redisson.config.Config;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -41,10 +44,19 @@ public final class ConnectionOptions {
 
   @Option(
       names = "--password",
-      arity = "0",
-      interactive = true,
-      description = "Prompt for the password without echoing it (default: $" + PASSWORD_ENV + ").")
-  char @Nullable [] password;
+      description = "Ask for the password, without echo, on the terminal (with no terminal: the first line"
+          + " of standard input); default: $" + PASSWORD_ENV + ".")
+  boolean askPassword;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Also print the log of Redisson and of the registry (on stderr).")
+  void verbose(boolean verbose) {
+    // The CLI's own logback.xml keeps every logger off: one line per problem, from the CLI itself.
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logs) {
+      logs.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(verbose ? Level.INFO : Level.OFF);
+    }
+  }
 
   @Option(
       names = "--key-prefix",
@@ -65,8 +77,23 @@ public final class ConnectionOptions {
     return keyPrefix;
   }
 
-  /** A single-server Redisson config with short timeouts, as an operator tool wants them. */
+  /** Whether {@code --password} asks for the password. */
+  public boolean asksForPassword() {
+    return askPassword;
+  }
+
+  /** {@link #toRedissonConfig(String)} with no password typed. */
   public Config toRedissonConfig() {
+    return toRedissonConfig(null);
+  }
+
+  /**
+   * A single-server Redisson config with short timeouts, as an operator tool wants them.
+   *
+   * @param typedPassword the password {@code --password} asked for, which wins over the
+   *     environment and the URL; null when none was asked
+   */
+  public Config toRedissonConfig(@Nullable String typedPassword) {
     Config config = new Config();
     config
         .useSingleServer()
@@ -81,7 +108,7 @@ public final class ConnectionOptions {
     if (user != null) {
       config.setUsername(user);
     }
-    String secret = resolvePassword();
+    String secret = typedPassword != null ? typedPassword : resolvePassword();
     if (secret != null) {
       config.setPassword(secret);
     }
@@ -89,9 +116,6 @@ public final class ConnectionOptions {
   }
 
   private @Nullable String resolvePassword() {
-    if (password != null) {
-      return new String(password);
-    }
     String fromEnv = System.getenv(PASSWORD_ENV);
     if (fromEnv != null && !fromEnv.isEmpty()) {
       return fromEnv;

@@ -21,7 +21,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.redisson.Redisson;
+import org.redisson.api.RType;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.options.KeysScanOptions;
 import org.redisson.api.redisnode.RedisNodes;
 import org.redisson.client.RedisException;
 import picocli.CommandLine;
@@ -77,24 +79,33 @@ public final class R4jCli implements Runnable {
   @Spec CommandSpec spec;
 
   private final BufferedReader in;
+  private final PasswordPrompt passwords;
 
-  R4jCli(Reader in) {
-    this.in = new BufferedReader(in);
+  private R4jCli(BufferedReader in, PasswordPrompt passwords) {
+    this.in = in;
+    this.passwords = passwords;
   }
 
   /** Runs the CLI and exits the JVM with its exit code. */
   public static void main(String[] args) {
     Charset charset = System.console() != null ? System.console().charset() : Charset.defaultCharset();
-    System.exit(execute(new InputStreamReader(System.in, charset),
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, charset));
+    System.exit(execute(new R4jCli(in, PasswordPrompt.ofProcess(in)),
         new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 
   /**
    * Runs the CLI with the given streams and returns its exit code (for tests and embedding).
-   * Confirmation prompts read {@code in}.
+   * Confirmations and {@code --password} read {@code in} (the password: its first line), whose
+   * prompts go to {@code err}: {@code out} holds only the answer.
    */
   public static int execute(Reader in, PrintWriter out, PrintWriter err, String... args) {
-    return new CommandLine(new R4jCli(in)).setOut(out).setErr(err)
+    BufferedReader lines = new BufferedReader(in);
+    return execute(new R4jCli(lines, PasswordPrompt.of(lines)), out, err, args);
+  }
+
+  private static int execute(R4jCli cli, PrintWriter out, PrintWriter err, String... args) {
+    return new CommandLine(cli).setOut(out).setErr(err)
         .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
           if (e instanceof RedisStateException || e instanceof RedisException) {
             commandLine.getErr().println("r4j: Redis did not answer: " + e.getMessage());
@@ -128,8 +139,15 @@ public final class R4jCli implements Runnable {
 
     @Override
     public final Integer call() throws Exception {
+      String typedPassword;
       try {
-        client = Redisson.create(connection.toRedissonConfig());
+        typedPassword = connection.asksForPassword() ? parent.passwords.read("Redis password: ") : null;
+      } catch (IOException e) {
+        err().println("r4j: " + e.getMessage());
+        return USAGE;
+      }
+      try {
+        client = Redisson.create(connection.toRedissonConfig(typedPassword));
       } catch (RedisException e) {
         String refusal = authRefusal(e);
         if (refusal != null) {
@@ -137,7 +155,7 @@ public final class R4jCli implements Runnable {
               + "): check --password, $" + ConnectionOptions.PASSWORD_ENV + " or the user and password in --url");
           return AUTH_FAILED;
         }
-        err().println("r4j: cannot reach Redis at " + connection.address() + ": " + e.getMessage());
+        err().println("r4j: cannot reach Redis at " + connection.address() + ": " + why(e));
         return UNREACHABLE;
       }
       try {
@@ -173,6 +191,30 @@ public final class R4jCli implements Runnable {
       return null;
     }
 
+    /**
+     * Why a connection failed, in one line: what the network said (refused, timed out, unknown
+     * host), or that the server answered but not as Redis does (an HTTP port, say).
+     */
+    private static String why(Throwable error) {
+      Throwable deepest = error;
+      for (Throwable t = error; t != null; t = t.getCause()) {
+        String message = String.valueOf(t.getMessage());
+        if (message.startsWith(NOT_REDIS)) {
+          String answer = message.substring(NOT_REDIS.length()).strip().lines().findFirst().orElse("").strip();
+          return "the server does not speak Redis's protocol (it answered '"
+              + (answer.length() > 40 ? answer.substring(0, 40) + "…" : answer) + "'): is --url the Redis port?";
+        }
+        if (t instanceof IOException) {
+          return message;
+        }
+        deepest = t;
+      }
+      return String.valueOf(deepest.getMessage());
+    }
+
+    /** How Redisson's decoder words a reply that is not the Redis protocol. */
+    private static final String NOT_REDIS = "Can't decode replay:";
+
     RedissonClient client() {
       return Objects.requireNonNull(client);
     }
@@ -188,6 +230,28 @@ public final class R4jCli implements Runnable {
       return registry;
     }
 
+    /**
+     * With nothing under this prefix, says on stderr which prefixes do have breakers: every
+     * registry lists its breakers in the set {@code <prefix>:breakers}. One SCAN, only then.
+     */
+    void hintOtherPrefixes() {
+      List<String> prefixes = new ArrayList<>();
+      for (String key : client().getKeys().getKeys(KeysScanOptions.defaults().pattern("*" + BREAKERS_SET).type(RType.SET))) {
+        String prefix = key.substring(0, key.length() - BREAKERS_SET.length());
+        if (!prefix.equals(connection.keyPrefix()) && !prefix.contains(":")) {
+          prefixes.add(prefix);
+        }
+      }
+      if (!prefixes.isEmpty()) {
+        prefixes.sort(null);
+        err().println("r4j: nothing under prefix '" + connection.keyPrefix() + "'; Redis has circuit breakers under "
+            + String.join(", ", prefixes.stream().map(p -> "'" + p + "'").toList()) + " (--key-prefix)");
+      }
+    }
+
+    /** The name of a registry's set of breakers, after its key prefix. */
+    private static final String BREAKERS_SET = ":breakers";
+
     int notFound(String name) {
       err().println("r4j: no circuit breaker named '" + name + "' under prefix '" + connection.keyPrefix() + "'");
       return NOT_FOUND;
@@ -201,10 +265,10 @@ public final class R4jCli implements Runnable {
       return spec.commandLine().getErr();
     }
 
-    /** Asks on the terminal; anything but y/yes (also end of input) is a no. */
+    /** Asks on stderr, reads stdin; anything but y/yes (also end of input) is a no. */
     boolean confirm(String question) throws IOException {
-      out().print(question + " [y/N] ");
-      out().flush();
+      err().print(question + " [y/N] ");
+      err().flush();
       String answer = parent.in.readLine();
       return answer != null && (answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"));
     }
@@ -237,6 +301,9 @@ public final class R4jCli implements Runnable {
       }
       out().print(json ? StatusView.json(states, true) : StatusView.table(states, Instant.now()));
       out().flush();
+      if (states.isEmpty()) {
+        hintOtherPrefixes();
+      }
       return OK;
     }
   }
@@ -368,6 +435,7 @@ public final class R4jCli implements Runnable {
       List<String> names = registry().sharedBreakers().stream().map(SharedBreakerState::name).toList();
       if (names.isEmpty()) {
         out().println("No circuit breakers under prefix '" + connection.keyPrefix() + "'");
+        hintOtherPrefixes();
         return OK;
       }
       return transition(names, "all " + names.size() + " circuit breakers " + names);

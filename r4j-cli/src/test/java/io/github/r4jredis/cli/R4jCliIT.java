@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
 import io.github.r4jredis.testkit.Dedicated;
 import io.github.r4jredis.testkit.KeyPrefix;
@@ -14,6 +15,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -98,8 +100,9 @@ class R4jCliIT {
 
     assertThat(run("n\n", "reset", "calcom", "--url", redis.address(), "--key-prefix", prefix))
         .isEqualTo(R4jCli.REFUSED);
-    assertThat(out.toString()).isEqualTo("Reset circuit breaker 'calcom' for the whole fleet? [y/N] ");
-    assertThat(err.toString()).contains("not confirmed, nothing changed");
+    assertThat(out.toString()).isEmpty(); // the question goes to stderr: stdout holds only the answer
+    assertThat(err.toString()).startsWith("Reset circuit breaker 'calcom' for the whole fleet? [y/N] ")
+        .contains("not confirmed, nothing changed");
     assertThat(service.circuitBreaker("calcom").getState()).isEqualTo(State.OPEN);
 
     assertThat(run("y\n", "reset", "calcom", "--url", redis.address(), "--key-prefix", prefix)).isEqualTo(R4jCli.OK);
@@ -177,7 +180,49 @@ class R4jCliIT {
     redis.kill();
 
     assertThat(run("", "status", "--url", redis.address())).isEqualTo(R4jCli.UNREACHABLE);
-    assertThat(err.toString()).startsWith("r4j: cannot reach Redis at " + redis.address() + ": ");
+    assertThat(err.toString()).isEqualTo("r4j: cannot reach Redis at " + redis.address() + ": Connection refused: "
+        + redis.host() + "/" + redis.host() + ":" + redis.port() + System.lineSeparator());
+  }
+
+  @Test
+  void aServerThatIsNotRedisIsNamedSo() throws Exception {
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.start();
+    try {
+      String url = "redis://127.0.0.1:" + http.getAddress().getPort();
+
+      assertThat(run("", "status", "--url", url)).isEqualTo(R4jCli.UNREACHABLE);
+      assertThat(err.toString()).startsWith("r4j: cannot reach Redis at " + url
+          + ": the server does not speak Redis's protocol (it answered 'HTTP/1.1 400 Bad Request").endsWith(
+          "'): is --url the Redis port?" + System.lineSeparator());
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void anEmptyPrefixNamesThePrefixesThatHaveBreakers(RedisServer redis, @KeyPrefix String prefix) {
+    service(redis, prefix);
+
+    assertThat(run("", "status", "--url", redis.address(), "--key-prefix", "nothing-here")).isEqualTo(R4jCli.OK);
+    assertThat(out.toString()).isEqualTo("No circuit breakers." + System.lineSeparator());
+    assertThat(err.toString()).startsWith("r4j: nothing under prefix 'nothing-here'; Redis has circuit breakers under ")
+        .contains("'" + prefix + "'").endsWith(" (--key-prefix)" + System.lineSeparator());
+  }
+
+  /** Inside another program (or a test) {@code --password} reads the first line of the input given. */
+  @Test
+  void passwordReadsTheFirstLineOfInputAndNeverPrintsIt() throws Exception {
+    try (RedisServer redis = RedisServer.builder().password("the-right-one").start()) {
+      assertThat(run("the-right-one\n", "status", "--password", "--json", "--url", redis.address()))
+          .as(err.toString()).isEqualTo(R4jCli.OK);
+      assertThat(new ObjectMapper().readTree(out.toString()).isArray()).isTrue();
+      assertThat(out.toString() + err.toString()).doesNotContain("the-right-one").doesNotContain("password");
+
+      assertThat(run("", "status", "--password", "--url", redis.address())).isEqualTo(R4jCli.USAGE);
+      assertThat(err.toString()).isEqualTo(
+          "r4j: --password: standard input ended before a password line" + System.lineSeparator());
+    }
   }
 
   /** A wrong or missing password is not a network outage: it is named, with its own exit code. */
