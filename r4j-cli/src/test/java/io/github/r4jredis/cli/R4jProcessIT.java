@@ -2,10 +2,12 @@ package io.github.r4jredis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.github.r4jredis.testkit.RedisServer;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +52,13 @@ class R4jProcessIT {
     }
   }
 
+  /** Whether {@code tool} is on the PATH; the tests that need it skip, saying so, without. */
+  private static void assumeOnPath(String tool) {
+    boolean found = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+        .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    assumeTrue(found, tool + " is not on the PATH (util-linux): .ci/run installs it");
+  }
+
   private static List<String> java(String... args) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
@@ -58,6 +68,7 @@ class R4jProcessIT {
 
   /** Runs the CLI with no controlling terminal, {@code input} on its stdin. */
   private static Run withoutTerminal(String input, String... args) throws Exception {
+    assumeOnPath("setsid");
     List<String> command = new ArrayList<>(List.of("setsid", "--wait"));
     command.addAll(java(args));
     Process process = new ProcessBuilder(command).start();
@@ -134,6 +145,7 @@ class R4jProcessIT {
    */
   @Test
   void onATerminalWithStdoutRedirectedThePromptIsOnTheTerminalAndNothingIsEchoed(@TempDir Path dir) throws Exception {
+    assumeOnPath("script");
     try (RedisServer redis = RedisServer.builder().password(PASSWORD).start()) {
       Path json = dir.resolve("status.json");
       String inner = String.join(" ", java("status", "--password", "--json", "--url", redis.address()))
