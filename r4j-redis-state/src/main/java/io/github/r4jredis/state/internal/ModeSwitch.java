@@ -19,28 +19,31 @@ final class ModeSwitch {
   static final long LOG_QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   /**
-   * How long a registry that Redis has never answered waits before it warns. Going LOCAL at
-   * start is not news (a node connects, loads the scripts and seeds every breaker on a cold JIT,
-   * and 500 ms of that used to log "Redis unreachable" at every start); Redis still silent after
-   * this is.
+   * How long Redis may be silent before going LOCAL is a warning. A registry goes LOCAL after
+   * {@code localModeAfter} (500 ms) of silence, but that much is not news yet: a node connects,
+   * loads the scripts and seeds every breaker on a cold JIT at start, and a loaded box answers
+   * late (both used to log "Redis unreachable" on every node, then "answers again" 200 ms later).
+   * Silent this long, it is an outage. A Redis that answers and refuses the work is warned of at once.
    */
-  static final long FIRST_ANSWER_WARN_NANOS = TimeUnit.SECONDS.toNanos(5);
+  static final long SILENCE_WARN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final long localAfterNanos;
   private volatile SyncMode mode = SyncMode.SHARED;
-  private final long startNanos;
   private long lastSuccessNanos;
   private boolean answered;
-  private boolean unansweredWarned;
+  /** Whether the current LOCAL spell has had its warning. */
+  private boolean spellWarned;
+  private long localSinceNanos;
   private boolean failing;
   /** Why the latest pipeline did not count as Redis doing its work; empty for a timeout. */
   private String failure = "";
+  /** Whether it was refused: Redis answered, and would not do the work. */
+  private boolean refusing;
   private long loggedNanos;
   private int unlogged;
 
   ModeSwitch(Duration localModeAfter, long nowNanos) {
     this.localAfterNanos = localModeAfter.toNanos();
-    this.startNanos = nowNanos;
     this.lastSuccessNanos = nowNanos;
     this.loggedNanos = nowNanos - LOG_QUIET_NANOS;
   }
@@ -61,6 +64,7 @@ final class ModeSwitch {
     lastSuccessNanos = nowNanos;
     answered = true;
     failing = false;
+    refusing = false;
     if (mode == SyncMode.LOCAL) {
       mode = SyncMode.SHARED;
       return true;
@@ -77,6 +81,18 @@ final class ModeSwitch {
   void failed(String why) {
     failing = true;
     failure = why;
+    refusing = false;
+  }
+
+  /**
+   * A pipeline was refused: Redis answered, and would not do the work (OOM, READONLY, NOPERM,
+   * NOSCRIPT...), which no load explains.
+   *
+   * @param why what Redis answered, for the log line of a change to LOCAL
+   */
+  void refused(String why) {
+    failed(why);
+    refusing = true;
   }
 
   /**
@@ -90,6 +106,8 @@ final class ModeSwitch {
       return null;
     }
     mode = SyncMode.LOCAL;
+    spellWarned = false;
+    localSinceNanos = nowNanos;
     long silent = Duration.ofNanos(nowNanos - lastSuccessNanos).toMillis();
     return failing && !failure.isEmpty() ? failure + ", for " + silent + " ms" : "no answer for " + silent + " ms";
   }
@@ -99,16 +117,32 @@ final class ModeSwitch {
     return answered;
   }
 
+  /** Whether the latest pipeline was {@linkplain #refused refused}. */
+  boolean refusing() {
+    return refusing;
+  }
+
+  /** The current LOCAL spell has been warned of (a refusal, at once): no second warning for it. */
+  void warned() {
+    spellWarned = true;
+  }
+
+  /** How long ago the current LOCAL spell began, in ms, for the line that ends it. */
+  long localMillis(long nowNanos) {
+    return Duration.ofNanos(nowNanos - localSinceNanos).toMillis();
+  }
+
   /**
-   * Once, when the registry is LOCAL and Redis has not answered in the
-   * {@value #FIRST_ANSWER_WARN_NANOS} ns since it started: why, for a warning. Null otherwise.
+   * Once per LOCAL spell, when Redis has been silent for {@value #SILENCE_WARN_NANOS} ns (since
+   * its last answer, or since the start if it never answered) and no warning was given: why, for
+   * the warning. Null otherwise.
    */
-  @Nullable String unansweredSinceStart(long nowNanos) {
-    if (answered || unansweredWarned || mode != SyncMode.LOCAL || nowNanos - startNanos < FIRST_ANSWER_WARN_NANOS) {
+  @Nullable String silenceToWarn(long nowNanos) {
+    if (spellWarned || mode != SyncMode.LOCAL || nowNanos - lastSuccessNanos < SILENCE_WARN_NANOS) {
       return null;
     }
-    unansweredWarned = true;
-    long silent = Duration.ofNanos(nowNanos - startNanos).toMillis();
+    spellWarned = true;
+    long silent = Duration.ofNanos(nowNanos - lastSuccessNanos).toMillis();
     return !failure.isEmpty() ? failure + ", for " + silent + " ms" : "no answer for " + silent + " ms";
   }
 

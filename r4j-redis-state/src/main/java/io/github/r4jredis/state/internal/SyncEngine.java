@@ -444,10 +444,12 @@ public final class SyncEngine implements AutoCloseable {
     if (local != null) {
       enterLocal(local);
     }
-    String silent = modes.unansweredSinceStart(now);
+    String silent = modes.silenceToWarn(now);
     if (silent != null) {
-      LOG.warn("Redis has not answered since the registry started ({}): {} circuit breakers under '{}' decide"
-          + " locally until it does", silent, breakers.size(), keys.prefix());
+      LOG.warn(modes.answered()
+          ? "Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers"
+          : "Redis has not answered since the registry started ({}): {} circuit breakers under '{}' decide"
+              + " locally until it does", silent, breakers.size(), keys.prefix());
     }
     if (modes.mode() == SyncMode.LOCAL || modes.failing()) {
       // While Redis does not take the flushes, a breaker keeps only the outcomes its window can
@@ -589,7 +591,7 @@ public final class SyncEngine implements AutoCloseable {
     if (refused != null) {
       meters.failure(refused.toLowerCase(Locale.ROOT));
       LOG.debug("Redis refused a pipeline: {}", why);
-      modes.failed(why);
+      modes.refused(why);
     } else if (heartbeat instanceof Throwable failure) {
       failed(failure);
     } else {
@@ -707,8 +709,11 @@ public final class SyncEngine implements AutoCloseable {
     meters.failure(refused != null ? refused.toLowerCase(Locale.ROOT) : timeout ? "timeout" : "error");
     LOG.debug("Redis pipeline failed", cause);
     // the next tick goes LOCAL once Redis has been silent for localModeAfter
-    modes.failed(refused != null ? "Redis refuses the work: " + Refusals.firstLine(cause)
-        : timeout ? "" : "Redis failed: " + Refusals.firstLine(cause));
+    if (refused != null) {
+      modes.refused("Redis refuses the work: " + Refusals.firstLine(cause));
+    } else {
+      modes.failed(timeout ? "" : "Redis failed: " + Refusals.firstLine(cause));
+    }
   }
 
 
@@ -718,15 +723,18 @@ public final class SyncEngine implements AutoCloseable {
     if (closing) {
       LOG.info("Registry under '{}' closed: its {} circuit breakers decide locally from now on",
           keys.prefix(), breakers.size());
-    } else if (!modes.answered()) {
-      // Starting, most likely (a WARN follows if Redis stays silent): not an outage yet.
-      LOG.info("Redis has not answered yet ({}): {} circuit breakers under '{}' decide locally until it does",
-          why, breakers.size(), keys.prefix());
-    } else if (modes.logChange(System.nanoTime())) {
+    } else if (!modes.logChange(System.nanoTime())) {
+      LOG.debug("Redis unreachable ({}): circuit breakers under '{}' decide locally", why, keys.prefix());
+    } else if (modes.refusing()) { // Redis answers, and will not do the work: no load explains that
+      modes.warned();
       LOG.warn("Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers{}",
           why, breakers.size(), keys.prefix(), modes.unloggedNote());
-    } else {
-      LOG.debug("Redis unreachable ({}): circuit breakers under '{}' decide locally", why, keys.prefix());
+    } else if (!modes.answered()) { // starting, most likely: a WARN follows if Redis stays silent 5 s
+      LOG.info("Redis has not answered yet ({}): {} circuit breakers under '{}' decide locally until it does",
+          why, breakers.size(), keys.prefix());
+    } else { // slow under load, or gone: a WARN follows if Redis stays silent 5 s
+      LOG.info("Redis is slow or unreachable ({}): {} circuit breakers under '{}' decide locally until it"
+          + " answers{}", why, breakers.size(), keys.prefix(), modes.unloggedNote());
     }
     breakers.values().forEach(SharedCircuitBreaker::enterLocalMode);
   }
@@ -737,7 +745,8 @@ public final class SyncEngine implements AutoCloseable {
     if (firstAnswer) {
       LOG.info("Redis answers: circuit breakers under '{}' follow the fleet", keys.prefix());
     } else if (modes.logChange(System.nanoTime())) {
-      LOG.info("Redis answers again: circuit breakers under '{}' follow the fleet{}", keys.prefix(), modes.unloggedNote());
+      LOG.info("Redis answers again after {} ms: circuit breakers under '{}' follow the fleet{}",
+          modes.localMillis(System.nanoTime()), keys.prefix(), modes.unloggedNote());
     } else {
       LOG.debug("Redis answers again: circuit breakers under '{}' follow the fleet", keys.prefix());
     }
