@@ -31,7 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -40,8 +39,14 @@ import org.redisson.config.Config;
 
 /**
  * N nodes of one design calling {@link FlakyService}: 80 % reads of free slots, 20 % bookings,
- * at a steady total rate. Both designs use the same Resilience4j config; what differs is
- * whether the breaker (and the fallback chain) is shared.
+ * at a steady total rate. Both designs use the same Resilience4j config and are offered the same
+ * requests (the k-th of each fleet is the same read or booking, on the same node); what differs
+ * is whether the breaker (and the fallback chain) is shared.
+ *
+ * <p>The load is open: a ticker issues the requests due by now, whatever the ones before became,
+ * and a pool of callers runs them. A fleet slower to answer (say, one whose calls wait on a dead
+ * dependency) is still offered every request, which then waits for a caller; the demo reports
+ * the rate it achieved.
  */
 abstract class DemoFleet implements AutoCloseable {
 
@@ -66,7 +71,17 @@ abstract class DemoFleet implements AutoCloseable {
     final LongAdder liveBookings = new LongAdder();
     final LongAdder queuedBookings = new LongAdder();
     final LongAdder refusedBookings = new LongAdder();
+
+    long answered() {
+      return liveReads.sum() + staleReads.sum() + failedReads.sum()
+          + liveBookings.sum() + queuedBookings.sum() + refusedBookings.sum();
+    }
   }
+
+  /** Callers per fleet: enough that a call waiting on calcom does not hold up the others. */
+  private static final int CALLERS = 16;
+  /** How often the ticker issues the requests due. */
+  private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   final String label;
   final int size;
@@ -76,17 +91,22 @@ abstract class DemoFleet implements AutoCloseable {
   final Tally tally = new Tally();
   final ConcurrentLinkedQueue<Transition> transitions = new ConcurrentLinkedQueue<>();
   // Java 17's HttpClient cannot be closed: it gets an executor that can.
-  private final ExecutorService httpExecutor = Executors.newFixedThreadPool(2, daemon("demo-http"));
+  private final ExecutorService httpExecutor = Executors.newFixedThreadPool(4, daemon("demo-http"));
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(1)).executor(httpExecutor).build();
-  private final ScheduledExecutorService callers;
-  private final AtomicLong bookingSeq = new AtomicLong();
+  private final ScheduledExecutorService ticker;
+  private final ExecutorService callers;
+  /** Requests issued so far; the k-th is the same request in both fleets. */
+  private final AtomicLong issued = new AtomicLong();
+  private volatile long startNanos;
+  private volatile long lastAnswerNanos;
 
   DemoFleet(String label, int size, FlakyService service) {
     this.label = label;
     this.size = size;
     this.service = service;
-    this.callers = Executors.newScheduledThreadPool(4, daemon("demo-" + label));
+    this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("demo-" + label + "-ticker"));
+    this.callers = Executors.newFixedThreadPool(CALLERS, daemon("demo-" + label));
   }
 
   private static ThreadFactory daemon(String name) {
@@ -104,27 +124,48 @@ abstract class DemoFleet implements AutoCloseable {
   /** One user request on node {@code node}: a read or a booking, through its protection. */
   abstract void call(int node, boolean read, String day, String bookingKey);
 
-  /** Starts every node calling, {@code totalRate} calls per second for the whole fleet. */
-  void start(int totalRate) {
+  /**
+   * Starts the requests: {@code totalRate} per second for the whole fleet, spread over its nodes
+   * in turn, {@code requests} in all.
+   */
+  void start(int totalRate, long requests) {
     for (int i = 0; i < size; i++) {
       int node = i;
       breaker(node).getEventPublisher().onStateTransition(e ->
           transitions.add(new Transition(System.nanoTime(), node, e.getStateTransition().getToState())));
     }
-    long periodNanos = TimeUnit.SECONDS.toNanos(size) / totalRate;
-    for (int i = 0; i < size; i++) {
-      int node = i;
-      callers.scheduleAtFixedRate(() -> {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        boolean read = random.nextInt(100) < 80;
-        String day = "2026-12-0" + (1 + random.nextInt(7));
-        try {
-          call(node, read, day, read ? "" : label.charAt(0) + "-" + node + "-" + bookingSeq.incrementAndGet());
-        } catch (RuntimeException e) {
-          // A demo node keeps going whatever happens; what users saw is in the tally.
-        }
-      }, periodNanos * i / size, periodNanos, TimeUnit.NANOSECONDS);
+    startNanos = System.nanoTime();
+    ticker.scheduleAtFixedRate(() -> {
+      long due = Math.min(requests, (System.nanoTime() - startNanos) * totalRate / TimeUnit.SECONDS.toNanos(1));
+      for (long k = issued.get(); k < due; k = issued.incrementAndGet()) {
+        long request = k;
+        callers.execute(() -> request(request));
+      }
+    }, 0, TICK_NANOS, TimeUnit.NANOSECONDS);
+  }
+
+  /** The k-th request: every fifth a booking, the others reads, on node k mod size. */
+  private void request(long k) {
+    int node = (int) (k % size);
+    boolean read = k % 5 != 0;
+    String day = "2026-12-0" + (1 + (k / 5) % 7);
+    try {
+      call(node, read, day, read ? "" : label.charAt(0) + "-" + k);
+    } catch (RuntimeException e) {
+      // A demo node keeps going whatever happens; what users saw is in the tally.
     }
+    lastAnswerNanos = System.nanoTime();
+  }
+
+  /** Requests issued so far. */
+  long issued() {
+    return issued.get();
+  }
+
+  /** Requests answered per second, from the start to the last answer. */
+  double achievedRate() {
+    long nanos = lastAnswerNanos - startNanos;
+    return nanos <= 0 ? 0 : tally.answered() * 1e9 / nanos;
   }
 
   /** How many nodes are in each state now. */
@@ -164,14 +205,17 @@ abstract class DemoFleet implements AutoCloseable {
     return response.body();
   }
 
-  /** Stops calling and lets the calls in flight finish, so every answer is counted. */
+  /** Stops issuing requests and lets the ones issued finish, so every answer is counted. */
   void stop() throws InterruptedException {
+    ticker.shutdown();
+    ticker.awaitTermination(5, TimeUnit.SECONDS);
     callers.shutdown();
-    callers.awaitTermination(5, TimeUnit.SECONDS);
+    callers.awaitTermination(10, TimeUnit.SECONDS);
   }
 
   @Override
   public void close() {
+    ticker.shutdownNow();
     callers.shutdownNow();
     httpExecutor.shutdownNow();
   }

@@ -52,7 +52,7 @@ public final class FleetDemo implements Callable<Integer> {
   Duration duration;
 
   @Option(names = "--duration", defaultValue = "PT40S",
-      description = "How long the scenario runs, 15s-10m (default ${DEFAULT-VALUE}); calcom is down from 20% to 60% of it.")
+      description = "How long the scenario runs, 15s-10m (default ${DEFAULT-VALUE}); calcom is down from 20%% to 60%% of it.")
   void setDuration(Duration duration) {
     if (duration.compareTo(Duration.ofSeconds(15)) < 0 || duration.compareTo(Duration.ofMinutes(10)) > 0) {
       throw new ParameterException(spec.commandLine(), "--duration must be in [PT15S,PT10M], was " + duration);
@@ -62,7 +62,8 @@ public final class FleetDemo implements Callable<Integer> {
 
   int rate;
 
-  @Option(names = "--rate", defaultValue = "200", description = "Calls per second of each fleet, 10-5000 (default ${DEFAULT-VALUE}).")
+  @Option(names = "--rate", defaultValue = "100",
+      description = "Requests per second offered to each fleet, 10-5000 (default ${DEFAULT-VALUE}); the summary says the rate achieved.")
   void setRate(int rate) {
     if (rate < 10 || rate > 5000) {
       throw new ParameterException(spec.commandLine(), "--rate must be in [10,5000], was " + rate);
@@ -97,7 +98,14 @@ public final class FleetDemo implements Callable<Integer> {
       long liveBookings,
       long queuedBookings,
       long refusedBookings,
-      long bookingsMade) {
+      long bookingsMade,
+      long offered,
+      double achievedRate) {
+
+    /** Requests whose user got an answer (live, stale, queued or an error). */
+    long answered() {
+      return liveReads + staleReads + failedReads + liveBookings + queuedBookings + refusedBookings;
+    }
 
     /** Bookings a user was told were taken that calcom never got. Must be 0. */
     long bookingsLost() {
@@ -120,8 +128,8 @@ public final class FleetDemo implements Callable<Integer> {
         FlakyService independentService = new FlakyService()) {
       String prefix = "demo-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
       out.printf("Redis: %s (%s)%n", redis.address(), redis.isManaged() ? "started for this demo" : "from REDIS_URL");
-      out.printf("Fleet: %d nodes for %s, %d calls/s per fleet (80%% reads of free slots, 20%% bookings)%n",
-          nodes, duration, rate);
+      out.printf("Fleet: %d nodes for %s, each fleet offered the same %d requests/s (80%% reads of free slots,"
+          + " 20%% bookings)%n", nodes, duration, rate);
       out.printf("calcom is down from %.0fs to %.0fs. Breakers: COUNT_BASED window of 20, open at 50%% failures"
           + " after 10 calls, 4 s in OPEN, 3 trial calls in HALF_OPEN.%n", seconds(downAt()), seconds(upAt()));
       out.println("Two fleets run side by side, each against its own calcom:");
@@ -180,8 +188,9 @@ public final class FleetDemo implements Callable<Integer> {
 
     Result run() throws InterruptedException {
       start = System.nanoTime();
-      shared.start(rate);
-      independent.start(rate);
+      long requests = rate * duration.toMillis() / 1000; // the same requests for both fleets
+      shared.start(rate, requests);
+      independent.start(rate, requests);
       out.printf("%7s  %-6s | %-26s %8s %6s %6s | %-26s %8s %6s%n", "time", "calcom",
           "r4j-redis breakers", "to calcom", "stale", "queued", "independent breakers", "to calcom", "errors");
       long nextProgress = 0;
@@ -325,7 +334,8 @@ public final class FleetDemo implements Callable<Integer> {
         FlakyService s = fleet.service;
         return new FleetResult(fleet.label, s.requestsWhileDown() - s.trialsWhileDown(), s.trialsWhileDown(),
             s.trials(), openSpreadMillis, closedAfterRecoveryMillis, t.liveReads.sum(), t.staleReads.sum(),
-            t.failedReads.sum(), t.liveBookings.sum(), t.queuedBookings.sum(), t.refusedBookings.sum(), s.bookings());
+            t.failedReads.sum(), t.liveBookings.sum(), t.queuedBookings.sum(), t.refusedBookings.sum(), s.bookings(),
+            fleet.issued(), fleet.achievedRate());
       }
     }
   }
@@ -345,6 +355,8 @@ public final class FleetDemo implements Callable<Integer> {
     out.println("Summary");
     String row = "  %-52s %18s %18s%n";
     out.printf(row, "", "r4j-redis", "independent R4j");
+    out.printf(row, "requests offered / answered", s.offered() + " / " + s.answered(), i.offered() + " / " + i.answered());
+    out.printf(row, "  answered per second (asked: " + rate + ")", perSecond(s.achievedRate()), perSecond(i.achievedRate()));
     out.printf(row, "calls that reached calcom while it was down", s.wastedWhileClosed() + s.trialsWhileDown(),
         i.wastedWhileClosed() + i.trialsWhileDown());
     out.printf(row, "  from CLOSED breakers, before they opened", s.wastedWhileClosed(), i.wastedWhileClosed());
@@ -363,6 +375,10 @@ public final class FleetDemo implements Callable<Integer> {
     out.println();
     out.println("The shared breaker opened the whole fleet at once and let one node probe; the independent"
         + " breakers each paid for the outage themselves.");
+  }
+
+  private static String perSecond(double rate) {
+    return String.format(Locale.ROOT, "%.0f/s", rate);
   }
 
   private static String millis(long millis) {

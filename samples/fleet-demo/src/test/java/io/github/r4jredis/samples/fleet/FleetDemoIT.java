@@ -3,8 +3,11 @@ package io.github.r4jredis.samples.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.r4jredis.samples.fleet.FleetDemo.FleetResult;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -21,6 +24,10 @@ class FleetDemoIT {
     assertThat(code).isZero();
     FleetResult shared = demo.result().shared();
     FleetResult independent = demo.result().independent();
+    // The same load for both: every request offered (100/s for 15 s) was answered, one way or another.
+    assertThat(shared.offered()).isEqualTo(independent.offered()).isEqualTo(1_500);
+    assertThat(shared.answered()).isEqualTo(shared.offered());
+    assertThat(independent.answered()).isEqualTo(independent.offered());
     assertThat(shared.wastedWhileClosed() + shared.trialsWhileDown())
         .isLessThan(independent.wastedWhileClosed() + independent.trialsWhileDown());
     assertThat(shared.trials()).isLessThan(independent.trials());
@@ -34,7 +41,24 @@ class FleetDemoIT {
         .contains("Redis: redis://", "Fleet: 5 nodes for PT15S")
         .contains("» calcom goes down", "» r4j-redis: all 5 nodes OPEN", "» calcom is back",
             "» r4j-redis: CLOSED on all 5 nodes", "» r4j-redis: retry queue drained")
-        .contains("Summary", "bookings accepted but never made (must be 0)");
+        .contains("Summary", "requests offered / answered", "answered per second (asked: 100)",
+            "bookings accepted but never made (must be 0)");
+  }
+
+  @Test
+  void helpPrintsWithoutPicocliWarnings() {
+    StringWriter usage = new StringWriter();
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(new CommandLine(new FleetDemo(new PrintWriter(new StringWriter(), true)))
+          .setOut(new PrintWriter(usage, true)).execute("--help")).isZero();
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(usage.toString()).contains("calcom is down from 20% to 60% of it");
+    assertThat(warnings.toString(StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
   }
 
   @Test
