@@ -19,8 +19,6 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -31,6 +29,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 /**
  * The operators' JSON API, under {@code /api} (switched on by {@code r4j.redis.api.enabled}):
@@ -45,10 +44,8 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api")
 public class R4jMonitoringController {
 
-  /** The logger of the audit trail of actions. */
-  public static final String AUDIT_LOGGER = "io.github.r4jredis.audit";
-
-  private static final Logger AUDIT = LoggerFactory.getLogger(AUDIT_LOGGER);
+  /** The logger of the audit trail of actions: one line per action, refused or done, every value quoted. */
+  public static final String AUDIT_LOGGER = R4jAudit.LOGGER;
 
   private final RedisCircuitBreakerRegistry registry;
   private final ObjectProvider<StateOverview> overview;
@@ -140,25 +137,22 @@ public class R4jMonitoringController {
   private ResponseEntity<Object> act(String action, String name, @Nullable Principal user, HttpServletRequest request,
       Supplier<Optional<SharedBreakerState>> operation) {
     if (user == null) {
-      AUDIT.warn("action={} breaker={} user=anonymous from={} outcome=refused (not authenticated)",
-          action, name, request.getRemoteAddr());
+      R4jAudit.refused(action, name, null, request.getRemoteAddr(), "not authenticated");
       return error(HttpStatus.UNAUTHORIZED, action + " needs an authenticated user");
     }
     Optional<SharedBreakerState> after;
     try {
       after = operation.get();
     } catch (RuntimeException e) {
-      AUDIT.warn("action={} breaker={} user={} from={} outcome=failed ({})",
-          action, name, user.getName(), request.getRemoteAddr(), e.getMessage());
+      R4jAudit.failed(action, name, user.getName(), request.getRemoteAddr(), String.valueOf(e.getMessage()));
       throw e;
     }
     if (after.isEmpty()) {
-      AUDIT.info("action={} breaker={} user={} from={} outcome=not found",
-          action, name, user.getName(), request.getRemoteAddr());
+      R4jAudit.notFound(action, name, user.getName(), request.getRemoteAddr());
       return error(HttpStatus.NOT_FOUND, "no circuit breaker named '" + name + "'");
     }
-    AUDIT.info("action={} breaker={} user={} from={} outcome={} version={}",
-        action, name, user.getName(), request.getRemoteAddr(), after.get().state(), after.get().version());
+    R4jAudit.done(action, name, user.getName(), request.getRemoteAddr(), after.get().state().name(),
+        after.get().version());
     return ResponseEntity.ok(R4jRedisEndpoint.Breaker.of(after.get()));
   }
 
@@ -191,6 +185,16 @@ public class R4jMonitoringController {
   @ExceptionHandler(NotFound.class)
   ResponseEntity<Object> notFound(NotFound e) {
     return error(HttpStatus.NOT_FOUND, e.getMessage());
+  }
+
+  /** A parameter that is not of its type ({@code limit=abc}): named, with the value refused. */
+  @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+  ResponseEntity<Object> badParameter(MethodArgumentTypeMismatchException e) {
+    Class<?> type = e.getRequiredType();
+    String expected = type == Integer.class || type == int.class ? "an integer"
+        : type == Duration.class ? "an ISO-8601 duration such as PT30M"
+        : "a " + (type == null ? "value of its type" : type.getSimpleName());
+    return error(HttpStatus.BAD_REQUEST, e.getName() + " must be " + expected + ", was '" + e.getValue() + "'");
   }
 
   @ExceptionHandler(IllegalArgumentException.class)

@@ -22,8 +22,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.security.authorization.AuthorizationEventPublisher;
+import org.springframework.security.authorization.SpringAuthorizationEventPublisher;
+import org.springframework.security.authorization.event.AuthorizationDeniedEvent;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -103,6 +107,24 @@ public class R4jRedisModulesAutoConfiguration {
     R4jMonitoringController r4jMonitoringController(RedisCircuitBreakerRegistry registry,
         ObjectProvider<StateOverview> overview, ObjectProvider<HealthMonitor> health, ObjectProvider<SloMonitor> slo) {
       return new R4jMonitoringController(registry, overview, health, slo);
+    }
+
+    /** Spring Security's refusals of the actions (401, 403, wrong passwords) in the audit trail. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(AuthorizationDeniedEvent.class)
+    static class SecurityAudit {
+
+      @Bean
+      R4jSecurityAudit r4jSecurityAudit() {
+        return new R4jSecurityAudit();
+      }
+
+      /** Without one, Spring Security publishes no {@link AuthorizationDeniedEvent} at all. */
+      @Bean
+      @ConditionalOnMissingBean
+      AuthorizationEventPublisher authorizationEventPublisher(ApplicationEventPublisher events) {
+        return new SpringAuthorizationEventPublisher(events);
+      }
     }
   }
 

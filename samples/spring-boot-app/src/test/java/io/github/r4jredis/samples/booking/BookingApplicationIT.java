@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.RedisServer;
@@ -18,6 +21,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -85,13 +89,68 @@ class BookingApplicationIT {
     HttpResponse<String> reset = app.post("/api/resilience/calcom/reset", OPERATOR);
     assertThat(reset.statusCode()).isEqualTo(200);
     assertThat(json(reset).get("state").asText()).isEqualTo("CLOSED");
-    assertThat(output.getOut()).contains("action=reset breaker=calcom user=operator from=127.0.0.1 outcome=CLOSED");
+    assertThat(output.getOut()).contains(
+        "action=\"reset\" breaker=\"calcom\" user=\"operator\" from=\"127.0.0.1\" outcome=\"CLOSED\"");
 
     await().atMost(AWAIT).until(() -> dependencies.bookings() == 1); // the queued booking, made after recovery
 
     String scrape = app.get("/actuator/prometheus").body();
     assertThat(scrape).contains("resilience4j_circuitbreaker_state{", "r4jredis_sync_mode{", "r4jredis_slo_calls_total{");
     assertThat(json(app.get("/actuator/health")).get("components").get("r4jRedis").get("status").asText()).isEqualTo("UP");
+  }
+
+  /**
+   * Every action, refused or done, is in the audit trail, also the 401s and 403s Spring Security
+   * answers before the controller; every value is quoted, so a name cannot forge a field.
+   */
+  @Test
+  void everyActionRefusedOrDoneIsAuditedAndNoValueForgesAField(RedisServer redis, @KeyPrefix String prefix)
+      throws Exception {
+    BookingServer app = start(redis, prefix); // first: Spring Boot resets logback as it starts
+    Logger audit = (Logger) LoggerFactory.getLogger("io.github.r4jredis.audit");
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    audit.addAppender(lines);
+    try {
+      String from = " from=\"127.0.0.1\"";
+
+      assertThat(app.post("/api/resilience/calcom/reset", null).statusCode()).isEqualTo(401);
+      assertThat(app.post("/api/resilience/calcom/reset", VIEWER).statusCode()).isEqualTo(403);
+      assertThat(app.post("/api/resilience/calcom/force-open", "operator:not-the-password").statusCode()).isEqualTo(401);
+      assertThat(app.post("/api/resilience/x%22%20outcome=%22CLOSED/force-open", OPERATOR).statusCode()).isEqualTo(404);
+      assertThat(app.post("/api/simulation/calcom/down", VIEWER).statusCode()).as("not an action of ours").isEqualTo(403);
+      HttpResponse<String> reset = app.post("/api/resilience/calcom/reset", OPERATOR);
+      assertThat(reset.statusCode()).isEqualTo(200);
+
+      synchronized (lines) {
+        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+            "action=\"reset\" breaker=\"calcom\" user=\"anonymous\"" + from
+                + " outcome=\"refused\" reason=\"not authenticated\"",
+            "action=\"reset\" breaker=\"calcom\" user=\"viewer\"" + from
+                + " outcome=\"refused\" reason=\"not authorized\"",
+            "action=\"force-open\" breaker=\"calcom\" user=\"operator\"" + from
+                + " outcome=\"refused\" reason=\"authentication failed: Bad credentials\"",
+            "action=\"force-open\" breaker=\"x\\\" outcome=\\\"CLOSED\" user=\"operator\"" + from
+                + " outcome=\"not found\"",
+            "action=\"reset\" breaker=\"calcom\" user=\"operator\"" + from
+                + " outcome=\"CLOSED\" version=\"" + json(reset).get("version").asLong() + "\"");
+      }
+    } finally {
+      audit.detachAppender(lines);
+    }
+  }
+
+  /** A parameter of the wrong type is named, with what it must be. */
+  @Test
+  void aParameterOfTheWrongTypeIsNamed(RedisServer redis, @KeyPrefix String prefix) throws Exception {
+    BookingServer app = start(redis, prefix);
+
+    HttpResponse<String> history = app.get("/api/health/history?limit=abc");
+    assertThat(history.statusCode()).isEqualTo(400);
+    assertThat(history.body()).contains("limit must be an integer, was 'abc'");
+    HttpResponse<String> predictions = app.get("/api/resilience/predictions?horizon=soon");
+    assertThat(predictions.statusCode()).isEqualTo(400);
+    assertThat(predictions.body()).contains("horizon must be an ISO-8601 duration such as PT30M, was 'soon'");
   }
 
   @Test
