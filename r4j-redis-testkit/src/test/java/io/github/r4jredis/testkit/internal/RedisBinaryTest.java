@@ -51,6 +51,33 @@ class RedisBinaryTest {
     assertThat(output).startsWith("Redis server v=6.2");
   }
 
+  /** One copy per machine, reused: embedded-redis's own extraction is deleted at once, not at exit. */
+  @Test
+  void theEmbeddedBinaryIsKeptOnceAndEmbeddedRedisLeavesNothingBehind() throws Exception {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    long before = embeddedRedisDirectories(tmp);
+
+    Path first = RedisBinary.embedded();
+    Path second = RedisBinary.embedded();
+
+    assertThat(first).isEqualTo(second).startsWith(RedisBinary.CACHE).isExecutable();
+    assertThat(embeddedRedisDirectories(tmp)).isEqualTo(before);
+  }
+
+  /** embedded-redis's temporary directories ({@code redis-<digits>}) holding a binary. */
+  private static long embeddedRedisDirectories(Path tmp) throws IOException {
+    try (var dirs = Files.list(tmp)) {
+      return dirs.filter(d -> d.getFileName().toString().matches("redis-\\d+") && Files.isDirectory(d))
+          .filter(d -> {
+            try (var files = Files.list(d)) {
+              return files.anyMatch(f -> f.getFileName().toString().startsWith("redis-server"));
+            } catch (IOException e) {
+              return false;
+            }
+          }).count();
+    }
+  }
+
   private static Path executable(Path path) throws IOException {
     Files.writeString(path, "#!/bin/sh\n", StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
