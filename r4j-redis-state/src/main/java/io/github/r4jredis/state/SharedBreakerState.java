@@ -19,7 +19,9 @@ import java.util.Optional;
  * @param calls calls in the shared window
  * @param failedCalls failed calls in the shared window
  * @param slowCalls slow calls in the shared window
- * @param reportingNodes nodes that flushed to the breaker lately (outcomes, or a seed)
+ * @param reportingNodes nodes that flushed to the breaker lately (outcomes, or a seed); like
+ *     {@code failingNodes}, recounted by Redis at most once a second (the count reads every
+ *     node's entry), so both may lag the window's calls by up to a second
  * @param failingNodes nodes that reported failures inside the window
  */
 public record SharedBreakerState(

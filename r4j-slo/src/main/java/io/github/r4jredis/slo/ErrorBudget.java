@@ -1,5 +1,8 @@
 package io.github.r4jredis.slo;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+
 /**
  * The error budget of an availability objective: with a 99.9 % target, 0.1 % of calls may
  * fail. The burn rate says how fast a stretch of traffic spends it (1.0 spends exactly the
@@ -10,10 +13,19 @@ package io.github.r4jredis.slo;
  */
 public final class ErrorBudget {
 
+  /**
+   * Ratios are computed in decimal (16 digits, as {@code 0.999} is written) and then turned into a
+   * {@code double}: in binary {@code 1 - 0.999} is 0.0010000000000000009, and a budget 949 times
+   * overspent read -948.9999999999991 in the JSON.
+   */
+  private static final MathContext DECIMAL = MathContext.DECIMAL64;
+
   private final double target;
+  private final BigDecimal allowed;
 
   private ErrorBudget(double target) {
     this.target = target;
+    this.allowed = BigDecimal.ONE.subtract(BigDecimal.valueOf(target));
   }
 
   /**
@@ -35,7 +47,7 @@ public final class ErrorBudget {
 
   /** The share of calls allowed to fail: {@code 1 - target}. */
   public double allowedErrorRatio() {
-    return 1.0 - target;
+    return allowed.doubleValue();
   }
 
   /**
@@ -47,7 +59,7 @@ public final class ErrorBudget {
   public double burnRate(long good, long bad) {
     requireCounts(good, bad);
     long total = good + bad;
-    return total == 0 ? 0.0 : ((double) bad / total) / allowedErrorRatio();
+    return total == 0 ? 0.0 : burn(total, bad).doubleValue();
   }
 
   /**
@@ -57,7 +69,13 @@ public final class ErrorBudget {
    * @throws IllegalArgumentException when a count is negative
    */
   public double remaining(long good, long bad) {
-    return 1.0 - burnRate(good, bad);
+    requireCounts(good, bad);
+    long total = good + bad;
+    return total == 0 ? 1.0 : BigDecimal.ONE.subtract(burn(total, bad)).doubleValue();
+  }
+
+  private BigDecimal burn(long total, long bad) {
+    return BigDecimal.valueOf(bad).divide(BigDecimal.valueOf(total).multiply(allowed), DECIMAL);
   }
 
   private static void requireCounts(long good, long bad) {

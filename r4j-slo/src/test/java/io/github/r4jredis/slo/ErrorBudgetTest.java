@@ -24,6 +24,18 @@ class ErrorBudgetTest {
     assertThat(budget.remaining(98_560, 1_440)).isCloseTo(-13.4, within(1e-9));
   }
 
+  /** What is shown (JSON, meters, alerts) is the decimal a person computes, not binary noise. */
+  @Test
+  void shouldGiveTheDecimalAnswersAPersonComputes() {
+    assertThat(budget.allowedErrorRatio()).isEqualTo(0.001);
+    assertThat(budget.burnRate(999, 1)).isEqualTo(1.0);
+    assertThat(budget.burnRate(98_560, 1_440)).isEqualTo(14.4);
+    assertThat(budget.remaining(50, 950)).isEqualTo(-949.0);
+    assertThat(budget.remaining(9_950, 50)).isEqualTo(-4.0);
+    assertThat(ErrorBudget.of(0.95).burnRate(780, 220)).isEqualTo(4.4);
+    assertThat(ErrorBudget.of(0.99).remaining(2_997, 3)).isEqualTo(0.9);
+  }
+
   @Test
   void shouldKeepTheWholeBudgetWithoutFailuresOrCalls() {
     assertThat(budget.burnRate(0, 0)).isZero();

@@ -18,6 +18,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -348,15 +350,27 @@ public final class RedisSloMonitor implements SloMonitor {
     figures.burn().forEach((name, counts) -> burn.put(name, burnRate(definition, counts)));
     Timeline timeline = figures.sloTimeline();
     long requests = slo.requests(notPermittedIsFailure);
-    double availability = requests == 0 ? 1.0 : 1.0 - (double) slo.bad(notPermittedIsFailure) / requests;
+    double availability = requests == 0 ? 1.0 : ratio(requests - slo.bad(notPermittedIsFailure), requests);
     double compliance = slo.withinThreshold();
     boolean recoveryMet = timeline.maxRecovery().compareTo(definition.recoveryTarget()) <= 0
         && timeline.currentOutage().map(d -> d.compareTo(definition.recoveryTarget()) <= 0).orElse(true);
     List<SloAlert> own = firing.stream().filter(a -> a.service().equals(service)).toList();
     return new SloStatus(service, definition, requests, availability, availability >= definition.availabilityTarget(),
-        1.0 - burnRate(definition, slo), burn, LatencyBuckets.quantile(slo.buckets(), definition.latencyPercentile()),
+        remaining(definition, slo), burn, LatencyBuckets.quantile(slo.buckets(), definition.latencyPercentile()),
         compliance, compliance >= definition.latencyPercentile(), timeline.meanRecovery(), timeline.maxRecovery(),
         recoveryMet, own, Instant.ofEpochMilli(now));
+  }
+
+  private double remaining(SloDefinition definition, Counts counts) {
+    long requests = counts.requests(notPermittedIsFailure);
+    return definition.errorBudget().remaining(requests - counts.bad(notPermittedIsFailure),
+        counts.bad(notPermittedIsFailure));
+  }
+
+  /** {@code part / whole} as the decimal a person computes (0.95, not 0.9500000000000001). */
+  private static double ratio(long part, long whole) {
+    return BigDecimal.valueOf(part).divide(BigDecimal.valueOf(whole), MathContext.DECIMAL64)
+        .doubleValue();
   }
 
   private double burnRate(SloDefinition definition, Counts counts) {
