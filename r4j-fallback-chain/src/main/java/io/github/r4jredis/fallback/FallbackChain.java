@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * {@link StaleCache}; a write tries the primary call, then the durable {@link RetryQueue} (or, for
  * an operation flagged {@link Operation#reviewOnFailure()}, manual review). What no tier can
  * answer ends as a {@link Tier#FAILED} result with a message fit for a user. Every tier is
- * optional.
+ * optional. Each answer's {@link FallbackResult#message()} says what happened to that request;
+ * with a {@link Degradation}, its {@link FallbackResult#notice()} says how the application is.
  *
  * <pre>{@code
  * FallbackChain<List<Slot>> slots = FallbackChain.<List<Slot>>builder("slots")
@@ -54,9 +55,11 @@ public final class FallbackChain<T> {
   private final @Nullable RetryQueue queue;
   private final @Nullable Degradation degradation;
   private final Predicate<Throwable> fallbackOn;
-  private final String failureMessage;
+  private final String staleMessage;
+  private final String unavailableMessage;
   private final String queuedMessage;
   private final String reviewMessage;
+  private final String notKeptMessage;
   private final Map<Tier, Counter> answers = new EnumMap<>(Tier.class);
 
   private FallbackChain(Builder<T> builder) {
@@ -66,9 +69,11 @@ public final class FallbackChain<T> {
     this.queue = builder.queue;
     this.degradation = builder.degradation;
     this.fallbackOn = builder.fallbackOn;
-    this.failureMessage = builder.failureMessage;
+    this.staleMessage = builder.staleMessage;
+    this.unavailableMessage = builder.unavailableMessage;
     this.queuedMessage = builder.queuedMessage;
     this.reviewMessage = builder.reviewMessage;
+    this.notKeptMessage = builder.notKeptMessage;
     for (Tier tier : Tier.values()) {
       answers.put(tier, Counter.builder("r4jredis.fallback.answers")
           .description("Answers of a fallback chain by the tier that gave them")
@@ -103,10 +108,11 @@ public final class FallbackChain<T> {
       if (cache != null) {
         Optional<StaleCache.Stale<T>> stale = cache.get(key);
         if (stale.isPresent()) {
-          return answered(FallbackResult.stale(stale.get().value(), stale.get().age(), e));
+          return answered(FallbackResult.stale(stale.get().value(), stale.get().age(), stale.get().fromFleet(), e,
+              staleMessage));
         }
       }
-      return answered(FallbackResult.failed(e, failureMessage()));
+      return answered(FallbackResult.failed(e, unavailableMessage));
     }
     if (cache != null && value != null) {
       cache.put(key, value);
@@ -134,7 +140,7 @@ public final class FallbackChain<T> {
 
   private <R> FallbackResult<R> keep(Operation<?> operation, Exception cause) {
     if (queue == null) {
-      return FallbackResult.failed(cause, failureMessage());
+      return FallbackResult.failed(cause, notKeptMessage);
     }
     try {
       if (operation.isReviewOnFailure()) {
@@ -146,8 +152,8 @@ public final class FallbackChain<T> {
     } catch (FallbackStoreException e) {
       // Neither the dependency nor Redis: the caller must know the write was not kept.
       LOG.warn("Chain {} could not keep {} after its primary call failed", name, operation, e);
-      cause.addSuppressed(e);
-      return FallbackResult.failed(cause, failureMessage());
+      cause.addSuppressed(e); // a no-op on exceptions without suppression, as CallNotPermittedException
+      return FallbackResult.notKept(cause, e, notKeptMessage);
     }
   }
 
@@ -165,13 +171,9 @@ public final class FallbackChain<T> {
     throw new CompletionException(e);
   }
 
-  private String failureMessage() {
-    return degradation != null && degradation.level() > 0 ? degradation.message() : failureMessage;
-  }
-
   private <R> FallbackResult<R> answered(FallbackResult<R> result) {
     answers.get(result.tier()).increment();
-    return result;
+    return degradation == null ? result : result.withNotice(degradation.message());
   }
 
   @Override
@@ -183,8 +185,17 @@ public final class FallbackChain<T> {
   /** Settings of a chain. Not thread-safe. */
   public static final class Builder<T> {
 
-    /** Default message of a failure when no degradation gives one. */
-    public static final String DEFAULT_FAILURE_MESSAGE = "The service is temporarily unavailable. Please try again later.";
+    /** Default message of a read answered from the stale cache. */
+    public static final String DEFAULT_STALE_MESSAGE =
+        "This may be out of date: the service is temporarily unavailable.";
+
+    /** Default message of a read that neither the primary nor the stale cache could answer. */
+    public static final String DEFAULT_UNAVAILABLE_MESSAGE =
+        "This is not available right now. Please try again later.";
+
+    /** Default message of a write that could be neither done nor kept (no queue, or its store down). */
+    public static final String DEFAULT_NOT_KEPT_MESSAGE =
+        "Your request could not be completed and was not saved. Please try again later.";
 
     /** Default message of a queued write. */
     public static final String DEFAULT_QUEUED_MESSAGE =
@@ -200,9 +211,11 @@ public final class FallbackChain<T> {
     private @Nullable RetryQueue queue;
     private @Nullable Degradation degradation;
     private Predicate<Throwable> fallbackOn = e -> true;
-    private String failureMessage = DEFAULT_FAILURE_MESSAGE;
+    private String staleMessage = DEFAULT_STALE_MESSAGE;
+    private String unavailableMessage = DEFAULT_UNAVAILABLE_MESSAGE;
     private String queuedMessage = DEFAULT_QUEUED_MESSAGE;
     private String reviewMessage = DEFAULT_REVIEW_MESSAGE;
+    private String notKeptMessage = DEFAULT_NOT_KEPT_MESSAGE;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
 
     private Builder(String name) {
@@ -227,7 +240,11 @@ public final class FallbackChain<T> {
       return this;
     }
 
-    /** Gives the message of a failure while the application is degraded. */
+    /**
+     * The application's degradation, whose message at the time goes with every answer as its
+     * {@link FallbackResult#notice()} (a banner's text). It never replaces the answer's own
+     * message: "your changes are kept" is true of a queued write, not of every request at level 100.
+     */
     public Builder<T> degradation(Degradation degradation) {
       this.degradation = Objects.requireNonNull(degradation, "degradation");
       return this;
@@ -243,9 +260,21 @@ public final class FallbackChain<T> {
       return this;
     }
 
-    /** Message of a failure while no degradation gives one. */
-    public Builder<T> failureMessage(String failureMessage) {
-      this.failureMessage = requireText("failureMessage", failureMessage);
+    /** Message of a read answered from the stale cache. */
+    public Builder<T> staleMessage(String staleMessage) {
+      this.staleMessage = requireText("staleMessage", staleMessage);
+      return this;
+    }
+
+    /** Message of a read with no value to serve. */
+    public Builder<T> unavailableMessage(String unavailableMessage) {
+      this.unavailableMessage = requireText("unavailableMessage", unavailableMessage);
+      return this;
+    }
+
+    /** Message of a write that could be neither done nor kept. */
+    public Builder<T> notKeptMessage(String notKeptMessage) {
+      this.notKeptMessage = requireText("notKeptMessage", notKeptMessage);
       return this;
     }
 

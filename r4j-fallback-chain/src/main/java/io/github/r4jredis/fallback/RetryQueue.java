@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
 
@@ -106,6 +107,9 @@ public interface RetryQueue extends AutoCloseable {
     /** Default time a done key keeps duplicates away. */
     public static final Duration DEFAULT_IDEMPOTENCY_RETENTION = Duration.ofHours(24);
 
+    /** Default time an operation waits for a node that has its handler before it is dead-lettered. */
+    public static final Duration DEFAULT_UNHANDLED_TIMEOUT = Duration.ofHours(1);
+
     private final RedissonClient redisson;
     private final String name;
     private String keyPrefix = "r4j";
@@ -116,6 +120,8 @@ public interface RetryQueue extends AutoCloseable {
     private int batchSize = DEFAULT_BATCH_SIZE;
     private Duration claimAfter = DEFAULT_CLAIM_AFTER;
     private Duration idempotencyRetention = DEFAULT_IDEMPOTENCY_RETENTION;
+    private Duration unhandledTimeout = DEFAULT_UNHANDLED_TIMEOUT;
+    private Predicate<Throwable> operationsOwnFailure = e -> false;
     private Clock clock = Clock.systemUTC();
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
 
@@ -193,6 +199,36 @@ public interface RetryQueue extends AutoCloseable {
       return this;
     }
 
+    /**
+     * How long an operation that no node has a handler for may wait for one before it goes to
+     * the dead letters (a rolling deploy: a node of the old version reads an operation only the
+     * new one knows). A node without the handler leaves the operation for the others, its
+     * attempts unchanged. At least 1 s. Default 1 h.
+     */
+    public Builder unhandledTimeout(Duration unhandledTimeout) {
+      Objects.requireNonNull(unhandledTimeout, "unhandledTimeout");
+      if (unhandledTimeout.toMillis() < 1000) {
+        throw new IllegalArgumentException("unhandledTimeout must be at least 1 s, was " + unhandledTimeout);
+      }
+      this.unhandledTimeout = unhandledTimeout;
+      return this;
+    }
+
+    /**
+     * Which failures of a handler are the operation's own (a 400 for a payload the dependency
+     * will never accept), not the dependency's: such an operation goes to the dead letters (to
+     * review when it is critical or flagged for review) at once, never retried, and the breaker
+     * records neither a failure nor a success (its permission, a trial call in HALF_OPEN, is
+     * given back). Added to the breaker's own classification: a failure its config ignores or
+     * does not record ({@code ignoreExceptions}, {@code recordExceptions}) is the operation's own
+     * too, and Resilience4j treats it on the breaker as it always does. Default: none beyond the
+     * breaker's.
+     */
+    public Builder operationsOwnFailure(Predicate<Throwable> operationsOwnFailure) {
+      this.operationsOwnFailure = Objects.requireNonNull(operationsOwnFailure, "operationsOwnFailure");
+      return this;
+    }
+
     /** The clock of due times and ages. Default UTC system clock. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -208,7 +244,7 @@ public interface RetryQueue extends AutoCloseable {
     /** Builds the queue, creates its consumer group if needed, and starts the background drain. */
     public RetryQueue build() {
       return new RedisRetryQueue(redisson, keyPrefix, name, nodeId, circuitBreaker, retryPolicy, drainInterval,
-          batchSize, claimAfter, idempotencyRetention, clock, meterRegistry);
+          batchSize, claimAfter, idempotencyRetention, unhandledTimeout, operationsOwnFailure, clock, meterRegistry);
     }
 
     static String requireName(String what, String value) {

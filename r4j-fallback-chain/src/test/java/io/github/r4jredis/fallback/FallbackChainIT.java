@@ -150,7 +150,10 @@ class FallbackChainIT {
     assertThat(onB.value()).contains("monday: 09:00, 10:00");
     FallbackResult<String> neverSeen = b.slots("friday");
     assertThat(neverSeen.tier()).isEqualTo(Tier.FAILED);
-    assertThat(neverSeen.message()).isEqualTo(b.degradation.message());
+    assertThat(neverSeen.message()).isEqualTo(FallbackChain.Builder.DEFAULT_UNAVAILABLE_MESSAGE);
+    assertThat(neverSeen.notice()).isEqualTo(b.degradation.message());
+    assertThat(onB.fromFleet()).as("b never read monday: the fleet's copy").isTrue();
+    assertThat(onA.fromFleet()).isFalse();
 
     // 3. Writes are queued, on both nodes, and wait: the open breaker keeps the queue unread.
     for (int i = 1; i <= 10; i++) {
@@ -159,6 +162,13 @@ class FallbackChainIT {
       assertThat(queued.message()).isEqualTo(FallbackChain.Builder.DEFAULT_QUEUED_MESSAGE);
     }
     assertThat(b.book("booking-3").tier()).as("a client's retry").isEqualTo(Tier.QUEUED);
+    Booking vip = new Booking("p-vip", "mon-10:00");
+    FallbackResult<String> reviewed = b.chain.write(
+        Operation.of("create-booking", vip).withIdempotencyKey("vip").reviewOnFailure(), () -> calcom.book(vip, "vip"));
+    assertThat(reviewed.tier()).isEqualTo(Tier.MANUAL_REVIEW);
+    assertThat(reviewed.message()).isEqualTo(FallbackChain.Builder.DEFAULT_REVIEW_MESSAGE);
+    assertThat(reviewed.notice()).isEqualTo(b.degradation.message());
+    assertThat(b.queue.review().list(10)).hasSize(1);
     assertThat(a.queue.stats().depth()).isEqualTo(10);
     assertThat(calcom.bookings).containsOnlyKeys("booking-0");
 
@@ -173,7 +183,7 @@ class FallbackChainIT {
     // 5. The queue drains by itself: every booking made exactly once, nothing lost.
     await().atMost(AWAIT).until(() -> a.queue.stats().depth() == 0 && calcom.bookings.size() == 11);
     assertThat(calcom.bookings.values()).allSatisfy(count -> assertThat(count).hasValue(1));
-    assertThat(a.queue.stats()).isEqualTo(new QueueStats(0, 0, Duration.ZERO, 0, 0));
+    assertThat(a.queue.stats()).isEqualTo(new QueueStats(0, 0, Duration.ZERO, 0, 1)); // the VIP, for a person
     assertThat(a.slots("monday").tier()).isEqualTo(Tier.PRIMARY);
     assertThat(b.degradation.level()).isZero();
     assertThat(b.degradation.isFeatureAvailable("book")).isTrue();

@@ -65,20 +65,55 @@ class FallbackChainTest {
     assertThat(result.cause()).get().isInstanceOf(CallNotPermittedException.class);
   }
 
+  /**
+   * The message says what happened to this request, whatever the application's level; the
+   * degradation's band message goes with it as the notice. (At level 100 the band says "your
+   * changes are kept": true of a queued write, false of a read with nothing cached.)
+   */
   @Test
-  void withNothingCachedTheAnswerIsAFailureWithTheDegradationMessage() {
+  void eachAnswerSaysWhatHappenedToItsRequestAndTheDegradationIsTheNotice() {
     Degradation degradation = Degradation.builder("app").dependency(breaker).meterRegistry(meters).build();
     FallbackChain<String> chain = FallbackChain.<String>builder("slots").circuitBreaker(breaker).staleCache(cache)
         .degradation(degradation).meterRegistry(meters).build();
 
-    FallbackResult<String> failed = chain.read("friday", () -> {
-      throw new IOException("down");
-    });
-    assertThat(failed.tier()).isEqualTo(Tier.FAILED);
-    assertThat(failed.message()).isEqualTo(FallbackChain.Builder.DEFAULT_FAILURE_MESSAGE); // level 0: default
+    FallbackResult<String> fresh = chain.read("monday", () -> "09:00");
+    assertThat(fresh.tier()).isEqualTo(Tier.PRIMARY);
+    assertThat(fresh.message()).isEmpty();
+    assertThat(fresh.notice()).isEqualTo(Degradation.Builder.DEFAULT_MESSAGES.get(0));
 
+    breaker.transitionToOpenState(); // level 100
+    String level100 = Degradation.Builder.DEFAULT_MESSAGES.get(100);
+    FallbackResult<String> stale = chain.read("monday", () -> "x");
+    assertThat(stale.tier()).isEqualTo(Tier.STALE_CACHE);
+    assertThat(stale.message()).isEqualTo(FallbackChain.Builder.DEFAULT_STALE_MESSAGE);
+    assertThat(stale.fromFleet()).isFalse();
+    assertThat(stale.notice()).isEqualTo(level100);
+
+    FallbackResult<String> nothing = chain.read("friday", () -> "x");
+    assertThat(nothing.tier()).isEqualTo(Tier.FAILED);
+    assertThat(nothing.message()).isEqualTo(FallbackChain.Builder.DEFAULT_UNAVAILABLE_MESSAGE);
+    assertThat(nothing.storeFailure()).isEmpty();
+    assertThat(nothing.notice()).isEqualTo(level100);
+
+    FallbackResult<Void> notKept = chain.write(Operation.of("create-booking", "b-1"), () -> null);
+    assertThat(notKept.tier()).isEqualTo(Tier.FAILED);
+    assertThat(notKept.message()).isEqualTo(FallbackChain.Builder.DEFAULT_NOT_KEPT_MESSAGE).doesNotContain("kept and");
+    assertThat(notKept.notice()).isEqualTo(level100);
+  }
+
+  @Test
+  void messagesCanBeTheApplicationsOwn() {
+    FallbackChain<String> chain = FallbackChain.<String>builder("slots").circuitBreaker(breaker).staleCache(cache)
+        .staleMessage("Slots as of a moment ago.").unavailableMessage("No slots to show.")
+        .notKeptMessage("Booking failed; nothing was booked.").meterRegistry(meters).build();
+    chain.read("monday", () -> "09:00");
     breaker.transitionToOpenState();
-    assertThat(chain.read("friday", () -> "x").message()).isEqualTo(Degradation.Builder.DEFAULT_MESSAGES.get(100));
+
+    assertThat(chain.read("monday", () -> "x").message()).isEqualTo("Slots as of a moment ago.");
+    assertThat(chain.read("friday", () -> "x").message()).isEqualTo("No slots to show.");
+    assertThat(chain.write(Operation.of("create-booking", "b-1"), () -> null).message())
+        .isEqualTo("Booking failed; nothing was booked.");
+    assertThat(chain.read("friday", () -> "x").notice()).as("no degradation, no notice").isEmpty();
   }
 
   @Test
@@ -106,7 +141,7 @@ class FallbackChainTest {
     });
 
     assertThat(result.tier()).isEqualTo(Tier.FAILED);
-    assertThat(result.message()).isEqualTo(FallbackChain.Builder.DEFAULT_FAILURE_MESSAGE);
+    assertThat(result.message()).isEqualTo(FallbackChain.Builder.DEFAULT_NOT_KEPT_MESSAGE);
   }
 
   @Test
@@ -119,8 +154,9 @@ class FallbackChainTest {
 
   @Test
   void rejectsBadSettings() {
-    assertThatThrownBy(() -> FallbackChain.builder("slots").failureMessage(" "))
-        .hasMessage("failureMessage must not be blank");
+    assertThatThrownBy(() -> FallbackChain.builder("slots").unavailableMessage(" "))
+        .hasMessage("unavailableMessage must not be blank");
+    assertThatThrownBy(() -> FallbackChain.builder("slots").notKeptMessage(null)).hasMessage("notKeptMessage");
     assertThatThrownBy(() -> FallbackChain.builder("")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> chain().read(null, () -> "x")).hasMessage("key");
   }

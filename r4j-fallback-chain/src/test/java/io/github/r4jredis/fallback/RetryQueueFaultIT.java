@@ -9,6 +9,7 @@ import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.MutableClock;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -134,8 +135,9 @@ class RetryQueueFaultIT {
     try (RetryQueue queue = RetryQueue.builder(client, "mail").keyPrefix(prefix).drainInterval(Duration.ofMillis(100))
         .meterRegistry(meters).build()
         .register("send-email", PayloadCodec.text(), (address, ctx) -> sent.incrementAndGet())) {
+      CircuitBreaker smtp = CircuitBreaker.ofDefaults("smtp");
       FallbackChain<String> chain = FallbackChain.<String>builder("mail").retryQueue(queue)
-          .circuitBreaker(CircuitBreaker.ofDefaults("smtp")).meterRegistry(meters).build();
+          .circuitBreaker(smtp).meterRegistry(meters).build();
       IOException smtpDown = new IOException("smtp down");
 
       redis.kill();
@@ -146,6 +148,17 @@ class RetryQueueFaultIT {
       assertThat(result.tier()).isEqualTo(Tier.FAILED);
       assertThat(result.cause()).containsSame(smtpDown);
       assertThat(smtpDown.getSuppressed()).singleElement().isInstanceOf(FallbackStoreException.class);
+      assertThat(result.storeFailure()).get().isInstanceOf(FallbackStoreException.class);
+      assertThat(result.message()).isEqualTo(FallbackChain.Builder.DEFAULT_NOT_KEPT_MESSAGE);
+      // The breaker open, the most common case: Resilience4j's refusal takes no suppressed exception.
+      smtp.transitionToOpenState();
+      FallbackResult<Void> refused = chain.write(Operation.of("send-email", "d@example.com"), () -> null);
+      assertThat(refused.tier()).isEqualTo(Tier.FAILED);
+      assertThat(refused.cause()).get().isInstanceOf(CallNotPermittedException.class);
+      assertThat(refused.cause().orElseThrow().getSuppressed()).isEmpty();
+      assertThat(refused.storeFailure()).get().isInstanceOf(FallbackStoreException.class);
+      assertThat(refused.message()).isEqualTo(FallbackChain.Builder.DEFAULT_NOT_KEPT_MESSAGE);
+      smtp.reset();
       assertThatThrownBy(queue::drain).isInstanceOf(FallbackStoreException.class);
       assertThatThrownBy(() -> queue.enqueue(Operation.of("send-email", "b@example.com")))
           .isInstanceOf(FallbackStoreException.class).hasMessageStartingWith("Cannot queue Operation[send-email");

@@ -96,7 +96,7 @@ class RetryQueueIT {
 
     DrainResult result = queue.drain();
 
-    assertThat(result).isEqualTo(new DrainResult(2, 0, 0, 0, 0, 0));
+    assertThat(result).isEqualTo(new DrainResult(2, 0, 0, 0, 0, 0, 0));
     assertThat(booked).containsExactly("p-b-1", "p-b-2");
     assertThat(contexts.get(0).idempotencyKey()).isEqualTo("b-1");
     assertThat(contexts.get(0).attempt()).isEqualTo(1);
@@ -169,12 +169,121 @@ class RetryQueueIT {
     DrainResult result = worker.drain();
 
     assertThat(result.succeeded()).isEqualTo(20);
-    assertThat(result.deadLettered()).isEqualTo(2);
+    assertThat(result.deadLettered()).isEqualTo(1);
+    assertThat(result.unhandled()).as("no handler here: left for a node that has one").isEqualTo(1);
     assertThat(booked).hasValue(20);
-    assertThat(worker.deadLetters(10)).extracting(QueueEntry::idempotencyKey).containsExactly("poison", "unknown");
+    assertThat(worker.deadLetters(10)).extracting(QueueEntry::idempotencyKey).containsExactly("poison");
     assertThat(worker.deadLetters(10).get(0).reason()).startsWith("unreadable payload: IllegalArgumentException: not a ");
-    assertThat(worker.deadLetters(10).get(1).reason()).startsWith("no handler for operation 'cancel-booking' on node ");
-    assertThat(worker.stats().depth()).isZero();
+    assertThat(worker.stats().depth()).isEqualTo(1);
+  }
+
+  /**
+   * A rolling deploy: the old nodes lack the new operation's handler. They leave it, attempts
+   * unchanged, for a node that has one; it is dead-lettered only when none has for unhandledTimeout.
+   */
+  @Test
+  void aNodeWithoutTheHandlerLeavesTheOperationForANodeThatHasIt() {
+    RetryQueue old = queue(b -> b.unhandledTimeout(Duration.ofMinutes(10)));
+    List<Integer> attempts = new ArrayList<>();
+    RetryQueue upgraded = queue().register("cancel-booking", PayloadCodec.text(),
+        (booking, ctx) -> attempts.add(ctx.attempt()));
+    old.enqueue(Operation.of("cancel-booking", "b-7").withIdempotencyKey("cancel-7"));
+    old.enqueue(Operation.of("cancel-booking", "b-8").withIdempotencyKey("cancel-8"));
+
+    assertThat(old.drain().unhandled()).isEqualTo(2);
+    assertThat(count("unhandled")).isEqualTo(2);
+    assertThat(old.drain().total()).as("offered again after a drain interval, to the others first").isZero();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(upgraded.drain().succeeded()).isEqualTo(2);
+    assertThat(attempts).as("a node without the handler used no attempt").containsExactly(1, 1);
+    assertThat(old.deadLetters(10)).isEmpty();
+
+    old.enqueue(Operation.of("cancel-booking", "b-9").withIdempotencyKey("cancel-9"));
+    for (int i = 0; i < 10; i++) { // only old nodes for ten minutes
+      old.drain();
+      clock.advance(Duration.ofMinutes(1));
+    }
+    assertThat(old.drain().deadLettered()).isEqualTo(1);
+    assertThat(old.deadLetters(10)).singleElement().extracting(QueueEntry::reason).asString()
+        .startsWith("no node had a handler for operation 'cancel-booking' for PT10M");
+  }
+
+  /** A failure that is the operation's own (a 400) is no failure of the dependency. */
+  static final class BadRequest extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Regression: a handler that always failed with a 400 was recorded as a failure of calcom, and
+   * re-opened it for the whole fleet after recovery, twice. The operation's own failures are
+   * dead-lettered at once and count neither way on the breaker, whether the queue or the
+   * breaker's config says so.
+   */
+  @Test
+  void theOperationsOwnFailuresAreDeadLetteredAtOnceAndNeverCountAgainstTheDependency() {
+    CircuitBreakerConfig small = CircuitBreakerConfig.custom().slidingWindowSize(4).minimumNumberOfCalls(4).build();
+    CircuitBreaker declared = CircuitBreaker.of("calcom", small);
+    CircuitBreaker configured = CircuitBreaker.of("calcom-2", CircuitBreakerConfig.from(small)
+        .ignoreExceptions(BadRequest.class).build());
+    for (CircuitBreaker breaker : List.of(declared, configured)) {
+      AtomicInteger booked = new AtomicInteger();
+      RetryQueue queue = queue(b -> breaker == declared
+          ? b.circuitBreaker(breaker).operationsOwnFailure(e -> e instanceof BadRequest)
+          : b.circuitBreaker(breaker)).register("create-booking", Booking.class, (booking, ctx) -> {
+            if (booking.patient().startsWith("p-bad")) {
+              throw new BadRequest("400 no such slot");
+            }
+            booked.incrementAndGet();
+          });
+      for (int i = 0; i < 6; i++) {
+        queue.enqueue(booking("bad-" + breaker.getName() + "-" + i));
+      }
+      queue.enqueue(booking("good-" + breaker.getName()));
+
+      DrainResult result = queue.drain();
+
+      assertThat(result.deadLettered()).as(breaker.getName()).isEqualTo(6);
+      assertThat(result.retried()).isZero();
+      assertThat(booked).hasValue(1);
+      assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+      assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
+      assertThat(queue.deadLetters(10)).allSatisfy(dead ->
+          assertThat(dead.reason()).isEqualTo("the operation's own failure, not retried: BadRequest: 400 no such slot"));
+      clock.advance(Duration.ofHours(1));
+      assertThat(queue.drain().total()).as("never tried again").isZero();
+    }
+  }
+
+  /** A half-open breaker's trial calls go to operations that can tell whether the dependency is back. */
+  @Test
+  void aPoisonOperationGivesBackTheTrialCallItTook() {
+    CircuitBreaker breaker = CircuitBreaker.of("calcom", CircuitBreakerConfig.custom()
+        .permittedNumberOfCallsInHalfOpenState(2).build());
+    List<String> ran = new ArrayList<>();
+    RetryQueue queue = queue(b -> b.circuitBreaker(breaker).operationsOwnFailure(e -> e instanceof BadRequest))
+        .register("create-booking", Booking.class, (booking, ctx) -> {
+          ran.add(booking.patient());
+          if (booking.patient().startsWith("p-bad")) {
+            throw new BadRequest("400");
+          }
+        });
+    queue.enqueue(booking("bad-1"));
+    queue.enqueue(booking("bad-2"));
+    queue.enqueue(booking("good-1"));
+    queue.enqueue(booking("good-2"));
+    breaker.transitionToOpenState();
+    breaker.transitionToHalfOpenState();
+
+    DrainResult result = queue.drain();
+
+    assertThat(result.deadLettered()).isEqualTo(2);
+    assertThat(result.succeeded()).isEqualTo(2);
+    assertThat(ran).containsExactly("p-bad-1", "p-bad-2", "p-good-1", "p-good-2");
+    assertThat(breaker.getState()).as("both trial calls went to real work").isEqualTo(CircuitBreaker.State.CLOSED);
   }
 
   @Test
@@ -192,7 +301,7 @@ class RetryQueueIT {
     queue.enqueue(booking("b-2").critical());
     queue.enqueue(booking("b-3")); // not critical: dead letters
 
-    assertThat(queue.drain()).isEqualTo(new DrainResult(0, 0, 1, 2, 0, 0));
+    assertThat(queue.drain()).isEqualTo(new DrainResult(0, 0, 1, 2, 0, 0, 0));
 
     List<QueueEntry> items = queue.review().list(10);
     assertThat(items).extracting(QueueEntry::idempotencyKey).containsExactly("b-1", "b-2");
@@ -395,7 +504,7 @@ class RetryQueueIT {
     queue.enqueue(booking("b-2").critical());
     queue.enqueue(booking("b-3"));
 
-    assertThat(queue.drain()).isEqualTo(new DrainResult(1, 0, 1, 1, 0, 0));
+    assertThat(queue.drain()).isEqualTo(new DrainResult(1, 0, 1, 1, 0, 0, 0));
     assertThat(queue.review().requeue(queue.review().list(1).get(0).id())).isTrue();
     assertThat(queue.drain().succeeded()).isEqualTo(1);
     assertThat(queue.stats()).isEqualTo(new QueueStats(0, 0, Duration.ZERO, 1, 0));

@@ -13,6 +13,7 @@ import io.github.r4jredis.fallback.Receipt;
 import io.github.r4jredis.fallback.RetryPolicy;
 import io.github.r4jredis.fallback.RetryQueue;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -40,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RScript;
@@ -91,7 +94,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   private static final String STATS = script("stats.lua");
 
   /** What happened to one operation; the names are the values of the {@code outcome} tag. */
-  private enum Outcome { QUEUED, DUPLICATE, SUCCEEDED, RETRIED, DEAD, REVIEWED, DEFERRED }
+  private enum Outcome { QUEUED, DUPLICATE, SUCCEEDED, RETRIED, DEAD, REVIEWED, DEFERRED, UNHANDLED }
 
   private record Handler<P>(PayloadCodec<P> codec, OperationHandler<P> handler) {}
 
@@ -103,6 +106,12 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   private final int batchSize;
   private final Duration claimAfter;
   private final Duration retention;
+  private final Duration unhandledTimeout;
+  /** When an operation a node has no handler for is offered again (to the other nodes first). */
+  private final long unhandledDelayMillis;
+  private final Predicate<Throwable> operationsOwnFailure;
+  /** Operations this node has no handler for that it has already said so about. */
+  private final Set<String> unhandledLogged = ConcurrentHashMap.newKeySet();
   private final Clock clock;
   private final String stream;
   private final List<Object> keys;
@@ -118,7 +127,8 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   /** Use {@link RetryQueue#builder}. */
   public RedisRetryQueue(RedissonClient redisson, String prefix, String name, String nodeId,
       @Nullable CircuitBreaker breaker, RetryPolicy policy, Duration drainInterval, int batchSize,
-      Duration claimAfter, Duration retention, Clock clock, MeterRegistry meters) {
+      Duration claimAfter, Duration retention, Duration unhandledTimeout, Predicate<Throwable> operationsOwnFailure,
+      Clock clock, MeterRegistry meters) {
     this.redisson = redisson;
     this.name = name;
     this.nodeId = nodeId;
@@ -127,6 +137,9 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     this.batchSize = batchSize;
     this.claimAfter = claimAfter;
     this.retention = retention;
+    this.unhandledTimeout = unhandledTimeout;
+    this.unhandledDelayMillis = drainInterval.isZero() ? 1000 : drainInterval.toMillis();
+    this.operationsOwnFailure = operationsOwnFailure;
     this.clock = clock;
     String tag = prefix + ":fb:{" + name + "}:";
     this.stream = tag + "stream";
@@ -167,7 +180,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     for (Outcome outcome : Outcome.values()) {
       counters.put(outcome, Counter.builder("r4jredis.fallback.queue.operations")
           .description("Operations of a retry queue by outcome: queued, duplicate, succeeded, retried, dead, "
-              + "reviewed, deferred")
+              + "reviewed, deferred, unhandled")
           .tags(tags).tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(meters));
     }
   }
@@ -310,7 +323,8 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
       stats();
       return new DrainResult(tally.getOrDefault(Outcome.SUCCEEDED, 0), tally.getOrDefault(Outcome.RETRIED, 0),
           tally.getOrDefault(Outcome.DEAD, 0), tally.getOrDefault(Outcome.REVIEWED, 0),
-          tally.getOrDefault(Outcome.DUPLICATE, 0), tally.getOrDefault(Outcome.DEFERRED, 0));
+          tally.getOrDefault(Outcome.DUPLICATE, 0), tally.getOrDefault(Outcome.DEFERRED, 0),
+          tally.getOrDefault(Outcome.UNHANDLED, 0));
     }
   }
 
@@ -369,8 +383,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
       }
       Handler<?> handler = handlers.get(operation);
       if (handler == null) {
-        return count(bury(id, "dead", with(attempt - 1, ""), "no handler for operation '" + operation
-            + "' on node " + nodeId, Map.of()) ? Outcome.DEAD : Outcome.DUPLICATE);
+        return count(unhandled());
       }
       Prepared<?> prepared;
       try {
@@ -389,16 +402,59 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
         prepared.run(new OperationContext(operation, key, attempt,
             Instant.ofEpochMilli(parseLong(fields.get("enqueuedAt")))));
       } catch (Exception e) {
+        boolean declared = operationsOwnFailure.test(e);
         if (breaker != null) {
-          breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+          if (declared) {
+            breaker.releasePermission(); // the dependency is not at fault: neither a failure nor a success
+          } else {
+            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e); // its config classifies it
+          }
         }
-        return count(failed(e));
+        return count(declared || ignoredByBreaker(e) ? poisoned(e) : failed(e));
       }
       if (breaker != null) {
         breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       }
       complete(id, key);
       return count(Outcome.SUCCEEDED);
+    }
+
+    /**
+     * No handler here: left for a node that has one (a rolling deploy), its attempts unchanged,
+     * offered again after a drain interval; dead-lettered once no node took it for
+     * {@code unhandledTimeout}.
+     */
+    private Outcome unhandled() {
+      long now = clock.millis();
+      long since = parseLong(fields.get("unhandledSince"));
+      if (since > 0 && now - since >= unhandledTimeout.toMillis()) {
+        return bury(id, "dead", with(attempt - 1, ""), "no node had a handler for operation '" + operation
+            + "' for " + unhandledTimeout + " (last: " + nodeId + ")", Map.of()) ? Outcome.DEAD : Outcome.DUPLICATE;
+      }
+      if (unhandledLogged.add(operation)) {
+        LOG.warn("Queue {} has no handler for operation '{}' on node {}: left for a node that has one (dead-lettered"
+            + " after {} without one)", name, operation, nodeId, unhandledTimeout);
+      }
+      Map<String, String> next = new LinkedHashMap<>(fields);
+      if (since <= 0) {
+        next.put("unhandledSince", Long.toString(now));
+      }
+      reschedule(id, next, now + unhandledDelayMillis);
+      return Outcome.UNHANDLED;
+    }
+
+    /**
+     * The operation's own failure: tried again it fails again. Dead letters (review when flagged
+     * or critical) at once, whatever the retry policy says.
+     */
+    private Outcome poisoned(Exception error) {
+      String message = describe(error);
+      Map<String, String> next = with(attempt, message);
+      String reason = "the operation's own failure, not retried: " + message;
+      if ("1".equals(fields.get("review")) || "1".equals(fields.get("critical"))) {
+        return review(next, reason);
+      }
+      return bury(id, "dead", next, reason, Map.of()) ? Outcome.DEAD : Outcome.DUPLICATE;
     }
 
     private Outcome failed(Exception error) {
@@ -428,6 +484,15 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
       next.put("lastError", lastError);
       return next;
     }
+  }
+
+  /** Whether the breaker's config says {@code error} is no failure of the dependency (ignored, or not recorded). */
+  private boolean ignoredByBreaker(Throwable error) {
+    if (breaker == null) {
+      return false;
+    }
+    CircuitBreakerConfig config = breaker.getCircuitBreakerConfig();
+    return config.getIgnoreExceptionPredicate().test(error) || !config.getRecordExceptionPredicate().test(error);
   }
 
   /** A decoded payload and its handler: decoding fails before the dependency is called. */

@@ -1,6 +1,7 @@
 package io.github.r4jredis.samples.booking;
 
 import io.github.r4jredis.fallback.FallbackResult;
+import io.github.r4jredis.fallback.Tier;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -72,8 +73,14 @@ public class BookingController {
     body.put("tier", result.tier().name());
     result.value().ifPresent(v -> body.put("value", v));
     if (result.isDegraded()) {
-      body.put("staleness", result.staleness().toString());
+      if (result.tier() == Tier.STALE_CACHE) {
+        body.put("staleness", result.staleness().toString());
+        body.put("fromFleet", result.fromFleet());
+      }
       body.put("message", result.message());
+      if (!result.notice().isEmpty()) {
+        body.put("notice", result.notice());
+      }
     }
     return body;
   }
