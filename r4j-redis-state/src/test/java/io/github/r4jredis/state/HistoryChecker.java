@@ -25,15 +25,22 @@ final class HistoryChecker implements History {
   private final Map<String, List<String>> permits = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> merged = new ConcurrentHashMap<>();
   private final Map<String, List<StateTransition>> transitions = new ConcurrentHashMap<>();
+  /** When this history began: every permit and accepted state carries its time since, for the failure message. */
+  private final long startNanos = System.nanoTime();
+
+  private String sinceStart() {
+    return String.format(java.util.Locale.ROOT, "%.3fs", (System.nanoTime() - startNanos) / 1e9);
+  }
 
   @Override
   public void viewAccepted(String node, String name, long version, State state) {
-    versions.computeIfAbsent(node + "/" + name, k -> new CopyOnWriteArrayList<>()).add(version + ":" + state);
+    versions.computeIfAbsent(node + "/" + name, k -> new CopyOnWriteArrayList<>())
+        .add(version + ":" + state + "@" + sinceStart());
   }
 
   @Override
   public void probePermitted(String node, String name, long episode) {
-    permits.computeIfAbsent(name + "@" + episode, k -> new CopyOnWriteArrayList<>()).add(node);
+    permits.computeIfAbsent(name + "@" + episode, k -> new CopyOnWriteArrayList<>()).add(node + "@" + sinceStart());
   }
 
   @Override
@@ -87,8 +94,15 @@ final class HistoryChecker implements History {
     });
     new TreeMap<>(permits).forEach((episode, nodes) -> {
       if (nodes.size() > trialCalls) {
+        // With what each of those nodes accepted around that version: who thought it held what.
+        String name = episode.substring(0, episode.lastIndexOf('@'));
+        long version = Long.parseLong(episode.substring(episode.lastIndexOf('@') + 1));
+        StringBuilder around = new StringBuilder();
+        nodes.stream().map(n -> n.substring(0, n.indexOf('@'))).distinct().forEach(node -> around.append("; ")
+            .append(node).append(" accepted ").append(versions.getOrDefault(node + "/" + name, List.of()).stream()
+                .filter(v -> Math.abs(version(v) - version) <= 2).toList()));
         found.add("HALF_OPEN episode " + episode + " granted " + nodes.size() + " trial calls (at most "
-            + trialCalls + "), by " + nodes);
+            + trialCalls + "), by " + nodes + around);
       }
     });
     new TreeMap<>(merged).forEach((flush, count) -> {

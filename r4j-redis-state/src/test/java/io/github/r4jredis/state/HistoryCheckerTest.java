@@ -37,11 +37,15 @@ class HistoryCheckerTest {
     history.flushAcknowledged("node-1", "calcom", 9, "OK");
     history.flushAcknowledged("node-1", "calcom", 9, "OK");
 
-    assertThat(history.violations(2)).containsExactly(
-        "versions accepted by node-1/calcom do not strictly increase at #1: [2:OPEN, 2:CLOSED]",
-        "transitions published by node-2/calcom do not chain at #1: [State transition from CLOSED to OPEN,"
-            + " State transition from HALF_OPEN to CLOSED]",
-        "HALF_OPEN episode calcom@5 granted 3 trial calls (at most 2), by [node-1, node-2, node-3]",
-        "flush node-1/calcom#9 merged 2 times");
+    String at = "@[0-9]+\\.[0-9]{3}s"; // each entry says when it happened
+    assertThat(history.violations(2)).satisfiesExactly(
+        v -> assertThat(v).matches("versions accepted by node-1/calcom do not strictly increase at #1: \\[2:OPEN"
+            + at + ", 2:CLOSED" + at + "\\]"),
+        v -> assertThat(v).isEqualTo("transitions published by node-2/calcom do not chain at #1: [State transition"
+            + " from CLOSED to OPEN, State transition from HALF_OPEN to CLOSED]"),
+        v -> assertThat(v).matches("HALF_OPEN episode calcom@5 granted 3 trial calls \\(at most 2\\), by \\[node-1"
+            + at + ", node-2" + at + ", node-3" + at + "\\]; node-1 accepted \\[\\]; node-2 accepted \\[\\];"
+            + " node-3 accepted \\[\\]"),
+        v -> assertThat(v).isEqualTo("flush node-1/calcom#9 merged 2 times"));
   }
 }

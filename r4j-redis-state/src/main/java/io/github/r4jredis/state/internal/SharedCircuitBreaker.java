@@ -268,8 +268,14 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    */
   private boolean decideAhead(SharedView v) {
     if (predictedMine) {
+      if (othersEpisode(v)) {
+        // The fleet is in another node's trial episode (or reservation), still valid: a step of
+        // this node's that would make the next episode its own is refused by Redis, and trial
+        // calls run ahead of that answer would be the fleet's K plus this node's.
+        return reject();
+      }
       if (local.getState() == State.OPEN
-          && (tripUnanswered() && othersMayUse(v) || startUnanswered() && sharedWithOthers(v))) {
+          && (tripUnanswered() && othersMayUse(v) || startUnanswered() && sharedWithOthers(v) || leaseLapsed(v))) {
         // Whether the fleet opened with this node's trip, or took its last trial episode, is a
         // round trip away: with other nodes about, no trial episode begins on a guess (another
         // node may be running one), and at most one runs ahead of Redis.
@@ -278,6 +284,21 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return trial(v);
     }
     return localPermission();
+  }
+
+  /**
+   * Whether the lease the last shared state gave this node has lapsed by its clock while others
+   * use the breaker: its verdict still on the way may reach Redis after another node took the
+   * episode over, so the next episode is not this node's to begin on a guess.
+   */
+  private boolean leaseLapsed(SharedView v) {
+    return v.heldBy(engine.nodeId()) && !holdValid(v) && sharedWithOthers(v);
+  }
+
+  /** Whether another node holds the fleet's trial episode or reservation, valid by this node's clock. */
+  private boolean othersEpisode(SharedView v) {
+    return (v.state() == State.HALF_OPEN || v.state() == State.OPEN) && !v.holder().isEmpty()
+        && !v.heldBy(engine.nodeId()) && serverNow() < v.holderUntil();
   }
 
   /** Whether a trial episode this node began is not yet taken by Redis. */
