@@ -154,10 +154,24 @@ public final class Degradation {
     };
   }
 
-  /** The message of the current level. */
+  /**
+   * The message of the current level, but never one that says less than the features do: while
+   * a declared feature is {@link Availability#UNAVAILABLE}, a level under
+   * {@value #UNAVAILABLE_FEATURES_LEVEL} gives the message of that level (by default "Some
+   * features are temporarily unavailable"); at 38 with a feature down it used to say "Some
+   * information may be slightly out of date".
+   */
   public String message() {
-    return message(level());
+    int level = level();
+    if (level < UNAVAILABLE_FEATURES_LEVEL
+        && features.keySet().stream().anyMatch(f -> availability(f) == Availability.UNAVAILABLE)) {
+      level = UNAVAILABLE_FEATURES_LEVEL;
+    }
+    return message(level);
   }
+
+  /** The level whose message {@link #message()} gives at least while a feature is unavailable. */
+  public static final int UNAVAILABLE_FEATURES_LEVEL = 50;
 
   /** The message of the band {@code level} falls in. */
   public String message(int level) {

@@ -28,9 +28,10 @@ import org.redisson.api.RedissonClient;
  * }</pre>
  *
  * <p>The shared copy is written in the background, at most once per key per
- * {@code sharedWriteInterval}, and never over a newer one; it is read only when this node has no
- * value, waiting at most {@code sharedReadTimeout}. When Redis is away the cache works from this
- * node's values alone.
+ * {@code sharedWriteInterval}, and never over a newer one; it is read when this node has no value,
+ * and at most once per key per {@code sharedWriteInterval} to find one newer than this node's,
+ * waiting at most {@code sharedReadTimeout}. When Redis is away the cache works from this node's
+ * values alone.
  *
  * <p>Thread-safe.
  *
@@ -48,8 +49,11 @@ public final class StaleCache<T> {
    */
   public record Stale<T>(T value, Duration age, boolean fromFleet) {}
 
-  /** A value and when it was good; {@code sharedAt} is when this node last wrote it to Redis. */
-  private record Entry<T>(T value, long storedAt, long sharedAt) {}
+  /**
+   * A value and when it was good; {@code sharedAt} is when this node last wrote it to Redis,
+   * {@code checkedAt} when it last compared it with the fleet's copy.
+   */
+  private record Entry<T>(T value, long storedAt, long sharedAt, long checkedAt) {}
 
   private final String name;
   private final Duration maxStaleness;
@@ -106,36 +110,38 @@ public final class StaleCache<T> {
     Objects.requireNonNull(value, "value");
     long now = clock.millis();
     if (shared == null) {
-      local.put(key, new Entry<>(value, now, 0));
+      local.put(key, new Entry<>(value, now, 0, now));
       return;
     }
     Entry<T> previous = local.getIfPresent(key);
     boolean share = previous == null || now - previous.sharedAt() >= sharedWriteInterval.toMillis();
-    local.put(key, new Entry<>(value, now, share ? now : previous.sharedAt()));
+    local.put(key, new Entry<>(value, now, share ? now : previous.sharedAt(), now));
     if (share) {
       shared.write(key, value, now);
     }
   }
 
   /**
-   * The last good value of {@code key} if it is at most {@code maxStaleness} old: this node's,
-   * or else the fleet's.
+   * The last good value of {@code key} if it is at most {@code maxStaleness} old: the newer of
+   * this node's and the fleet's. With a fleet-shared copy, Redis is asked when this node has no
+   * value, or has not compared its own with the fleet's for {@code sharedWriteInterval} (one
+   * read per key per interval, as for writes; at most {@code sharedReadTimeout}, and none for a
+   * second after a failed read): another node may have stored a newer value since this one did.
    */
   public Optional<Stale<T>> get(String key) {
     Objects.requireNonNull(key, "key");
     long now = clock.millis();
     Entry<T> entry = local.getIfPresent(key);
-    if (entry != null) {
-      return fresh(entry, now, false);
+    boolean ask = shared != null && (entry == null || now - entry.checkedAt() >= sharedWriteInterval.toMillis());
+    SharedCopies.Copy<T> copy = ask ? shared.read(key) : null;
+    if (copy == null || entry != null && entry.storedAt() >= Math.min(copy.storedAt(), now)) {
+      if (ask && entry != null) {
+        local.asMap().computeIfPresent(key, (k, e) -> e.storedAt() == entry.storedAt()
+            ? new Entry<>(e.value(), e.storedAt(), e.sharedAt(), now) : e);
+      }
+      return entry == null ? Optional.empty() : fresh(entry, now, false);
     }
-    if (shared == null) {
-      return Optional.empty();
-    }
-    SharedCopies.Copy<T> copy = shared.read(key);
-    if (copy == null) {
-      return Optional.empty();
-    }
-    Entry<T> fromFleet = new Entry<>(copy.value(), Math.min(copy.storedAt(), now), now);
+    Entry<T> fromFleet = new Entry<>(copy.value(), Math.min(copy.storedAt(), now), now, now);
     local.asMap().merge(key, fromFleet, (mine, theirs) -> mine.storedAt() >= theirs.storedAt() ? mine : theirs);
     return fresh(fromFleet, now, true);
   }

@@ -70,6 +70,21 @@ class DegradationTest {
     assertThatThrownBy(() -> degradation.message(101)).hasMessage("level must be in [0,100], was 101");
   }
 
+  /** Regression: at level 38 a feature was unavailable while the message said "slightly out of date". */
+  @Test
+  void theMessageNeverSaysLessThanTheFeatures() {
+    CircuitBreaker payments = CircuitBreaker.ofDefaults("payments");
+    Degradation degradation = Degradation.builder("app").dependency(calcom, 5).dependency(payments, 3)
+        .feature(Feature.named("pay").requires("payments"))
+        .meterRegistry(meters).build();
+    payments.transitionToOpenState();
+
+    assertThat(degradation.level()).isEqualTo(38); // 3 x 100 of 8
+    assertThat(degradation.isFeatureAvailable("pay")).isFalse();
+    assertThat(degradation.message()).isEqualTo(Degradation.Builder.DEFAULT_MESSAGES.get(50));
+    assertThat(degradation.message(38)).as("the band itself is unchanged").isEqualTo(Degradation.Builder.DEFAULT_MESSAGES.get(1));
+  }
+
   @Test
   void defaultMessagesCoverEveryLevel() {
     Degradation degradation = Degradation.builder("app").dependency(calcom).meterRegistry(meters).build();

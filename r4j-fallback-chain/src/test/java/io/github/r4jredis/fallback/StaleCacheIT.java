@@ -64,6 +64,26 @@ class StaleCacheIT {
     assertThat(b.get("tuesday")).isEmpty();
   }
 
+  /** Regression: a node served its own older copy while the fleet held a newer one. */
+  @Test
+  void aNodeServesTheFleetsCopyWhenItIsNewerThanItsOwn(RedisServer redis, @KeyPrefix String prefix) {
+    StaleCache<String> a = node(redis, prefix);
+    StaleCache<String> b = node(redis, prefix);
+    a.put("monday", "09:00");
+    clock.advance(Duration.ofSeconds(30));
+    long newer = clock.millis();
+    b.put("monday", "09:00,11:00");
+    await().atMost(AWAIT).until(() -> (newer + "|09:00,11:00").equals(stored(redis, prefix + ":fb:cache:slots:monday")));
+    clock.advance(Duration.ofSeconds(5));
+
+    StaleCache.Stale<String> stale = a.get("monday").orElseThrow();
+
+    assertThat(stale.value()).isEqualTo("09:00,11:00");
+    assertThat(stale.age()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(stale.fromFleet()).isTrue();
+    assertThat(b.get("monday").orElseThrow().fromFleet()).as("b's own copy is the newest").isFalse();
+  }
+
   @Test
   void anOlderValueNeverOverwritesANewerOne(RedisServer redis, @KeyPrefix String prefix) {
     StaleCache<String> a = node(redis, prefix);

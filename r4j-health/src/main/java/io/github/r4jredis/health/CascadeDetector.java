@@ -47,7 +47,8 @@ public final class CascadeDetector {
 
     @Override
     public String toString() {
-      return root + " is " + state + ", impacting " + String.join(", ", impacted);
+      return root + " is " + state + (impacted.isEmpty() ? ", impacting no other service"
+          : ", impacting " + String.join(", ", impacted));
     }
   }
 

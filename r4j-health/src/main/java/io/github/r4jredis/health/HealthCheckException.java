@@ -15,4 +15,9 @@ public class HealthCheckException extends RuntimeException {
   public HealthCheckException(String message) {
     super(message, null, false, false);
   }
+
+  /** Creates the exception for a check that failed with {@code cause}; the message says what was wrong. */
+  public HealthCheckException(String message, Throwable cause) {
+    super(message, cause, false, false);
+  }
 }

@@ -23,7 +23,12 @@ import java.util.Set;
  *       time; its slope (ms per hour) and fit (R²) give the latency projected at the horizon.
  *   <li><b>Failure rate</b>: an exponentially weighted moving average of failed checks (span 20
  *       checks) is the rate now; a least-squares line through the failures against time gives its
- *       slope per hour, and both the rate projected at the horizon.
+ *       slope per hour, and both the rate projected at the horizon. Recent checks weigh over the
+ *       trend: once the last 3 checks passed, a rising line no longer projects a rise (an outage
+ *       that just ended leaves a rising line behind it).
+ *   <li><b>Supported horizon</b>: no trend is projected further ahead than the history reaches
+ *       back (its span, first to last check): asked for 1 h from 13 s of checks, the projection
+ *       goes 13 s ahead, the confidence is scaled by 13 s / 1 h, and a recommendation says so.
  *   <li><b>Recurring patterns</b>: checks grouped by hour of day (in the given zone); an hour
  *       whose failure rate is at least 20 % and three times the overall rate, on at least two
  *       different days, is a pattern.
@@ -34,12 +39,14 @@ import java.util.Set;
  *       milder pattern falls in the horizon; HEALTHY otherwise.
  *   <li><b>Confidence</b>: the strength of the evidence for the deciding rule (R² for latency, the
  *       share of days for a pattern, the share of passed recent checks for HEALTHY...) times
- *       min(1, checks / 100).
+ *       min(1, checks / 100), times min(1, span / horizon).
  * </ul>
  *
  * @param status the predicted status at the horizon
  * @param confidence 0-1
- * @param horizon how far ahead
+ * @param horizon how far ahead, as asked
+ * @param supportedHorizon how far ahead the trends were projected: the horizon, or the history's
+ *     span when that is shorter
  * @param samples checks the prediction rests on
  * @param latencySlopeMillisPerHour slope of the latency line
  * @param latencyFit R² of the latency line, 0-1
@@ -54,6 +61,7 @@ public record HealthPrediction(
     Status status,
     double confidence,
     Duration horizon,
+    Duration supportedHorizon,
     int samples,
     double latencySlopeMillisPerHour,
     double latencyFit,
@@ -69,6 +77,9 @@ public record HealthPrediction(
 
   /** Span of the failure-rate EWMA, in checks. */
   public static final int EWMA_SPAN = 20;
+
+  /** Consecutive checks, failed or passed, that outweigh the trend: down now, or recovering now. */
+  public static final int STREAK = 3;
 
   /** Copies the lists. */
   public HealthPrediction {
@@ -120,14 +131,18 @@ public record HealthPrediction(
     int n = checks.size();
     if (n < MIN_SAMPLES) {
       boolean up = n == 0 || checks.get(n - 1).healthy();
-      return new HealthPrediction(up ? Status.HEALTHY : Status.UNHEALTHY, round(0.5 * n / MIN_SAMPLES), horizon, n,
+      return new HealthPrediction(up ? Status.HEALTHY : Status.UNHEALTHY, round(0.5 * n / MIN_SAMPLES), horizon,
+          Duration.ZERO, n,
           0, 0, n == 0 ? Duration.ZERO : checks.get(n - 1).latency(), up ? 0 : 1, 0, up ? 0 : 1, List.of(),
           List.of("Too little history to predict (" + n + " checks, at least " + MIN_SAMPLES
               + " needed): the prediction repeats the last check."));
     }
     Instant origin = checks.get(0).at();
+    Duration span = Duration.between(origin, checks.get(n - 1).at());
+    Duration supported = horizon.compareTo(span) <= 0 ? horizon : span;
+    double reach = horizon.isZero() ? 1.0 : Math.min(1.0, (double) span.toMillis() / horizon.toMillis());
     double nowHours = hours(origin, now);
-    double atHorizon = nowHours + horizon.toMillis() / 3_600_000.0;
+    double atHorizon = nowHours + supported.toMillis() / 3_600_000.0;
 
     Line latency = Line.fit(checks.stream().filter(ProbeResult::healthy)
         .map(c -> new double[] {hours(origin, c.at()), c.latency().toNanos() / 1e6}).toList());
@@ -142,7 +157,11 @@ public record HealthPrediction(
     }
     Line failures = Line.fit(checks.stream().map(c -> new double[] {hours(origin, c.at()), c.healthy() ? 0 : 1}).toList());
     double horizonHours = atHorizon - nowHours;
-    double projectedFailures = clamp(ewma + failures.slope() * horizonHours);
+    int passing = passingStreak(checks);
+    // Recent checks weigh over the trend: a line still rising from an outage that has ended
+    // projects nothing once the dependency answers again.
+    double trend = passing >= STREAK ? Math.min(0, failures.slope()) : failures.slope();
+    double projectedFailures = clamp(ewma + trend * horizonHours);
 
     List<RecurringPattern> patterns = patterns(checks, zone);
     List<RecurringPattern> ahead = patterns.stream().filter(p -> within(p, now, horizon, zone)).toList();
@@ -150,8 +169,13 @@ public record HealthPrediction(
     Verdict verdict = new Verdict();
     List<String> advice = new ArrayList<>();
     String in = human(horizon);
+    if (reach < 1) {
+      advice.add(String.format(Locale.ROOT, "The history covers %s: trends are projected %s ahead, not the %s asked,"
+          + " and the confidence is scaled by %.2f. Ask again when more checks have run.", human(span), human(span), in,
+          reach));
+    }
     int streak = failingStreak(checks);
-    if (streak >= 3) {
+    if (streak >= STREAK) {
       verdict.raise(Status.UNHEALTHY, 0.9);
       advice.add(String.format(Locale.ROOT, "Down now: the last %d checks failed (since %s), last error: %s.", streak,
           checks.get(n - streak).at(), checks.get(n - 1).error()));
@@ -161,9 +185,12 @@ public record HealthPrediction(
     } else if (projectedFailures >= 0.1) {
       verdict.raise(Status.DEGRADED, 0.7);
     }
-    if (failures.slope() > 0 && projectedFailures >= 0.1) {
+    if (trend > 0 && projectedFailures >= 0.1) {
       advice.add(String.format(Locale.ROOT, "Failure rate rising: %.0f%% now, about %.0f%% in %s. Expect the breaker "
-          + "to open; check that the fallback is ready.", ewma * 100, projectedFailures * 100, in));
+          + "to open; check that the fallback is ready.", ewma * 100, projectedFailures * 100, human(supported)));
+    } else if (passing >= STREAK && ewma >= 0.1) {
+      advice.add(String.format(Locale.ROOT, "Recovering: the last %d checks passed; the failure rate of the recent"
+          + " checks is down to %.0f%%.", passing, ewma * 100));
     } else if (failures.slope() < 0 && ewma < failuresShare(checks.subList(0, n / 2))) {
       advice.add(String.format(Locale.ROOT, "Recovering: failure rate down to %.0f%% from %.0f%% in the older half "
           + "of the history.", ewma * 100, failuresShare(checks.subList(0, n / 2)) * 100));
@@ -176,7 +203,7 @@ public record HealthPrediction(
     if (latencyDegrades || (latencyRising && nowMillis > 0 && projectedMillis >= 1.1 * nowMillis)) {
       advice.add(String.format(Locale.ROOT, "Latency rises by %.1f ms per hour (fit R² %.2f): about %.0f ms now, "
           + "%.0f ms in %s. Look at the dependency's load, or review slowCallDurationThreshold before these count "
-          + "as slow calls.", latency.slope(), latency.fit(), nowMillis, projectedMillis, in));
+          + "as slow calls.", latency.slope(), latency.fit(), nowMillis, projectedMillis, human(supported)));
     }
     for (RecurringPattern pattern : patterns) {
       boolean soon = ahead.contains(pattern);
@@ -195,8 +222,9 @@ public record HealthPrediction(
     if (advice.isEmpty()) {
       advice.add("No action needed: healthy and stable.");
     }
-    double confidence = round(verdict.evidence * Math.min(1.0, n / 100.0));
-    return new HealthPrediction(verdict.status, confidence, horizon, n, round(latency.slope()), round(latency.fit()),
+    double confidence = round(verdict.evidence * Math.min(1.0, n / 100.0) * reach);
+    return new HealthPrediction(verdict.status, confidence, horizon, supported, n, round(latency.slope()),
+        round(latency.fit()),
         Duration.ofNanos(Math.round(projectedMillis * 1e6)), round(ewma), round(failures.slope()),
         round(projectedFailures), patterns, advice);
   }
@@ -284,6 +312,14 @@ public record HealthPrediction(
       }
     }
     return false;
+  }
+
+  private static int passingStreak(List<ProbeResult> checks) {
+    int streak = 0;
+    for (int i = checks.size() - 1; i >= 0 && checks.get(i).healthy(); i--) {
+      streak++;
+    }
+    return streak;
   }
 
   private static int failingStreak(List<ProbeResult> checks) {

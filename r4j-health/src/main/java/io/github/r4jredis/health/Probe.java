@@ -1,7 +1,9 @@
 package io.github.r4jredis.health;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -313,7 +315,15 @@ public final class Probe {
       HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET()
           .header("User-Agent", "r4j-health").build();
       HttpClient http = client != null ? client : DefaultClient.INSTANCE;
-      int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+      int status;
+      try {
+        status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+      } catch (HttpTimeoutException e) {
+        throw e; // the monitor reports it as the probe's timeout
+      } catch (IOException e) { // the JDK's ConnectException has no message, nor the target
+        throw new HealthCheckException("GET " + uri + ": " + e.getClass().getSimpleName()
+            + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+      }
       boolean ok = expected.isEmpty() ? status >= 200 && status < 300 : expected.contains(status);
       if (!ok) {
         throw new HealthCheckException("HTTP " + status + ", expected " + (expected.isEmpty() ? "2xx"

@@ -38,6 +38,8 @@ class CascadeDetectorTest {
 
     assertThat(detector.detectCascadingFailures())
         .containsExactly(new Cascade("calcom", State.OPEN, List.of("retell", "appointments")));
+    assertThat(new Cascade("appointments", State.OPEN, List.of()))
+        .hasToString("appointments is OPEN, impacting no other service");
     assertThat(detector.isServiceHealthy("appointments")).isFalse();
     assertThat(detector.getServiceHealthReason("appointments")).isEqualTo("impacted: calcom is OPEN (appointments -> calcom)");
     assertThat(detector.getServiceHealthReason("retell")).isEqualTo("impacted: calcom is OPEN (retell -> calcom)");

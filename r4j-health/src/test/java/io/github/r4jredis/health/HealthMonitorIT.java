@@ -99,6 +99,22 @@ class HealthMonitorIT {
     assertThat(monitor.latest("calcom")).contains(down);
   }
 
+  /** Regression: a refused connection reported a bare "ConnectException", without its target. */
+  @Test
+  void aRefusedConnectionNamesItsTarget() throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    java.net.URI target = java.net.URI.create("http://127.0.0.1:" + closed + "/health");
+    HealthMonitor monitor = manual(Probe.http("calcom", target));
+
+    ProbeResult refused = monitor.probeNow("calcom");
+
+    assertThat(refused.healthy()).isFalse();
+    assertThat(refused.error()).startsWith("GET " + target + ": ConnectException");
+  }
+
   @Test
   void aHungProbeIsCutOffAtItsTimeout() {
     HealthMonitor monitor = manual(Probe.http("calcom", calcom.uri()).timeout(Duration.ofMillis(300)));

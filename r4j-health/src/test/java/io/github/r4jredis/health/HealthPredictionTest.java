@@ -127,6 +127,62 @@ class HealthPredictionTest {
     assertThat(prediction.recommendations()).containsExactly("No action needed: healthy and stable.");
   }
 
+  /**
+   * Regression: from 13 s of checks whose last 8 passed, predict(1 h) answered UNHEALTHY, "about
+   * 100 % in 1 h". The trend goes no further ahead than the history reaches back, and a passing
+   * streak outweighs it.
+   */
+  @Test
+  void aShortHistoryIsNotProjectedPastItsOwnSpan() {
+    List<ProbeResult> history = Histories.generate(Duration.ofSeconds(13), Duration.ofSeconds(1),
+        (i, at) -> i < 5 ? -1 : 40);
+    Instant now = history.get(history.size() - 1).at().plusSeconds(1);
+
+    HealthPrediction prediction = HealthPrediction.predict(history, now, Duration.ofHours(1), UTC);
+
+    assertThat(prediction.samples()).isEqualTo(13);
+    assertThat(prediction.supportedHorizon()).isEqualTo(Duration.ofSeconds(12));
+    assertThat(prediction.status()).isNotEqualTo(Status.UNHEALTHY);
+    assertThat(prediction.projectedFailureRate()).isLessThanOrEqualTo(prediction.failureRate());
+    assertThat(prediction.confidence()).isLessThan(0.01); // 12 s of evidence for an hour
+    assertThat(prediction.recommendations()).anySatisfy(r -> assertThat(r)
+        .startsWith("The history covers 12 s: trends are projected 12 s ahead, not the 1 h asked"));
+    assertThat(prediction.recommendations()).noneSatisfy(r -> assertThat(r).startsWith("Failure rate rising"));
+    assertThat(prediction.recommendations()).anySatisfy(r -> assertThat(r).startsWith("Recovering: the last 8 checks passed"));
+  }
+
+  /** Regression: 5 minutes after a 4 h history's outage ended, the prediction still said "rising". */
+  @Test
+  void aRecoveryAfterAnOutageIsNotARise() {
+    // 4 h of checks every 30 s; calcom down from 3:00 to 3:55, the last 10 checks passed.
+    List<ProbeResult> history = Histories.generate(Duration.ofHours(4), Duration.ofSeconds(30), (i, at) -> {
+      double hour = Histories.hoursSinceStart(at);
+      return hour >= 3 && hour < 3 + 55 / 60.0 ? -1 : 60;
+    });
+    Instant now = history.get(history.size() - 1).at().plusSeconds(30);
+
+    HealthPrediction prediction = HealthPrediction.predict(history, now, Duration.ofHours(1), UTC);
+
+    assertThat(prediction.failureRateSlopePerHour()).as("the line still rises").isPositive();
+    assertThat(prediction.supportedHorizon()).isEqualTo(Duration.ofHours(1));
+    assertThat(prediction.projectedFailureRate()).isLessThanOrEqualTo(prediction.failureRate());
+    assertThat(prediction.status()).isNotEqualTo(Status.UNHEALTHY);
+    assertThat(prediction.recommendations()).noneSatisfy(r -> assertThat(r).startsWith("Failure rate rising"));
+    assertThat(prediction.recommendations()).anySatisfy(r -> assertThat(r).startsWith("Recovering: the last 10 checks"));
+  }
+
+  /** The same outage, still going on: down now, and the line rises. */
+  @Test
+  void anOutageGoingOnIsDownNow() {
+    List<ProbeResult> history = Histories.generate(Duration.ofHours(4), Duration.ofSeconds(30),
+        (i, at) -> Histories.hoursSinceStart(at) >= 3 ? -1 : 60);
+
+    HealthPrediction prediction = HealthPrediction.predict(history, end(history), Duration.ofHours(1), UTC);
+
+    assertThat(prediction.status()).isEqualTo(Status.UNHEALTHY);
+    assertThat(prediction.recommendations()).anySatisfy(r -> assertThat(r).startsWith("Down now: the last 120 checks"));
+  }
+
   @Test
   void littleHistoryRepeatsTheLastCheckWithLowConfidence() {
     List<ProbeResult> history = Histories.generate(Duration.ofMinutes(25), (i, at) -> i == 4 ? -1 : 50);

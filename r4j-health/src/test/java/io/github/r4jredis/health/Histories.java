@@ -21,10 +21,15 @@ final class Histories {
   private Histories() {}
 
   static List<ProbeResult> generate(Duration span, Shape shape) {
+    return generate(span, STEP, shape);
+  }
+
+  /** As {@link #generate(Duration, Shape)}, one check every {@code step}. */
+  static List<ProbeResult> generate(Duration span, Duration step, Shape shape) {
     List<ProbeResult> history = new ArrayList<>();
-    int checks = (int) (span.toMillis() / STEP.toMillis());
+    int checks = (int) (span.toMillis() / step.toMillis());
     for (int i = 0; i < checks; i++) {
-      Instant at = START.plus(STEP.multipliedBy(i));
+      Instant at = START.plus(step.multipliedBy(i));
       double millis = shape.latencyMillis(i, at);
       history.add(millis < 0
           ? ProbeResult.down("calcom", Duration.ofSeconds(5), at, "node-1", "timed out after 5 s")

@@ -58,13 +58,14 @@ final class FleetStore {
     long minute = nowMillis / 60_000;
     long hour = nowMillis / 3_600_000;
     List<Object> keys = List.of(key(service, "total"), key(service, "cpm:" + minute), key(service, "cph:" + hour),
-        key(service, "transitions"));
+        key(service, "transitions"), key(service, "since"));
     List<Object> args = new ArrayList<>(List.of(
         Long.toString(MINUTE_CHECKPOINTS.plusMinutes(10).toMillis()),
         Long.toString(window.plusHours(2).toMillis()),
         Long.toString(window.plusHours(2).toMillis()),
         Long.toString(nowMillis - window.toMillis()),
-        Integer.toString(pending.increments().size())));
+        Integer.toString(pending.increments().size()),
+        Long.toString(nowMillis)));
     pending.increments().forEach((field, delta) -> {
       args.add(field);
       args.add(Long.toString(delta));
@@ -109,9 +110,18 @@ final class FleetStore {
           within.add(transition);
         }
       }
-      return new Timeline.Log(prior, within);
+      String since = redisson.<String>getBucket(key(service, "since"), StringCodec.INSTANCE).get();
+      return new Timeline.Log(prior, within, since == null ? 0 : parseMillis(since));
     } catch (RedisException e) {
       throw new SloStoreException("Cannot read the transitions of " + service, e);
+    }
+  }
+
+  private static long parseMillis(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0; // not ours (tampered): as if unknown
     }
   }
 

@@ -194,9 +194,16 @@ public final class RedisSloMonitor implements SloMonitor {
 
   // ---------------------------------------------------------------- meters
 
+  /** Registered with the service's other meters: a dashboard or alert sees 0 before the first repair. */
+  private Counter repairs(String service) {
+    return Counter.builder("r4jredis.slo.repairs").description("Fleet totals in Redis that were not numbers, reset")
+        .tag("service", service).register(meters);
+  }
+
   private void registerMeters(Recorder recorder) {
     String service = recorder.service();
     Tags tags = Tags.of("service", service);
+    repairs(service);
     AtomicReference<Evaluation> last = evaluations.computeIfAbsent(service, s -> new AtomicReference<>());
     outcome(tags, "success", recorder.successes);
     outcome(tags, "failure", recorder.failures);
@@ -279,8 +286,7 @@ public final class RedisSloMonitor implements SloMonitor {
           long repaired = store.flush(recorder.service(), pending, now, definition(recorder.service()).window());
           recorder.sent(pending);
           if (repaired > 0) {
-            Counter.builder("r4jredis.slo.repairs").description("Fleet totals in Redis that were not numbers, reset")
-                .tag("service", recorder.service()).register(meters).increment(repaired);
+            repairs(recorder.service()).increment(repaired);
             LOG.warn("{} fleet total(s) of service '{}' in Redis were not numbers (tampered?); reset to this"
                 + " node's counts", repaired, recorder.service());
           }
@@ -572,8 +578,13 @@ public final class RedisSloMonitor implements SloMonitor {
     if (duration.toHours() >= 1 && duration.toMinutesPart() == 0 && duration.toSecondsPart() == 0) {
       return duration.toHours() + " h";
     }
-    return duration.toMinutes() >= 1 && duration.toSecondsPart() == 0 ? duration.toMinutes() + " min"
-        : duration.toSeconds() + " s";
+    if (duration.toMinutes() >= 1) {
+      return duration.toSecondsPart() == 0 ? duration.toMinutes() + " min"
+          : duration.toMinutes() + " min " + duration.toSecondsPart() + " s";
+    }
+    // Under a minute, to the tenth: 2.523 s is "2.5 s", not "2 s" (which reads as under the 2 s asked)
+    String seconds = String.format(Locale.ROOT, "%.1f", duration.toMillis() / 1000.0);
+    return (seconds.endsWith(".0") ? seconds.substring(0, seconds.length() - 2) : seconds) + " s";
   }
 
   private static String percentile(double percentile) {

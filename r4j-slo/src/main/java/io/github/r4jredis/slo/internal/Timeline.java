@@ -22,15 +22,28 @@ import org.jspecify.annotations.Nullable;
 record Timeline(int transitions, Map<State, Duration> timeInState, List<Duration> recoveries,
     Optional<Duration> currentOutage) {
 
-  /** The transitions within a window, and the last one before it (null when none). */
-  record Log(@Nullable Transition prior, List<Transition> within) {}
+  /**
+   * The transitions within a window, the last one before it (null when none), and when the
+   * fleet first counted the service (0 when unknown).
+   */
+  record Log(@Nullable Transition prior, List<Transition> within, long since) {
+
+    Log(@Nullable Transition prior, List<Transition> within) {
+      this(prior, within, 0);
+    }
+  }
 
   static Timeline of(Log log, long from, long to) {
     Map<State, Duration> time = new EnumMap<>(State.class);
     List<Duration> recoveries = new ArrayList<>();
     State state = log.prior() == null ? State.CLOSED : log.prior().to();
     Long outageStart = log.prior() != null && !isClosed(state) ? log.prior().at() : null;
-    long at = from;
+    // A service first counted within the window has no time in any state before that.
+    long start = log.prior() == null && log.since() > from ? Math.min(log.since(), to) : from;
+    if (!log.within().isEmpty()) {
+      start = Math.min(start, Math.max(from, log.within().get(0).at()));
+    }
+    long at = start;
     for (Transition transition : log.within()) {
       long when = Math.max(at, Math.min(to, transition.at()));
       time.merge(state, Duration.ofMillis(when - at), Duration::plus);
@@ -46,7 +59,7 @@ record Timeline(int transitions, Map<State, Duration> timeInState, List<Duration
     time.merge(state, Duration.ofMillis(to - at), Duration::plus);
     time.values().removeIf(Duration::isZero);
     Optional<Duration> current = !isClosed(state)
-        ? Optional.of(Duration.ofMillis(to - (outageStart != null ? outageStart : from))) : Optional.empty();
+        ? Optional.of(Duration.ofMillis(to - (outageStart != null ? outageStart : start))) : Optional.empty();
     return new Timeline(log.within().size(), time, recoveries, current);
   }
 
