@@ -571,7 +571,8 @@ public final class RedisSloMonitor implements SloMonitor {
     return new SloReports.HealthStatus(health, firing.stream().map(SloAlert::message).toList(), clock.instant());
   }
 
-  private static String human(Duration duration) {
+  /** A duration as an alert says it: "3 min", "2 h", "2 min 5 s", "2.5 s". */
+  static String human(Duration duration) {
     if (duration.toDays() >= 1 && duration.toHoursPart() == 0 && duration.toMinutesPart() == 0) {
       return duration.toDays() + " days";
     }
