@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>On a console (stdin and stdout both a terminal) Java's own {@link Console#readPassword}. With
  * stdout piped but a terminal still there, the terminal itself ({@code /dev/tty}, echo turned off
- * with {@code stty} and back on after, also at Ctrl-C). With no terminal at all (a script, a
- * pipe into stdin), the first line of standard input, without a prompt. Picocli's own interactive
+ * with {@code stty} and back on after, also at Ctrl-C). With stdin not a terminal (a script, a
+ * pipe or a file into stdin), the first line of standard input, without a prompt. Picocli's own interactive
  * options echo and prompt on stdout once {@code System.console()} is null, hence this class.
  */
 final class PasswordPrompt {
@@ -69,6 +69,9 @@ final class PasswordPrompt {
       }
       return new String(typed);
     }
+    if (!stdinIsTerminal()) {
+      return null; // r4j status --password < secret-file: the file, even from an interactive shell
+    }
     FileOutputStream ttyOut;
     try {
       ttyOut = new FileOutputStream(TTY);
@@ -96,6 +99,23 @@ final class PasswordPrompt {
         ttyOut.write(System.lineSeparator().getBytes(Charset.defaultCharset())); // the Enter not echoed
         ttyOut.flush();
       }
+    }
+  }
+
+  /** Whether this process's stdin is a terminal: {@code stty} on it succeeds only then. */
+  private static boolean stdinIsTerminal() {
+    try {
+      Process stty = new ProcessBuilder("stty", "-g")
+          .redirectInput(ProcessBuilder.Redirect.INHERIT)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      return stty.waitFor() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

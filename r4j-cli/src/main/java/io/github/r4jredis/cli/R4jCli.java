@@ -236,11 +236,16 @@ public final class R4jCli implements Runnable {
      */
     void hintOtherPrefixes() {
       List<String> prefixes = new ArrayList<>();
-      for (String key : client().getKeys().getKeys(KeysScanOptions.defaults().pattern("*" + BREAKERS_SET).type(RType.SET))) {
-        String prefix = key.substring(0, key.length() - BREAKERS_SET.length());
-        if (!prefix.equals(connection.keyPrefix()) && !prefix.contains(":")) {
-          prefixes.add(prefix);
+      try {
+        for (String key : client().getKeys().getKeys(KeysScanOptions.defaults().pattern("*" + BREAKERS_SET)
+            .type(RType.SET).chunkSize(1000).limit(100))) {
+          String prefix = key.substring(0, key.length() - BREAKERS_SET.length());
+          if (!prefix.equals(connection.keyPrefix()) && !prefix.contains(":")) {
+            prefixes.add(prefix);
+          }
         }
+      } catch (RuntimeException e) {
+        return; // a hint only (SCAN refused by an ACL, say): the answer printed stands
       }
       if (!prefixes.isEmpty()) {
         prefixes.sort(null);

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -61,6 +62,8 @@ public final class FallbackChain<T> {
   private final String reviewMessage;
   private final String notKeptMessage;
   private final Map<Tier, Counter> answers = new EnumMap<>(Tier.class);
+  /** The same counts, kept here: a meter registry may drop them (no registry behind the global one, a filter). */
+  private final Map<Tier, LongAdder> counts = new EnumMap<>(Tier.class);
 
   private FallbackChain(Builder<T> builder) {
     this.name = builder.name;
@@ -75,6 +78,7 @@ public final class FallbackChain<T> {
     this.reviewMessage = builder.reviewMessage;
     this.notKeptMessage = builder.notKeptMessage;
     for (Tier tier : Tier.values()) {
+      counts.put(tier, new LongAdder());
       answers.put(tier, Counter.builder("r4jredis.fallback.answers")
           .description("Answers of a fallback chain by the tier that gave them")
           .tag("chain", name)
@@ -91,6 +95,17 @@ public final class FallbackChain<T> {
   /** Its name. */
   public String name() {
     return name;
+  }
+
+  /**
+   * The answers this chain gave on this node since it was built, by tier (every tier, 0 included),
+   * as its {@code r4jredis.fallback.answers} counters count them, for code that wants them
+   * without a meter registry. The queue's own are {@link RetryQueue#stats()}.
+   */
+  public Map<Tier, Long> answers() {
+    Map<Tier, Long> snapshot = new EnumMap<>(Tier.class);
+    counts.forEach((tier, count) -> snapshot.put(tier, count.sum()));
+    return snapshot;
   }
 
   /**
@@ -173,6 +188,7 @@ public final class FallbackChain<T> {
 
   private <R> FallbackResult<R> answered(FallbackResult<R> result) {
     answers.get(result.tier()).increment();
+    counts.get(result.tier()).increment();
     return degradation == null ? result : result.withNotice(degradation.message());
   }
 

@@ -219,10 +219,9 @@ public interface RetryQueue extends AutoCloseable {
      * will never accept), not the dependency's: such an operation goes to the dead letters (to
      * review when it is critical or flagged for review) at once, never retried, and the breaker
      * records neither a failure nor a success (its permission, a trial call in HALF_OPEN, is
-     * given back). Added to the breaker's own classification: a failure its config ignores or
-     * does not record ({@code ignoreExceptions}, {@code recordExceptions}) is the operation's own
-     * too, and Resilience4j treats it on the breaker as it always does. Default: none beyond the
-     * breaker's.
+     * given back). Added to the breaker's own classification: a failure its config ignores
+     * ({@code ignoreExceptions}) is the operation's own too, and Resilience4j treats it on the
+     * breaker as it always does. Default: none beyond the breaker's.
      */
     public Builder operationsOwnFailure(Predicate<Throwable> operationsOwnFailure) {
       this.operationsOwnFailure = Objects.requireNonNull(operationsOwnFailure, "operationsOwnFailure");

@@ -46,6 +46,8 @@ class FallbackChainTest {
     assertThat(stale.cause()).get().isInstanceOf(IOException.class);
     assertThat(answers("primary")).isEqualTo(1);
     assertThat(answers("stale_cache")).isEqualTo(1);
+    assertThat(chain.answers()).isEqualTo(java.util.Map.of(Tier.PRIMARY, 1L, Tier.STALE_CACHE, 1L,
+        Tier.QUEUED, 0L, Tier.MANUAL_REVIEW, 0L, Tier.FAILED, 0L)); // the seed's getFallbackMetrics()
   }
 
   @Test

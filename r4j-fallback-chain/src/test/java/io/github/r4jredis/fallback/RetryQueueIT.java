@@ -198,6 +198,21 @@ class RetryQueueIT {
     assertThat(attempts).as("a node without the handler used no attempt").containsExactly(1, 1);
     assertThat(old.deadLetters(10)).isEmpty();
 
+    // A node with the handler that fails with it ends the wait for one: the old node seeing it
+    // again much later starts its wait afresh, it does not dead-letter it.
+    RetryQueue failing = queue().register("cancel-booking", PayloadCodec.text(), (booking, ctx) -> {
+      throw new IOException("calcom down");
+    });
+    old.enqueue(Operation.of("cancel-booking", "b-10").withIdempotencyKey("cancel-10"));
+    assertThat(old.drain().unhandled()).isEqualTo(1);
+    clock.advance(Duration.ofMinutes(20));
+    assertThat(failing.drain().retried()).isEqualTo(1);
+    clock.advance(Duration.ofMinutes(20));
+    assertThat(old.drain().unhandled()).as("not the stale stamp of 40 min ago").isEqualTo(1);
+    assertThat(old.deadLetters(10)).isEmpty();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(upgraded.drain().succeeded()).isEqualTo(1);
+
     old.enqueue(Operation.of("cancel-booking", "b-9").withIdempotencyKey("cancel-9"));
     for (int i = 0; i < 10; i++) { // only old nodes for ten minutes
       old.drain();

@@ -64,6 +64,13 @@ public interface HealthMonitor extends AutoCloseable {
   /** The checks of a service within the retention, oldest first, by every node. */
   List<ProbeResult> history(String service);
 
+  /**
+   * The checks of a service in the last {@code window}, oldest first, by every node.
+   *
+   * @throws IllegalArgumentException when {@code window} is not positive
+   */
+  List<ProbeResult> history(String service, Duration window);
+
   /** Uptime, latency, time to recover and trend over the history. */
   HealthStatistics statistics(String service);
 
@@ -76,6 +83,12 @@ public interface HealthMonitor extends AutoCloseable {
    * @throws IllegalArgumentException for a service without a probe
    */
   ProbeResult probeNow(String service);
+
+  /**
+   * Checks every service now, on this node, one after the other (each bounded by its probe's
+   * timeout), and stores the results: what a person asks for after a deploy or an incident.
+   */
+  Map<String, ProbeResult> probeAllNow();
 
   /** Stops probing. Idempotent. */
   @Override

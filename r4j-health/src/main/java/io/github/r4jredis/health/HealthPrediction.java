@@ -39,7 +39,7 @@ import java.util.Set;
  *       milder pattern falls in the horizon; HEALTHY otherwise.
  *   <li><b>Confidence</b>: the strength of the evidence for the deciding rule (R² for latency, the
  *       share of days for a pattern, the share of passed recent checks for HEALTHY...) times
- *       min(1, checks / 100), times min(1, span / horizon).
+ *       min(1, checks / 100), times min(1, span / horizon) unless the failing streak decides.
  * </ul>
  *
  * @param status the predicted status at the horizon
@@ -222,7 +222,9 @@ public record HealthPrediction(
     if (advice.isEmpty()) {
       advice.add("No action needed: healthy and stable.");
     }
-    double confidence = round(verdict.evidence * Math.min(1.0, n / 100.0) * reach);
+    // A failing streak is seen, not projected: a short history does not make it less sure.
+    boolean seen = streak >= STREAK && verdict.status == Status.UNHEALTHY && verdict.evidence == 0.9;
+    double confidence = round(verdict.evidence * Math.min(1.0, n / 100.0) * (seen ? 1.0 : reach));
     return new HealthPrediction(verdict.status, confidence, horizon, supported, n, round(latency.slope()),
         round(latency.fit()),
         Duration.ofNanos(Math.round(projectedMillis * 1e6)), round(ewma), round(failures.slope()),

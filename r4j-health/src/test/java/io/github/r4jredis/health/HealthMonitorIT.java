@@ -22,6 +22,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -299,6 +300,29 @@ class HealthMonitorIT {
 
     clock.advance(Duration.ofMinutes(1));
     assertThat(monitor.history("calcom")).isEmpty();
+  }
+
+  /** The seed's getHealthHistory(service, minutes) and runAllHealthChecks(). */
+  @Test
+  void theLastMinutesOfHistoryAndEveryServiceCheckedAtOnce() {
+    MutableClock clock = new MutableClock();
+    HealthMonitor monitor = monitor("node", b -> b.clock(clock)
+        .probe(Probe.http("calcom", calcom.uri()).interval(Duration.ofHours(1)))
+        .probe(Probe.http("calcom-strict", calcom.uri()).expectStatus(204).interval(Duration.ofHours(1))));
+    for (int i = 0; i < 6; i++) {
+      monitor.probeNow("calcom");
+      clock.advance(Duration.ofMinutes(1));
+    }
+
+    assertThat(monitor.history("calcom", Duration.ofMinutes(3))).hasSize(3); // at -3, -2 and -1 min
+    assertThat(monitor.history("calcom", Duration.ofHours(1))).hasSize(6);
+    assertThatThrownBy(() -> monitor.history("calcom", Duration.ZERO)).hasMessage("window must be positive, was PT0S");
+
+    Map<String, ProbeResult> all = monitor.probeAllNow();
+    assertThat(all).containsOnlyKeys("calcom", "calcom-strict");
+    assertThat(all.get("calcom").healthy()).isTrue();
+    assertThat(all.get("calcom-strict").error()).isEqualTo("HTTP 200, expected 204");
+    assertThat(monitor.latest("calcom-strict")).contains(all.get("calcom-strict"));
   }
 
   @Test

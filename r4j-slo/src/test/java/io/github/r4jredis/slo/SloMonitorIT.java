@@ -286,6 +286,26 @@ class SloMonitorIT {
     assertThat(fleet.get(0).getHealthStatus().health()).isEqualTo(SloReports.Health.HEALTHY);
   }
 
+  /**
+   * The original design's recordOperationAttempt/recordStateTransition: calls that go through no
+   * breaker are reported to a Resilience4j breaker in METRICS_ONLY (it never refuses a call), and
+   * count like any other.
+   */
+  @Test
+  void callsThroughNoBreakerAreCountedThroughAMetricsOnlyOne() {
+    CircuitBreaker batch = CircuitBreaker.ofDefaults("batch-import");
+    batch.transitionToMetricsOnlyState();
+    SloMonitor slo = node("a", b -> b).bind(batch);
+
+    calls(batch, 9, 1, Duration.ofMillis(20));
+    slo.flush();
+
+    ServiceMetrics metrics = slo.getMetrics("batch-import");
+    assertThat(metrics.requests()).isEqualTo(10);
+    assertThat(metrics.failures()).isEqualTo(1);
+    assertThat(batch.tryAcquirePermission()).as("never refuses").isTrue();
+  }
+
   @Test
   void aBreakerThatStaysOpenAlertsAndItsRecoveryIsTimed() {
     CircuitBreaker calcom = breaker("calcom");

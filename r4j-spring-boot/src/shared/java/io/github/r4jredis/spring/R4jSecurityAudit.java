@@ -24,8 +24,11 @@ import org.springframework.web.util.UriUtils;
  */
 final class R4jSecurityAudit {
 
-  /** The actions' paths, after the context path: the breaker's name (encoded) and the action. */
-  private static final Pattern ACTION = Pattern.compile("/api/resilience/([^/]+)/(reset|force-open)");
+  /**
+   * The actions' paths, after the context path and any servlet path ({@code spring.mvc.servlet.path}):
+   * the breaker's name (encoded) and the action.
+   */
+  private static final Pattern ACTION = Pattern.compile("(?:/.*)?/api/resilience/([^/]+)/(reset|force-open)");
 
   /** A refusal by Spring Security of a user, or of no user, on an action. */
   @EventListener
@@ -47,10 +50,17 @@ final class R4jSecurityAudit {
     if (request == null || !"POST".equals(request.getMethod())) {
       return;
     }
-    Matcher action = ACTION.matcher(request.getRequestURI().substring(request.getContextPath().length()));
-    if (action.matches()) {
-      String breaker = UriUtils.decode(action.group(1), StandardCharsets.UTF_8);
-      R4jAudit.refused(action.group(2), breaker, user, request.getRemoteAddr(), reason);
+    try {
+      Matcher action = ACTION.matcher(request.getRequestURI().substring(request.getContextPath().length()));
+      if (action.matches()) {
+        String breaker = UriUtils.decode(action.group(1), StandardCharsets.UTF_8);
+        R4jAudit.refused(action.group(2), breaker, user, request.getRemoteAddr(), reason);
+      }
+    } catch (RuntimeException e) {
+      // Published from inside Spring Security's filters: a failure here must not turn its 401 or
+      // 403 into a 500. The audit line is lost; say so.
+      R4jAudit.refused("unknown", request.getRequestURI(), user, request.getRemoteAddr(),
+          reason + " (could not read the action: " + e + ")");
     }
   }
 

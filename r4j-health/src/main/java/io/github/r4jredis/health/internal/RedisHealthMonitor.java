@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -442,6 +443,25 @@ public final class RedisHealthMonitor implements HealthMonitor {
   @Override
   public List<ProbeResult> history(String service) {
     return state(service).snapshot();
+  }
+
+  @Override
+  public List<ProbeResult> history(String service, Duration window) {
+    Objects.requireNonNull(window, "window");
+    if (window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("window must be positive, was " + window);
+    }
+    Instant since = clock.instant().minus(window);
+    return history(service).stream().filter(result -> !result.at().isBefore(since)).toList();
+  }
+
+  @Override
+  public Map<String, ProbeResult> probeAllNow() {
+    Map<String, ProbeResult> results = new TreeMap<>();
+    for (String service : services()) {
+      results.put(service, probeNow(service));
+    }
+    return results;
   }
 
   @Override

@@ -127,6 +127,11 @@ final class ModeSwitch {
     spellWarned = true;
   }
 
+  /** Whether the LOCAL spell now ending (or going on) had its warning: its end is then always told. */
+  boolean spellWarned() {
+    return spellWarned;
+  }
+
   /** How long ago the current LOCAL spell began, in ms, for the line that ends it. */
   long localMillis(long nowNanos) {
     return Duration.ofNanos(nowNanos - localSinceNanos).toMillis();

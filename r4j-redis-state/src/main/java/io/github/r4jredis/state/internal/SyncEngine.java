@@ -744,7 +744,7 @@ public final class SyncEngine implements AutoCloseable {
     meters.modeChange(SyncMode.SHARED);
     if (firstAnswer) {
       LOG.info("Redis answers: circuit breakers under '{}' follow the fleet", keys.prefix());
-    } else if (modes.logChange(System.nanoTime())) {
+    } else if (modes.spellWarned() | modes.logChange(System.nanoTime())) { // a warned outage is always ended
       LOG.info("Redis answers again after {} ms: circuit breakers under '{}' follow the fleet{}",
           modes.localMillis(System.nanoTime()), keys.prefix(), modes.unloggedNote());
     } else {

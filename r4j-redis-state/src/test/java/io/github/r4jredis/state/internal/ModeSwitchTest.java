@@ -45,7 +45,9 @@ class ModeSwitchTest {
     modes.goLocal(2_000 * MS, true);
     assertThat(modes.localMillis(2_300 * MS)).isEqualTo(300);
     assertThat(modes.silenceToWarn(6_399 * MS)).isNull();
+    assertThat(modes.spellWarned()).isFalse();
     assertThat(modes.silenceToWarn(6_400 * MS)).isEqualTo("no answer for 5000 ms");
+    assertThat(modes.spellWarned()).as("its end is told, whatever the quiet period").isTrue();
     assertThat(modes.silenceToWarn(20_000 * MS)).as("once per spell").isNull();
     modes.succeeded(21_000 * MS);
     modes.goLocal(21_600 * MS, true);

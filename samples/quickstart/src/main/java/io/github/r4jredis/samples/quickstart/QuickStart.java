@@ -42,7 +42,7 @@ public class QuickStart {
 
     RedisCircuitBreaker shared = (RedisCircuitBreaker) calcom;
     FleetMetrics fleet = shared.fleetMetrics();                  // the fleet's window, every node's calls
-    System.out.println("sync mode " + shared.syncMode()         // SHARED, or LOCAL while Redis is unreachable
+    System.out.println("sync mode " + shared.syncMode()         // LOCAL after 500 ms without an answer
         + ", fleet window " + fleet.getNumberOfFailedCalls() + " failed of " + fleet.getNumberOfBufferedCalls());
     registry.close();                                            // flushes; the shared state stays in Redis
     redisson.shutdown();
