@@ -104,26 +104,19 @@ final class PasswordPrompt {
 
   /** Whether this process's stdin is a terminal: {@code stty} on it succeeds only then. */
   private static boolean stdinIsTerminal() {
-    try {
-      Process stty = new ProcessBuilder("stty", "-g")
-          .redirectInput(ProcessBuilder.Redirect.INHERIT)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
-      return stty.waitFor() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return stty(ProcessBuilder.Redirect.INHERIT, "-g");
   }
 
   /** Runs {@code stty} on the terminal; whether it succeeded. */
   private static boolean stty(String setting) {
+    return stty(ProcessBuilder.Redirect.from(TTY), setting);
+  }
+
+  /** Runs {@code stty setting} with {@code terminal} as its stdin (the device it acts on). */
+  private static boolean stty(ProcessBuilder.Redirect terminal, String setting) {
     try {
       Process stty = new ProcessBuilder("stty", setting)
-          .redirectInput(TTY)
+          .redirectInput(terminal)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)
           .start();
