@@ -102,7 +102,9 @@ class NodeProcessIT {
     }
 
     long permitsAfter(int fromLine) {
-      return lines.subList(fromLine, lines.size()).stream().filter(l -> l.startsWith("H permit ")).count();
+      // A copy: the reader thread appends to the list while this counts.
+      List<String> seen = List.copyOf(lines);
+      return seen.subList(fromLine, seen.size()).stream().filter(l -> l.startsWith("H permit ")).count();
     }
 
     @Override

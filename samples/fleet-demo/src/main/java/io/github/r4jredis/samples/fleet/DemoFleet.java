@@ -26,11 +26,14 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -98,6 +101,8 @@ abstract class DemoFleet implements AutoCloseable {
   private final ExecutorService callers;
   /** Requests issued so far; the k-th is the same request in both fleets. */
   private final AtomicLong issued = new AtomicLong();
+  /** Completed once the last request is issued: {@link #stop} waits for it. */
+  private final CompletableFuture<Void> allIssued = new CompletableFuture<>();
   private volatile long startNanos;
   private volatile long lastAnswerNanos;
 
@@ -140,6 +145,9 @@ abstract class DemoFleet implements AutoCloseable {
       for (long k = issued.get(); k < due; k = issued.incrementAndGet()) {
         long request = k;
         callers.execute(() -> request(request));
+      }
+      if (issued.get() >= requests) {
+        allIssued.complete(null);
       }
     }, 0, TICK_NANOS, TimeUnit.NANOSECONDS);
   }
@@ -205,8 +213,17 @@ abstract class DemoFleet implements AutoCloseable {
     return response.body();
   }
 
-  /** Stops issuing requests and lets the ones issued finish, so every answer is counted. */
+  /**
+   * Waits for the last request to be issued (each fleet started a moment after the demo's clock,
+   * so its last tick may still be due), then lets the ones issued finish, so every answer is
+   * counted and both fleets are offered the same requests.
+   */
   void stop() throws InterruptedException {
+    try {
+      allIssued.get(5, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // A fleet whose ticker fell more than 5 s behind reports the requests it was offered.
+    }
     ticker.shutdown();
     ticker.awaitTermination(5, TimeUnit.SECONDS);
     callers.shutdown();
