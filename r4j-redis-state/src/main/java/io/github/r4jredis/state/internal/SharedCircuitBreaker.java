@@ -74,6 +74,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private static final Logger LOG = LoggerFactory.getLogger(SharedCircuitBreaker.class);
   /** A reservation holder with no call attempt for this long at its deadline gives it up. */
   private static final long IDLE_HOLDER_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** How long messages of a breaker only prompt reads after Redis refuted one of them. */
+  static final long DISTRUST_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final String name;
   private final String encodedName;
@@ -147,6 +149,20 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private boolean mismatchLogged;
   private boolean corruptLogged;
   private long hintReceivedNanos;
+  /**
+   * Until when messages about this breaker only make this node read Redis (System.nanoTime):
+   * set when Redis refuted one, renewed by every further refuted one. Under a stream of forged
+   * messages, a claim is in force at most once per incident, until the read it triggered returns.
+   */
+  private long distrustUntilNanos = System.nanoTime();
+  private boolean distrusting;
+  /**
+   * The highest version a message claimed that this node did not act on (one was already
+   * waiting for its check, or messages were distrusted), and when it came; 0 if none. The next
+   * read judges it.
+   */
+  private long unheededVersion;
+  private long unheededReceivedNanos;
   private boolean failureRatePublished;
   private boolean slowRatePublished;
   private int trialPermits;
@@ -926,8 +942,22 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     checkConfig(next);
     SharedView current = view;
+    if (next.verified()) {
+      judgeUnheeded(next, requestedNanos);
+    }
     boolean newer;
     if (next.version() > current.version()) {
+      if (!next.verified() && (!current.verified() || requestedNanos - distrustUntilNanos < 0)) {
+        // A message's claim is in force only over a state Redis confirmed, and only while no
+        // message of this breaker was refuted lately: otherwise it only makes this node ask.
+        if (next.version() > unheededVersion) {
+          unheededVersion = next.version();
+          unheededReceivedNanos = requestedNanos;
+        }
+        sync.verifyDue = true;
+        engine.wake();
+        return;
+      }
       newer = true;
     } else if (next.version() < current.version()) {
       if (!next.verified()) {
@@ -942,11 +972,13 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         return;
       }
       if (requestedNanos - hintReceivedNanos < 0) {
-        return; // asked before the message came: it cannot judge the message
+        // Asked before the message came: it cannot judge the message. Asked again, so that the
+        // message's claim lasts no longer than one more read.
+        sync.verifyDue = true;
+        engine.wake();
+        return;
       }
-      engine.meters().rejected("forged");
-      LOG.warn("A message claimed circuit breaker '{}' is at version {}; Redis says {}. Ignoring it.",
-          KeySpace.printable(name, 80), current.version(), next.version());
+      refuted(current, next);
       newer = true;
     } else if (!next.verified()) {
       // A message about the version held: only a renewed lease adds something.
@@ -956,6 +988,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return;
     } else {
       newer = !current.verified() && !sameState(current, next);
+      if (newer && next.state() != current.state() && requestedNanos - hintReceivedNanos >= 0) {
+        refuted(current, next); // Redis holds that version, in another state than the message said
+      }
     }
     if (next.verified()) {
       sync.lastViewNanos = System.nanoTime();
@@ -1128,6 +1163,47 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Redis, asked after a message came, does not hold what the message claimed ({@code claimed},
+   * in force here until now): forged, or from a Redis that lost data since. Messages of this
+   * breaker only make this node read Redis for a while; one WARN per incident. Lock held.
+   */
+  private void refuted(SharedView claimed, SharedView redis) {
+    engine.meters().rejected("forged");
+    distrust();
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("A message claimed circuit breaker '{}' is {} v{}; Redis says {} v{}", KeySpace.printable(name, 80),
+          claimed.state(), claimed.version(), redis.state(), redis.version());
+    }
+  }
+
+  /**
+   * The read {@code next}, asked at {@code requestedNanos}, judges the message this node did not
+   * act on: Redis behind what it claimed means it was forged (the scripts publish only what they
+   * wrote). Lock held.
+   */
+  private void judgeUnheeded(SharedView next, long requestedNanos) {
+    if (unheededVersion == 0 || requestedNanos - unheededReceivedNanos < 0) {
+      return; // nothing to judge, or asked before it came: the read it triggered will judge it
+    }
+    if (next.version() < unheededVersion) {
+      engine.meters().rejected("forged");
+      distrust();
+    }
+    unheededVersion = 0;
+  }
+
+  private void distrust() {
+    long now = System.nanoTime();
+    if (!distrusting || now - distrustUntilNanos >= 0) {
+      distrusting = true;
+      LOG.warn("A message claimed a state of circuit breaker '{}' that Redis does not hold (forged, or Redis lost"
+          + " data); its messages now only make this node read Redis, until {} s pass without another such message",
+          KeySpace.printable(name, 80), TimeUnit.NANOSECONDS.toSeconds(DISTRUST_NANOS));
+    }
+    distrustUntilNanos = now + DISTRUST_NANOS;
   }
 
   private static boolean sameState(SharedView a, SharedView b) {
