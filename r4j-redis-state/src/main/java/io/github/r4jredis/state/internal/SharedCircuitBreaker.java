@@ -931,7 +931,16 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       engine.wake();
       return;
     }
-    corruptLogged = false;
+    if (next.flags().contains(Flag.REPAIRED)) {
+      engine.meters().repaired();
+      if (!corruptLogged) {
+        LOG.warn("The shared window of circuit breaker '{}' in Redis contradicted its totals (tampered with?);"
+            + " Redis emptied it", KeySpace.printable(name, 80));
+      }
+      corruptLogged = true; // one line per incident: until a reply finds nothing to repair
+    } else {
+      corruptLogged = false;
+    }
     if (next.verified() && LOG.isTraceEnabled()) {
       LOG.trace("Circuit breaker '{}' on {}: {} v{} holder={} {} calls={} failed={} slow={} own={} local={} chain={}",
           name, engine.nodeId(), next.state(), next.version(), next.holder(), next.flags(), next.calls(),

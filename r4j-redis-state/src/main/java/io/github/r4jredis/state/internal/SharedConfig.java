@@ -24,6 +24,12 @@ public final class SharedConfig {
 
   /** How many consecutive opens have their own wait; later opens reuse the last. */
   public static final int WAITS = 32;
+  /**
+   * The longest wait in OPEN the fleet keeps (2^40 ms, about 35 years): an exponential backoff
+   * without a maximum reaches 10 s x 2^31 by its 32nd open, and the scripts keep every time
+   * below 2^43 ms (common.lua's TIME_MAX) so that sums of times stay exact.
+   */
+  static final long MAX_WAIT_MILLIS = 1L << 40;
 
   private final List<String> fields;
   private final String fingerprint;
@@ -45,7 +51,8 @@ public final class SharedConfig {
     long previous = -1;
     int run = 0;
     for (int attempt = 1; attempt <= WAITS + 1; attempt++) {
-      long wait = attempt <= WAITS ? Math.max(0, config.getWaitIntervalFunctionInOpenState().apply(attempt)) : -2;
+      long wait = attempt <= WAITS
+          ? Math.min(MAX_WAIT_MILLIS, Math.max(0, config.getWaitIntervalFunctionInOpenState().apply(attempt))) : -2;
       if (wait == previous) {
         run++;
         continue;

@@ -154,7 +154,9 @@ public record SharedView(
     /** The flush opened the breaker. */
     OPENED('O'),
     /** A threshold was exceeded, but not by enough distinct nodes. */
-    NO_QUORUM('Q');
+    NO_QUORUM('Q'),
+    /** The window's entries contradicted its totals (tampered with): it was emptied. */
+    REPAIRED('X');
 
     private final char letter;
 
@@ -185,6 +187,12 @@ public record SharedView(
   public static final String MESSAGE_TAG = "r4j1";
 
   private static final int MESSAGE_FIELDS = 11;
+  /**
+   * The longest message the scripts publish, with room to spare: an encoded name (at most
+   * {@value KeySpace#MAX_NAME_LENGTH} characters, each at most 12 once percent-encoded), ten
+   * fields of numbers, states, a node id and a reason.
+   */
+  static final int MAX_MESSAGE_LENGTH = 12 * KeySpace.MAX_NAME_LENGTH + 1024;
 
   /**
    * The view a breaker starts with before Redis has answered: the config's initial state at
@@ -261,6 +269,11 @@ public record SharedView(
    * @throws IllegalArgumentException when the message is not one the scripts publish
    */
   public static Hint fromMessage(String message) {
+    if (message.length() > MAX_MESSAGE_LENGTH) {
+      // Checked before anything is split or copied: a forged message may be megabytes.
+      throw new IllegalArgumentException("message of " + message.length() + " characters, at most "
+          + MAX_MESSAGE_LENGTH);
+    }
     String[] f = message.split("\\|", -1);
     if (f.length != MESSAGE_FIELDS || !MESSAGE_TAG.equals(f[0])) {
       throw new IllegalArgumentException("not an r4j1 message of " + MESSAGE_FIELDS + " fields");

@@ -36,6 +36,22 @@ local NUMERIC = {v = true, t = true, ou = true, a = true, lu = true, hu = true, 
   cfr = true, csr = true, chk = true, cmw = true, cq = true, cl = true, se = true, co = true}
 local STATES = {CLOSED = true, OPEN = true, HALF_OPEN = true, DISABLED = true, METRICS_ONLY = true,
   FORCED_OPEN = true}
+-- What each stored number may be: load() refuses anything else, and the breaker is re-seeded
+-- (status CORRUPT). Every bound lies within what the nodes parse (SharedView: integers from 0 to
+-- 2^63 - 1, texts of at most 512 characters), so a value a script takes is never one a node
+-- refuses, and no script's running time depends on a number it has not bounded: times and
+-- durations stay below 2^43 ms (the year 2248), so sums of them are exact in Lua's doubles.
+local TIME_MAX = 8796093022208
+local INT_MAX = 2147483647
+local RANGE = {v = {0, TIME_MAX}, t = {0, TIME_MAX}, ou = {0, TIME_MAX}, a = {0, INT_MAX},
+  lu = {0, TIME_MAX}, hu = {0, TIME_MAX}, wc = {0, TIME_MAX}, wf = {0, TIME_MAX}, ws = {0, TIME_MAX},
+  wsf = {0, TIME_MAX}, wh = {0, TIME_MAX}, an = {0, INT_MAX}, anAt = {0, TIME_MAX}, fn = {0, INT_MAX},
+  cs = {1, INT_MAX}, cm = {1, INT_MAX}, cfr = {0, 100}, csr = {0, 100}, chk = {1, INT_MAX},
+  cmw = {0, TIME_MAX}, cq = {1, INT_MAX}, cl = {1, TIME_MAX}, se = {0, TIME_MAX}, co = {-TIME_MAX, TIME_MAX}}
+-- Rates are percentages; every other number is an integer.
+local REAL = {cfr = true, csr = true}
+-- The longest each text may be (node ids are at most 100 characters).
+local TEXT = {s = 12, p = 12, lh = 100, by = 100, r = 16, mx = 2, ct = 1, cmwto = 6, cw = 512, cfp = 64}
 local NODE_TTL_MS = 600000
 -- HMGET/HDEL take at most this many fields at once (Lua's unpack has a stack limit).
 local SLICE = 500
@@ -66,22 +82,37 @@ end
 -- Loads the state hash. Returns nil and a reason when the breaker does not exist (never seeded,
 -- or Redis lost it) or fails validation; the caller re-seeds it.
 local function load()
-  local raw = redis.call('HMGET', K[1], unpack(FIELDS))
+  local raw = redis.pcall('HMGET', K[1], unpack(FIELDS))
+  if raw.err then return nil, 'corrupt key type' end
   local st = {}
   for i, f in ipairs(FIELDS) do
     local val = raw[i]
     if val == false then val = nil end
     if val ~= nil and NUMERIC[f] then
       val = tonumber(val)
-      if val == nil then return nil, 'corrupt field ' .. f end
+      local range = RANGE[f]
+      -- (val ~= val: NaN)
+      if val == nil or val ~= val or val < range[1] or val > range[2]
+          or (not REAL[f] and val ~= math.floor(val)) then
+        return nil, 'corrupt field ' .. f
+      end
+    elseif val ~= nil and TEXT[f] and #val > TEXT[f] then
+      return nil, 'corrupt field ' .. f
     end
     st[f] = val
   end
   if st.s == nil then return nil, 'missing' end
   if not STATES[st.s] or st.v == nil or (st.ct ~= 'C' and st.ct ~= 'T') or st.cs == nil
-      or st.cs < 1 or st.cm == nil or st.cfr == nil or st.csr == nil or st.chk == nil
-      or st.chk < 1 or st.cw == nil or st.cq == nil or st.cl == nil then
+      or st.cm == nil or st.cfr == nil or st.csr == nil or st.chk == nil
+      or st.cw == nil or st.cq == nil or st.cl == nil or (st.p ~= nil and not STATES[st.p])
+      or (st.cmwto ~= nil and st.cmwto ~= 'CLOSED' and st.cmwto ~= 'OPEN') then
     return nil, 'corrupt'
+  end
+  -- The window's totals: no more failed or slow calls than calls, no more than a COUNT_BASED
+  -- window holds.
+  local wc, wf, ws, wsf = st.wc or 0, st.wf or 0, st.ws or 0, st.wsf or 0
+  if wf > wc or ws > wc or wsf > math.min(wf, ws) or (st.ct == 'C' and wc > st.cs) then
+    return nil, 'corrupt window totals'
   end
   -- Waits for attempts 1, 2, ...: "60000*32" or "1000,2000,4000*30" (value*repetitions).
   st.waits = {}
@@ -89,7 +120,7 @@ local function load()
     local value, times = string.match(w, '^(%d+)%*(%d+)$')
     if value == nil then value, times = string.match(w, '^(%d+)$'), 1 end
     value, times = tonumber(value), tonumber(times)
-    if value == nil or times == nil or times < 1 or #st.waits + times > 64 then
+    if value == nil or times == nil or times < 1 or #st.waits + times > 64 or value > TIME_MAX then
       return nil, 'corrupt waits'
     end
     for _ = 1, times do st.waits[#st.waits + 1] = value end
@@ -191,6 +222,38 @@ local function clear_window(st)
   redis.call('DEL', K[3], K[4])
   set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0); set(st, 'wh', 0)
   set(st, 'fn', 0); set(st, 'mx', '')
+end
+
+-- A window whose entries contradict its totals (tampered with: a run of more failures than the
+-- window holds, an entry that does not parse) is emptied, and the reply says so once (flag 'X'):
+-- kept, it would drive the totals negative or hold phantom calls.
+local function window_corrupt(st)
+  clear_window(st)
+  st.repaired = true
+end
+
+-- Whether the window's totals are consistent: none negative, no more failed or slow calls than calls.
+local function totals_consistent(st)
+  return st.wsf >= 0 and st.wf >= st.wsf and st.ws >= st.wsf and st.wc >= st.wf and st.wc >= st.ws
+end
+
+-- The type each key of a breaker must have. After a command failed on a key of another type
+-- (an operator's SET, a tamperer), such keys are deleted and the breaker answers CORRUPT, and
+-- the node re-seeds it: a healthy breaker pays nothing for the check.
+local TYPES = {'hash', 'hash', 'list', 'hash'}
+local function repair_types()
+  local fixed = false
+  for i, want in ipairs(TYPES) do
+    if K[i] ~= nil then
+      local t = redis.call('TYPE', K[i])
+      t = t.ok or t
+      if t ~= 'none' and t ~= want then
+        redis.call('DEL', K[i])
+        fixed = true
+      end
+    end
+  end
+  return fixed
 end
 
 -- Tells the fleet. A channel in a hash slot (braces: the breaker's own, on a Cluster) is a shard

@@ -137,6 +137,12 @@ local function evict()
     end
     local excess = st.wc - st.cs
     local k, n, ms = string.match(head, '^([sSfF])(%d+) (%d+)$')
+    local hc, hf, hs, hsf, hms = string.match(head, '^m(%d+),(%d+),(%d+),(%d+) (%d+)$')
+    hc, hf, hs, hsf = tonumber(hc), tonumber(hf), tonumber(hs), tonumber(hsf)
+    if (k == nil or tonumber(n) < 1) and (hc == nil or hc < 1 or hf > hc or hs > hc or hsf > math.min(hf, hs)) then
+      window_corrupt(st) -- an entry the scripts never write
+      return
+    end
     if k ~= nil then
       n = tonumber(n)
       local gone = math.min(n, excess)
@@ -148,11 +154,9 @@ local function evict()
       end
       add_totals(-c, -f, -s, -sf)
     else
-      local hc, hf, hs, hsf, hms = string.match(head, '^m(%d+),(%d+),(%d+),(%d+) (%d+)$')
-      hc, hf, hs, hsf = tonumber(hc), tonumber(hf), tonumber(hs), tonumber(hsf)
-      if hc == nil or hc <= excess then
+      if hc <= excess then
         redis.call('LPOP', K[3])
-        if hc ~= nil then add_totals(-hc, -hf, -hs, -hsf) end
+        add_totals(-hc, -hf, -hs, -hsf)
       else
         local keep = hc - excess
         local kf = math.floor(hf * keep / hc + 0.5)
@@ -161,6 +165,10 @@ local function evict()
         redis.call('LSET', K[3], 0, 'm' .. fmt(keep) .. ',' .. fmt(kf) .. ',' .. fmt(ks) .. ',' .. fmt(ksf) .. ' ' .. hms)
         add_totals(-(hc - keep), -(hf - kf), -(hs - ks), -(hsf - ksf))
       end
+    end
+    if not totals_consistent(st) then
+      window_corrupt(st) -- the entry held calls the totals never counted
+      return
     end
   end
 end
@@ -209,21 +217,41 @@ local function advance_time(sec)
       set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0)
     else
       local c, f, s, sf = 0, 0, 0, 0
-      for from = first, last, SLICE do
-        local fields = {}
-        for b = from, math.min(from + SLICE - 1, last) do fields[#fields + 1] = fmt(b) end
-        local vals = redis.call('HMGET', K[4], unpack(fields))
-        for _, v in ipairs(vals) do
-          if v then
-            local a1, a2, a3, a4 = string.match(v, '^(%d+) (%d+) (%d+) (%d+)$')
-            c = c + (tonumber(a1) or 0); f = f + (tonumber(a2) or 0)
-            s = s + (tonumber(a3) or 0); sf = sf + (tonumber(a4) or 0)
+      local function drop(v)
+        local a1, a2, a3, a4 = string.match(v, '^(%d+) (%d+) (%d+) (%d+)$')
+        c = c + (tonumber(a1) or 0); f = f + (tonumber(a2) or 0)
+        s = s + (tonumber(a3) or 0); sf = sf + (tonumber(a4) or 0)
+      end
+      -- The seconds that left the window, or the buckets that exist, whichever are fewer: a
+      -- window of hours (or a size tampered with) after a long idle gap costs what it holds.
+      if last - first + 1 > redis.call('HLEN', K[4]) then
+        local entries = redis.call('HGETALL', K[4])
+        local gone = {}
+        for i = 1, #entries, 2 do
+          local b = tonumber(entries[i])
+          if b == nil or (b >= first and b <= last) then
+            drop(entries[i + 1])
+            gone[#gone + 1] = entries[i]
           end
         end
-        redis.call('HDEL', K[4], unpack(fields))
+        for i = 1, #gone, SLICE do
+          redis.call('HDEL', K[4], unpack(gone, i, math.min(i + SLICE - 1, #gone)))
+        end
+      else
+        for from = first, last, SLICE do
+          local fields = {}
+          for b = from, math.min(from + SLICE - 1, last) do fields[#fields + 1] = fmt(b) end
+          local vals = redis.call('HMGET', K[4], unpack(fields))
+          for _, v in ipairs(vals) do
+            if v then drop(v) end
+          end
+          redis.call('HDEL', K[4], unpack(fields))
+        end
       end
-      set(st, 'wc', math.max(0, st.wc - c)); set(st, 'wf', math.max(0, st.wf - f))
-      set(st, 'ws', math.max(0, st.ws - s)); set(st, 'wsf', math.max(0, st.wsf - sf))
+      set(st, 'wc', st.wc - c); set(st, 'wf', st.wf - f); set(st, 'ws', st.ws - s); set(st, 'wsf', st.wsf - sf)
+      if not totals_consistent(st) then
+        window_corrupt(st) -- buckets that held calls the totals never counted
+      end
     end
   end
   set(st, 'wh', sec)
@@ -343,5 +371,6 @@ count_nodes(st, now, entry == false or failing)
 if failing and (st.s == 'CLOSED' or st.s == 'METRICS_ONLY') then
   send(A, 'r4j1f|' .. A.name)
 end
+if st.repaired then flag('X') end
 save(st)
 return reply(status, st, now, table.concat(order))

@@ -483,6 +483,128 @@ class ScriptsIT {
   }
 
   /**
+   * Whatever a tamperer writes into any field of the state hash, every reply is one the nodes
+   * parse, and one seeding flush (what a node sends after a CORRUPT reply) repairs it: no value
+   * is taken by the scripts and refused by the Java parser (which left the breaker unrepaired).
+   */
+  @Test
+  void anyValueInAnyStoredFieldGivesRepliesTheNodesParseAndOneSeedRepairsIt() {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    List<String> fields = List.of("s", "v", "p", "t", "ou", "a", "lh", "lu", "hu", "by", "r", "wc", "wf", "ws", "wsf",
+        "wh", "an", "anAt", "fn", "mx", "ct", "cs", "cm", "cfr", "csr", "chk", "cmw", "cmwto", "cq", "cl", "cw", "cfp",
+        "se", "co");
+    List<String> values = List.of("-5", "-1", "9223372036854775807", "1e300", "1.5", "nan", "inf", "-inf", "0x10",
+        "abc", "", "AJAR", "1000", "x".repeat(10_000));
+    List<String> refusedByJava = new java.util.ArrayList<>();
+    long sequence = 1;
+    for (String field : fields) {
+      for (String value : values) {
+        client.getKeys().delete(keys.scriptKeys("b").stream().map(Object::toString).toArray(String[]::new));
+        flush("n1", sequence++, "1", config, "0|0,0,0,0|s4");
+        client.getMap(keys.stateKey("b"), StringCodec.INSTANCE).put(field, value);
+        String what = field + "=" + (value.length() > 20 ? value.substring(0, 20) + "..." : value);
+        SharedView read = parsedOrNull(args(LuaScripts.READ, "n1"), what, refusedByJava);
+        SharedView flushed = parsedOrNull(args(LuaScripts.FLUSH, "n1").set(Arg.SEQ, sequence++).set(Arg.RENEW, 0)
+            .set(Arg.SEED_MODE, "0").set(Arg.EPOCH, 0).tail(List.of("0|0,0,0,0|f1")), what, refusedByJava);
+        if (read != null && flushed != null && (read.isMissing() || flushed.isMissing())) {
+          SharedView repaired = flush("n1", sequence++, "1", config, "0|0,0,0,0|s1");
+          assertThat(repaired.status()).as(what).isEqualTo(Status.OK);
+          assertThat(call(args(LuaScripts.READ, "n1")).status()).as(what + ", read after the repair").isEqualTo(Status.OK);
+        }
+      }
+    }
+    assertThat(refusedByJava).isEmpty();
+  }
+
+  private SharedView parsedOrNull(LuaScripts.ArgList args, String what, List<String> refused) {
+    try {
+      return call(args);
+    } catch (IllegalArgumentException e) {
+      refused.add(what + " (" + args.script() + "): " + e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * COUNT_BASED window entries that contradict the totals (more failures than the window holds,
+   * an entry the scripts never write): the flush that meets one empties the window and says so
+   * once (REPAIRED); the totals never go negative and the next flush finds nothing to repair.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"f1000 1", "garbage", "m5,9,0,0 1", "s0 1"})
+  void aCountWindowEntryThatContradictsTheTotalsEmptiesTheWindowOnce(String entry) {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    flush("n1", 1, "1", config, "0|0,0,0,0|s3f1");
+    client.getList(keys.windowKey("b"), StringCodec.INSTANCE).set(0, entry);
+
+    SharedView view = flush("n1", 2, "0", config, "0|0,0,0,0|s3");
+
+    assertThat(view.flags()).contains(Flag.REPAIRED);
+    assertThat(view.calls()).isBetween(0L, 4L);
+    assertThat(view.failures()).isBetween(0L, view.calls());
+    assertThat(view.state()).isEqualTo(State.CLOSED);
+    assertThat(flush("n1", 3, "0", config, "0|0,0,0,0|s3").flags()).doesNotContain(Flag.REPAIRED);
+  }
+
+  /** TIME_BASED buckets that held more than the totals counted: emptied once, never negative. */
+  @Test
+  void aTimeWindowBucketThatContradictsTheTotalsEmptiesTheWindowOnce() {
+    SharedConfig config = config(SlidingWindowType.TIME_BASED, 2, 1);
+    flush("n1", 1, "1", config, "0|0,0,0,0|s2");
+    clock += 1_000;
+    flush("n1", 2, "0", config, "0|0,0,0,0|s1");
+    client.getMap(keys.bucketsKey("b"), StringCodec.INSTANCE).put(Long.toString(clock / 1000 - 1), "1 500 0 0");
+    clock += 1_000; // the tampered second leaves the window
+
+    SharedView view = flush("n1", 3, "0", config, "0|0,0,0,0|s1");
+
+    assertThat(view.flags()).contains(Flag.REPAIRED);
+    assertThat(view.failures()).isBetween(0L, view.calls());
+    clock += 1_000;
+    assertThat(flush("n1", 4, "0", config, "0|0,0,0,0|s1").flags()).doesNotContain(Flag.REPAIRED);
+  }
+
+  /**
+   * A key of the wrong type (an operator's SET over the state, the node entries or the window):
+   * the script deletes it and answers CORRUPT, the seeding flush that follows works again.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 2})
+  void aKeyOfTheWrongTypeIsDeletedAndTheBreakerReseeded(int key) {
+    SharedConfig config = config(SlidingWindowType.COUNT_BASED, 4, 1);
+    flush("n1", 1, "1", config, "0|0,0,0,0|s2");
+    String name = keys.scriptKeys("b").get(key).toString();
+    client.getKeys().delete(name);
+    client.getBucket(name, StringCodec.INSTANCE).set("not a hash");
+
+    SharedView view = flush("n1", 2, "0", config, "0|0,0,0,0|s1");
+    assertThat(view.status()).isEqualTo(Status.CORRUPT);
+
+    assertThat(flush("n1", 3, "1", config, "0|0,0,0,0|s1").status()).isEqualTo(Status.OK);
+    assertThat(flush("n1", 4, "0", config, "0|0,0,0,0|s1").status()).isEqualTo(Status.OK);
+  }
+
+  /**
+   * No script's work depends on a stored number it has not bounded: a TIME_BASED window whose
+   * size was set to 20 million seconds, last written 10 million seconds ago, is advanced over the
+   * buckets it holds, not over every second of the gap (20,000 HMGETs of 500 seconds each).
+   */
+  @Test
+  void aTimeWindowOfATamperedSizeAdvancesOverTheBucketsItHoldsNotTheSeconds(@Dedicated RedisServer own) {
+    use(own);
+    SharedConfig config = config(SlidingWindowType.TIME_BASED, 2, 1);
+    flush("n1", 1, "1", config, "0|0,0,0,0|s1");
+    client.getMap(keys.stateKey("b"), StringCodec.INSTANCE).put("cs", "20000000");
+    client.getMap(keys.stateKey("b"), StringCodec.INSTANCE).put("wh", Long.toString(clock / 1000 - 10_000_000));
+    long before = commandCalls("hmget");
+
+    SharedView view = flush("n1", 2, "0", config, "0|0,0,0,0|s1");
+
+    assertThat(view.status()).isEqualTo(Status.OK);
+    assertThat(commandCalls("hmget") - before).as("HMGETs run").isLessThanOrEqualTo(1);
+  }
+
+  /**
    * The node entries expire ten minutes after the last flush, give or take the minute between
    * renewals: the first flushes of each minute renew their TTL, and a flush whose entry is new
    * does at once (a key recreated after it was lost never stays without one).

@@ -50,14 +50,14 @@ class SharedViewTest {
     inconsistent.set(12, "21");
 
     List<Object> badFlag = valid();
-    badFlag.set(18, "FOX");
+    badFlag.set(18, "FOZ");
     List<Object> badStatus = valid();
     badStatus.set(0, "HINT");
 
     assertThatThrownBy(() -> SharedView.fromReply(badState)).hasMessage("field state is not a state: AJAR");
     assertThatThrownBy(() -> SharedView.fromReply(negative)).hasMessage("field version is negative: -1");
     assertThatThrownBy(() -> SharedView.fromReply(inconsistent)).hasMessageStartingWith("inconsistent window counts");
-    assertThatThrownBy(() -> SharedView.fromReply(badFlag)).hasMessage("field flags: unknown flag 'X'");
+    assertThatThrownBy(() -> SharedView.fromReply(badFlag)).hasMessage("field flags: unknown flag 'Z'");
     assertThatThrownBy(() -> SharedView.fromReply(badStatus)).hasMessage("field status is not a status: HINT");
     List<Object> badOffset = valid();
     badOffset.set(22, "1e3");
@@ -82,6 +82,17 @@ class SharedViewTest {
         "r4j1|a|x|OPEN|CLOSED|0|0||0|0|", "r4j1|a|1|OPEN|CLOSED|0|0||0|0", "r4j1|a|1|open|CLOSED|0|0||0|0|")) {
       assertThatThrownBy(() -> SharedView.fromMessage(message)).as(message).isInstanceOf(IllegalArgumentException.class);
     }
+  }
+
+  /** A message of megabytes (a forged lease holder) is refused before it is split. */
+  @Test
+  void refusesMessagesLongerThanAnyTheScriptsPublish() {
+    String longest = "r4j1|" + "%E2%82%AC".repeat(KeySpace.MAX_NAME_LENGTH) + "|9007199254740991|HALF_OPEN|OPEN"
+        + "|8796093022208|8796093022208|" + "n".repeat(100) + "|8796093022208|8796093022208|reset";
+    assertThat(SharedView.fromMessage(longest).view().state()).isEqualTo(State.HALF_OPEN);
+    String huge = "r4j1|a|1|HALF_OPEN|OPEN|0|0|" + "n".repeat(1 << 20) + "|0|0|";
+    assertThatThrownBy(() -> SharedView.fromMessage(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at most");
   }
 
   /** Fuzz: whatever arrives on the channel or in a reply, parsing fails only with IAE. */
