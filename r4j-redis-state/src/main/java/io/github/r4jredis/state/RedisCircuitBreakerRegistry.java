@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -84,12 +85,19 @@ public final class RedisCircuitBreakerRegistry
   /** Default number of distinct failing nodes a shared breaker needs to open. */
   public static final int DEFAULT_MINIMUM_REPORTING_NODES = 1;
 
+  /** Default {@link Builder#withMaxCircuitBreakers}. */
+  public static final int DEFAULT_MAX_CIRCUIT_BREAKERS = 10_000;
+
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,100}");
 
   private final RegistryRuntime runtime;
+  private final int maxCircuitBreakers;
+  /** Breakers created and not removed: counted before one is made, so the bound holds under races. */
+  private final AtomicInteger held = new AtomicInteger();
 
   private RedisCircuitBreakerRegistry(Builder builder, Map<String, CircuitBreakerConfig> configs) {
     super(configs.get(DEFAULT_CONFIG), builder.consumers, builder.tags);
+    this.maxCircuitBreakers = builder.maxCircuitBreakers;
     configs.forEach((name, config) -> {
       if (!DEFAULT_CONFIG.equals(name)) {
         configurations.put(name, config);
@@ -145,7 +153,7 @@ public final class RedisCircuitBreakerRegistry
     Objects.requireNonNull(config, CONFIG_MUST_NOT_BE_NULL);
     Objects.requireNonNull(tags, TAGS_MUST_NOT_BE_NULL);
     KeySpace.requireValidName(name);
-    return computeIfAbsent(name, () -> runtime.create(name, config, getAllTags(tags)));
+    return computeIfAbsent(name, () -> create(name, config, getAllTags(tags)));
   }
 
   @Override
@@ -170,15 +178,39 @@ public final class RedisCircuitBreakerRegistry
       Map<String, String> tags) {
     Objects.requireNonNull(configSupplier, SUPPLIER_MUST_NOT_BE_NULL);
     KeySpace.requireValidName(name);
-    return computeIfAbsent(name, () -> runtime.create(name,
+    return computeIfAbsent(name, () -> create(name,
         Objects.requireNonNull(configSupplier.get(), CONFIG_MUST_NOT_BE_NULL), getAllTags(tags)));
+  }
+
+  /**
+   * A new breaker, if the registry has room. Every breaker costs memory here and work in Redis
+   * for as long as it is held: a name built from request data (an id, a URL with its query)
+   * would make one per request, so the registry refuses to grow past its maximum.
+   */
+  private CircuitBreaker create(String name, CircuitBreakerConfig config, Map<String, String> tags) {
+    if (held.incrementAndGet() > maxCircuitBreakers) {
+      held.decrementAndGet();
+      throw new IllegalStateException("The registry under '" + keyPrefix() + "' holds its maximum of "
+          + maxCircuitBreakers + " circuit breakers and cannot create '" + KeySpace.printable(name, 80)
+          + "': are breaker names built from request data? Remove unused ones, or raise the bound with"
+          + " withMaxCircuitBreakers");
+    }
+    try {
+      return runtime.create(name, config, tags);
+    } catch (RuntimeException | Error e) {
+      held.decrementAndGet();
+      throw e;
+    }
   }
 
   /** Removes the breaker from this node (it stops syncing); its shared state stays in Redis. */
   @Override
   public Optional<CircuitBreaker> remove(String name) {
     Optional<CircuitBreaker> removed = super.remove(name);
-    removed.ifPresent(runtime::detach);
+    removed.ifPresent(breaker -> {
+      held.decrementAndGet();
+      runtime.detach(breaker);
+    });
     return removed;
   }
 
@@ -202,14 +234,15 @@ public final class RedisCircuitBreakerRegistry
   /**
    * Every breaker under this prefix in Redis, including ones this node never created.
    *
-   * @throws RedisStateException when Redis does not answer within the command timeout
+   * @throws RedisStateException when Redis does not answer in time or refuses (the message says which)
    */
   public List<SharedBreakerState> sharedBreakers() {
     Map<String, SharedView> views;
     try {
       views = runtime.readAll();
-    } catch (IllegalStateException e) {
-      throw new RedisStateException("Cannot list shared circuit breakers under '" + keyPrefix() + "'", e);
+    } catch (RedisStateException e) {
+      throw new RedisStateException("Cannot list shared circuit breakers under '" + keyPrefix() + "': "
+          + e.getMessage(), e.getCause() != null ? e.getCause() : e);
     }
     List<SharedBreakerState> states = new ArrayList<>();
     views.forEach((name, view) -> states.add(toState(name, view)));
@@ -220,15 +253,11 @@ public final class RedisCircuitBreakerRegistry
   /**
    * The shared state of one breaker, empty when Redis has none of that name.
    *
-   * @throws RedisStateException when Redis does not answer within the command timeout
+   * @throws RedisStateException when Redis does not answer in time or refuses (the message says which)
    */
   public Optional<SharedBreakerState> sharedBreaker(String name) {
     KeySpace.requireValidName(name);
-    SharedView view = runtime.read(name);
-    if (view == null) {
-      throw new RedisStateException("Cannot read circuit breaker '" + KeySpace.printable(name, 80)
-          + "': Redis did not answer within the command timeout");
-    }
+    SharedView view = operator(() -> runtime.read(name), "Cannot read circuit breaker", name);
     return view.isMissing() ? Optional.empty() : Optional.of(toState(name, view));
   }
 
@@ -239,15 +268,12 @@ public final class RedisCircuitBreakerRegistry
    * this node's.
    *
    * @return whether Redis had a breaker of that name (always, for one this node holds)
-   * @throws RedisStateException when Redis does not answer within the command timeout
+   * @throws RedisStateException when Redis does not answer in time or refuses (the message says which)
    */
   public boolean reset(String name) {
     KeySpace.requireValidName(name);
-    SharedView reply = runtime.command(name, "RESET", find(name).orElse(null));
-    if (reply == null) {
-      throw new RedisStateException("Cannot reset circuit breaker '" + KeySpace.printable(name, 80)
-          + "': Redis did not answer within the command timeout");
-    }
+    SharedView reply = operator(() -> runtime.command(name, "RESET", find(name).orElse(null)),
+        "Cannot reset circuit breaker", name);
     return !reply.isMissing();
   }
 
@@ -260,16 +286,13 @@ public final class RedisCircuitBreakerRegistry
    *
    * @return the shared state after the move; empty when Redis has no breaker of that name
    * @throws IllegalStateException when Resilience4j forbids the move from the current state
-   * @throws RedisStateException when Redis does not answer within the command timeout
+   * @throws RedisStateException when Redis does not answer in time or refuses (the message says which)
    */
   public Optional<SharedBreakerState> transition(String name, CircuitBreaker.State state) {
     KeySpace.requireValidName(name);
     Objects.requireNonNull(state, "state");
-    SharedView reply = runtime.command(name, state.name(), find(name).orElse(null));
-    if (reply == null) {
-      throw new RedisStateException("Cannot move circuit breaker '" + KeySpace.printable(name, 80)
-          + "' to " + state + ": Redis did not answer within the command timeout");
-    }
+    SharedView reply = operator(() -> runtime.command(name, state.name(), find(name).orElse(null)),
+        "Cannot move circuit breaker", name);
     if (reply.isMissing()) {
       return Optional.empty();
     }
@@ -294,6 +317,16 @@ public final class RedisCircuitBreakerRegistry
       }
     }
     return names;
+  }
+
+  /** An operator's call on breaker {@code name}; its failure says what could not be done, and why. */
+  private static SharedView operator(Supplier<SharedView> call, String what, String name) {
+    try {
+      return call.get();
+    } catch (RedisStateException e) {
+      throw new RedisStateException(what + " '" + KeySpace.printable(name, 80) + "': " + e.getMessage(),
+          e.getCause() != null ? e.getCause() : e);
+    }
   }
 
   /** Stops the sync thread after a last flush. Breakers keep working, locally. Idempotent. */
@@ -352,6 +385,7 @@ public final class RedisCircuitBreakerRegistry
     private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
     private Duration probeLease = DEFAULT_PROBE_LEASE;
     private int minimumReportingNodes = DEFAULT_MINIMUM_REPORTING_NODES;
+    private int maxCircuitBreakers = DEFAULT_MAX_CIRCUIT_BREAKERS;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
     private History history = History.NONE;
 
@@ -498,6 +532,20 @@ public final class RedisCircuitBreakerRegistry
             "minimumReportingNodes must be at least 1, was " + minimumReportingNodes);
       }
       this.minimumReportingNodes = minimumReportingNodes;
+      return this;
+    }
+
+    /**
+     * The most circuit breakers this registry holds at once (at least 1): creating one more
+     * throws {@link IllegalStateException}, which names the bound. Breaker names come from
+     * configuration and code, not from requests; the bound stops a name built from request data
+     * from filling the heap and Redis. Default {@value #DEFAULT_MAX_CIRCUIT_BREAKERS}.
+     */
+    public Builder withMaxCircuitBreakers(int maxCircuitBreakers) {
+      if (maxCircuitBreakers < 1) {
+        throw new IllegalArgumentException("maxCircuitBreakers must be at least 1, was " + maxCircuitBreakers);
+      }
+      this.maxCircuitBreakers = maxCircuitBreakers;
       return this;
     }
 

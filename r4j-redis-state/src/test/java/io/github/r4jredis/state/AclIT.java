@@ -95,6 +95,35 @@ class AclIT {
     }
   }
 
+  /**
+   * A user whose ACL does not cover the registry's prefix: the WARN and an operator's exception
+   * name the permission (NOPERM) and the ACL, not an unreachable Redis or a timeout.
+   */
+  @Test
+  void aPrefixOutsideTheUsersAclIsNamedAsAPermissionRefusal(@Dedicated RedisServer redis, @KeyPrefix String prefix) {
+    setUser(redis, "r4j-app", aclRule(prefix));
+    Logger engine = (Logger) LoggerFactory.getLogger(io.github.r4jredis.state.internal.SyncEngine.class);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    engine.addAppender(logs);
+    RedissonClient client = clientAs(redis, "r4j-app", PASSWORD);
+    try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
+        .withKeyPrefix(prefix + "-other").build()) {
+      RedisCircuitBreaker breaker = (RedisCircuitBreaker) registry.circuitBreaker("payments");
+      await().atMost(Fleet.AWAIT).until(() -> breaker.syncMode() == SyncMode.LOCAL);
+
+      assertThatThrownBy(() -> registry.reset("payments")).isExactlyInstanceOf(RedisStateException.class)
+          .hasMessageContaining("NOPERM").hasMessageContaining("ACL");
+      await().atMost(Fleet.AWAIT).untilAsserted(() -> assertThat(List.copyOf(logs.list))
+          .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .anyMatch(line -> line.contains("NOPERM") && line.contains("ACL") && !line.contains("unreachable")));
+    } finally {
+      engine.detachAppender(logs);
+      client.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void aWrongPasswordIsNeverLoggedThrownOrPrinted(@Dedicated RedisServer redis, @KeyPrefix String prefix) {
     setUser(redis, "r4j-app", aclRule(prefix));
@@ -124,7 +153,12 @@ class AclIT {
         }
       }
       assertThat(seen).noneMatch(s -> s.contains(wrong) || s.contains(PASSWORD));
-      assertThat(logs.list).isNotEmpty(); // it did say something: that Redis refused
+      // It said what is wrong, at WARN, and so does the exception: the credentials.
+      assertThat(failure).hasMessageContaining("WRONGPASS").hasMessageContaining("credentials");
+      await().atMost(Fleet.AWAIT).untilAsserted(() -> assertThat(List.copyOf(logs.list))
+          .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+          .extracting(ILoggingEvent::getFormattedMessage).anyMatch(line -> line.contains("WRONGPASS")
+              && line.contains("credentials")));
     } finally {
       root.detachAppender(logs);
       client.shutdown(0, 2, TimeUnit.SECONDS);

@@ -191,6 +191,67 @@ class RegistryIT {
     }
   }
 
+  /**
+   * A lazily connecting client that cannot connect: Redisson throws from the call that would send
+   * (synchronously, or as a CompletionException). No public method passes that on: a breaker
+   * decides locally, an operator's call throws RedisStateException saying what could not be done.
+   */
+  @Test
+  void aClientThatCannotConnectGetsLocalDecisionsOrRedisStateExceptionsNeverRedissonsOwn(@KeyPrefix String prefix)
+      throws IOException {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort(); // nothing listens on it once closed
+    }
+    Config config = new Config();
+    config.setLazyInitialization(true);
+    config.useSingleServer().setAddress("redis://127.0.0.1:" + port).setConnectTimeout(200).setTimeout(200)
+        .setRetryAttempts(0);
+    RedissonClient redisson = Redisson.create(config);
+    try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(redisson)
+        .withKeyPrefix(prefix).withCircuitBreakerConfig(SMALL).build()) {
+      CircuitBreaker breaker = registry.circuitBreaker("calcom");
+
+      breaker.transitionToOpenState();
+      assertThat(breaker.getState()).isEqualTo(State.OPEN);
+      breaker.reset();
+      assertThat(breaker.getState()).isEqualTo(State.CLOSED);
+      assertThatThrownBy(() -> registry.reset("calcom")).isExactlyInstanceOf(RedisStateException.class)
+          .hasMessageContaining("calcom");
+      assertThatThrownBy(() -> registry.sharedBreaker("calcom")).isExactlyInstanceOf(RedisStateException.class);
+      assertThatThrownBy(() -> registry.transition("calcom", State.OPEN)).isExactlyInstanceOf(RedisStateException.class);
+      assertThatThrownBy(registry::sharedBreakers).isExactlyInstanceOf(RedisStateException.class);
+    } finally {
+      redisson.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Names built from request data would make a breaker per request: the registry holds at most
+   * maxCircuitBreakers, refuses the next with an error that says why, and has room again after
+   * a removal.
+   */
+  @Test
+  void aRegistryHoldsAtMostItsMaximumOfBreakers(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL, b -> b.withMaxCircuitBreakers(3))) {
+      RedisCircuitBreakerRegistry registry = fleet.node(0);
+      registry.circuitBreaker("a");
+      registry.circuitBreaker("b");
+      registry.circuitBreaker("c");
+      assertThat(registry.circuitBreaker("a")).isSameAs(registry.circuitBreaker("a")); // existing ones still served
+
+      assertThatThrownBy(() -> registry.circuitBreaker("d")).isExactlyInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("3 circuit breakers").hasMessageContaining("'d'")
+          .hasMessageContaining("withMaxCircuitBreakers");
+      assertThat(registry.getAllCircuitBreakers()).hasSize(3);
+
+      registry.remove("b");
+      assertThat(registry.circuitBreaker("d").getName()).isEqualTo("d");
+      assertThatThrownBy(() -> RedisCircuitBreakerRegistry.builder(fleet.clients.get(0)).withMaxCircuitBreakers(0))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxCircuitBreakers");
+    }
+  }
+
   @Test
   void valuesInRedisAreReadableText(RedisServer redis, @KeyPrefix String prefix) {
     try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL)) {

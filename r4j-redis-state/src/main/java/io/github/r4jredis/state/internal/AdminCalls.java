@@ -1,16 +1,19 @@
 package io.github.r4jredis.state.internal;
 
+import io.github.r4jredis.state.RedisStateException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisConnectionException;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,40 +56,50 @@ final class AdminCalls {
     return timeoutMillis;
   }
 
-  /** Runs one call; its reply, or null when Redis did not answer in time or the call failed. */
-  @Nullable SharedView call(SyncEngine.Call call) {
+  /**
+   * Runs one call.
+   *
+   * @return its reply
+   * @throws RedisStateException saying why there is none: no answer in time, a refusal (named:
+   *     credentials, permissions, or Redis refusing the work), no connection
+   */
+  SharedView call(SyncEngine.Call call) {
     return call(call, true);
   }
 
-  private @Nullable SharedView call(SyncEngine.Call call, boolean first) {
+  private SharedView call(SyncEngine.Call call, boolean first) {
     Object reply;
     try {
       reply = pipeline.execute(List.of(call), timeoutMillis, false, !first)
           .get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
     } catch (ExecutionException e) {
       if (!Refusals.isNoScript(e)) {
-        return null; // Redis unreachable or slow: the caller degrades, the sync thread reports it
+        throw failure(e.getCause()); // the sync thread reports the outage itself
       }
       reply = e.getCause(); // a pipeline of one fails as a whole when its one call fails
     } catch (TimeoutException e) {
-      return null;
+      throw new RedisStateException("Redis did not answer within " + timeoutMillis + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return null;
+      throw new RedisStateException("Interrupted while waiting for Redis", e);
     }
     if (!(reply instanceof Throwable failure)) {
-      return parse(reply, meters); // an operator's call: the sync thread keeps the clock estimate
+      SharedView view = parse(reply, meters); // an operator's call: the sync thread keeps the clock estimate
+      if (view == null) {
+        throw new RedisStateException("Redis answered with a reply no script of this library produces");
+      }
+      return view;
     }
     if (!Refusals.isNoScript(failure)) {
-      LOG.warn("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
-      return null;
+      LOG.debug("Script {} for breaker {} failed", call.script(), call.encodedName(), failure);
+      throw failure(failure);
     }
     // Redis lost its script cache (restart, SCRIPT FLUSH), or this call beat the sync thread's
     // first load: the sync thread reloads them all; an operator's call tries once more, loading
     // its script first (in the same pipeline, or on a Cluster on every master before).
     scriptsLost.run();
     if (!first) {
-      return null;
+      throw failure(failure);
     }
     if (pipeline.loadsInPipeline()) {
       return call(call, false);
@@ -94,13 +107,35 @@ final class AdminCalls {
     try {
       redisson.getScript(StringCodec.INSTANCE).scriptLoadAsync(call.script().text())
           .toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      return null;
+    } catch (ExecutionException e) {
+      throw failure(e.getCause());
+    } catch (TimeoutException e) {
+      throw new RedisStateException("Redis did not answer within " + timeoutMillis + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return null;
+      throw new RedisStateException("Interrupted while waiting for Redis", e);
+    } catch (RuntimeException e) {
+      throw failure(e); // Redisson throws at once when it cannot connect
     }
     return call(call, false);
+  }
+
+  /** Why a call failed, as an operator reads it; never the client's credentials. */
+  static RedisStateException failure(@Nullable Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause == null) {
+      return new RedisStateException("Redis failed");
+    }
+    if (Refusals.code(cause) != null) {
+      return new RedisStateException(Refusals.describe(cause), cause);
+    }
+    if (cause instanceof RedisConnectionException) {
+      return new RedisStateException("Cannot connect to Redis: " + Refusals.firstLine(cause), cause);
+    }
+    if (cause.getClass().getSimpleName().contains("Timeout")) {
+      return new RedisStateException("Redis did not answer in time: " + Refusals.firstLine(cause), cause);
+    }
+    return new RedisStateException("Redis failed: " + Refusals.firstLine(cause), cause);
   }
 
   /**
@@ -110,18 +145,23 @@ final class AdminCalls {
    * dropped by another command's timeout) is tried again, up to three times in all.
    *
    * @param read the read of a breaker, by encoded name
-   * @throws IllegalStateException when Redis does not list the breakers or answer every read in time
+   * @throws RedisStateException when Redis does not list the breakers or answer every read in time
    */
   Map<String, SharedView> readAll(Function<String, SyncEngine.Call> read) {
     Collection<String> names;
     try {
       names = redisson.<String>getSet(keys.indexKey(), StringCodec.INSTANCE).readAllAsync()
           .toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("Redis did not list the breakers under " + keys.indexKey(), e);
+    } catch (ExecutionException e) {
+      throw failure(e.getCause());
+    } catch (TimeoutException e) {
+      throw new RedisStateException("Redis did not list the breakers under " + keys.indexKey() + " within "
+          + timeoutMillis + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while listing breakers", e);
+      throw new RedisStateException("Interrupted while listing breakers", e);
+    } catch (RuntimeException e) {
+      throw failure(e); // Redisson throws at once when it cannot connect
     }
     List<SyncEngine.Call> calls = new ArrayList<>();
     List<String> valid = new ArrayList<>();
@@ -153,7 +193,7 @@ final class AdminCalls {
           continue;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new IllegalStateException("Interrupted while reading breakers", e);
+          throw new RedisStateException("Interrupted while reading breakers", e);
         }
         for (int k = 0; k < slice.size(); k++) {
           Object reply = replies.get(k);
@@ -168,7 +208,7 @@ final class AdminCalls {
       pending = failed;
     }
     if (!pending.isEmpty()) {
-      throw new IllegalStateException("Redis did not answer the reads of " + pending.size() + " of "
+      throw new RedisStateException("Redis did not answer the reads of " + pending.size() + " of "
           + calls.size() + " breakers under " + keys.indexKey());
     }
     return result;

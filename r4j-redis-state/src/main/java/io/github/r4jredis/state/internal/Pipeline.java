@@ -179,7 +179,14 @@ final class Pipeline {
     // the reply's thread, one after the other): wait for them too, briefly, so no reply is
     // taken for missing.
     CompletableFuture<?> all = CompletableFuture.allOf(futures.toArray(CompletableFuture<?>[]::new));
-    return batch.executeAsync().toCompletableFuture()
+    CompletableFuture<?> sent;
+    try {
+      sent = batch.executeAsync().toCompletableFuture();
+    } catch (RuntimeException e) {
+      // A client that cannot connect (lazy initialization) throws here rather than failing the future.
+      return CompletableFuture.failedFuture(new CompletionException(e));
+    }
+    return sent
         .handle((result, error) -> error)
         .thenCompose(error -> all.handle((v, t) -> error).completeOnTimeout(error, responseMillis, TimeUnit.MILLISECONDS))
         .thenApply(error -> {

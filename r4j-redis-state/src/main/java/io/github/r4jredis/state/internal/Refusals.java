@@ -12,8 +12,11 @@ import org.redisson.client.RedisOutOfMemoryException;
 final class Refusals {
 
   /** The codes, as Redis starts its error replies with them. */
-  static final List<String> CODES = List.of("OOM", "READONLY", "MISCONF", "NOPERM", "BUSY",
-      "LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "NOREPLICAS", "NOSCRIPT");
+  static final List<String> CODES = List.of("OOM", "READONLY", "MISCONF", "NOPERM", "WRONGPASS", "NOAUTH",
+      "BUSY", "LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "NOREPLICAS", "NOSCRIPT");
+
+  /** How Redis 7 words a permission a script's user lacks (a key or channel of its ACL). */
+  private static final String SCRIPT_NOPERM = "ERR The user executing the script can't";
 
   private Refusals() {}
 
@@ -31,6 +34,23 @@ final class Refusals {
       }
     }
     return false;
+  }
+
+  /**
+   * What a refusal means, for a log line or an exception: a client Redis does not let in
+   * (WRONGPASS, NOAUTH) or whose ACL user lacks a permission (NOPERM) is named as such, since no
+   * wait fixes it; other refusals as Redis refusing the work.
+   */
+  static String describe(Throwable error) {
+    String code = code(error);
+    String line = firstLine(error);
+    if ("WRONGPASS".equals(code) || "NOAUTH".equals(code)) {
+      return "Redis refuses this client's credentials (" + line + "): check the user and password the client connects with";
+    }
+    if ("NOPERM".equals(code)) {
+      return "Redis refuses this client's user the command (" + line + "): check its ACL (docs/reliability.md gives the rule)";
+    }
+    return "Redis refuses the work: " + line;
   }
 
   /** The first line of the refusal (or error) Redis answered, without Redisson's additions. */
@@ -62,6 +82,9 @@ final class Refusals {
       return "OOM"; // Redisson cuts the code off its message
     }
     String message = t.getMessage() == null ? "" : t.getMessage().stripLeading();
+    if (message.startsWith(SCRIPT_NOPERM)) {
+      return "NOPERM"; // an ACL refusal inside a script comes back as ERR
+    }
     for (String code : CODES) {
       if (message.startsWith(code) && (message.length() == code.length()
           || !Character.isLetterOrDigit(message.charAt(code.length())))) {

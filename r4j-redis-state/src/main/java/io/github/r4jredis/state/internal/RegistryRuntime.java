@@ -77,20 +77,26 @@ public final class RegistryRuntime implements AutoCloseable {
     return engine.readAll();
   }
 
-  /** One shared breaker by name; null if Redis is silent. */
-  public @Nullable SharedView read(String name) {
+  /**
+   * One shared breaker by name.
+   *
+   * @throws io.github.r4jredis.state.RedisStateException saying why Redis gave none
+   */
+  public SharedView read(String name) {
     return engine.read(name);
   }
 
   /**
    * An operator's command on a breaker by name, keeping its shared config (a RESET of a breaker
-   * this node holds re-seeds it with this node's); null if Redis is silent. This node's breaker,
-   * if any, applies the reply at once.
+   * this node holds re-seeds it with this node's). This node's breaker, if any, applies the reply
+   * at once.
+   *
+   * @throws io.github.r4jredis.state.RedisStateException saying why Redis gave no reply
    */
-  public @Nullable SharedView command(String name, String op, @Nullable CircuitBreaker mine) {
+  public SharedView command(String name, String op, @Nullable CircuitBreaker mine) {
     SharedCircuitBreaker held = mine instanceof SharedCircuitBreaker shared ? shared : null;
     SharedView reply = engine.command(name, op, held);
-    if (reply != null && held != null) {
+    if (held != null) {
       held.applyReply(reply, System.nanoTime());
     }
     return reply;

@@ -338,8 +338,12 @@ public final class SyncEngine implements AutoCloseable {
     }
   }
 
-  /** The shared state of one breaker by name; null if Redis did not answer in time. */
-  public @Nullable SharedView read(String name) {
+  /**
+   * The shared state of one breaker by name.
+   *
+   * @throws io.github.r4jredis.state.RedisStateException saying why Redis gave none
+   */
+  public SharedView read(String name) {
     String encoded = KeySpace.encode(name);
     return admin.call(new Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
   }
@@ -350,9 +354,10 @@ public final class SyncEngine implements AutoCloseable {
    * of a breaker this node holds, {@code held}, re-seeds the config with this node's).
    * Synchronous, bounded by four command timeouts (at least 2 s): not on the call path.
    *
-   * @return the reply, or {@code null} if Redis did not answer in time
+   * @return the reply
+   * @throws io.github.r4jredis.state.RedisStateException saying why Redis gave none
    */
-  public @Nullable SharedView command(String name, String op, @Nullable SharedCircuitBreaker held) {
+  public SharedView command(String name, String op, @Nullable SharedCircuitBreaker held) {
     String encoded = KeySpace.encode(name);
     boolean reseed = held != null && "RESET".equals(op);
     LuaScripts.ArgList args = arguments(
@@ -386,7 +391,7 @@ public final class SyncEngine implements AutoCloseable {
   /**
    * Every breaker Redis knows under this prefix, with its shared state.
    *
-   * @throws IllegalStateException when Redis does not answer in time
+   * @throws io.github.r4jredis.state.RedisStateException when Redis does not answer in time
    */
   public Map<String, SharedView> readAll() {
     return admin.readAll(encoded -> new Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
@@ -583,7 +588,7 @@ public final class SyncEngine implements AutoCloseable {
     for (Object reply : replies) {
       if (reply instanceof Throwable failure && Refusals.code(failure) != null) {
         refused = Refusals.code(failure);
-        why = "Redis refuses the work: " + Refusals.firstLine(failure);
+        why = Refusals.describe(failure);
         break;
       }
     }
@@ -710,7 +715,7 @@ public final class SyncEngine implements AutoCloseable {
     LOG.debug("Redis pipeline failed", cause);
     // the next tick goes LOCAL once Redis has been silent for localModeAfter
     if (refused != null) {
-      modes.refused("Redis refuses the work: " + Refusals.firstLine(cause));
+      modes.refused(Refusals.describe(cause));
     } else {
       modes.failed(timeout ? "" : "Redis failed: " + Refusals.firstLine(cause));
     }
@@ -727,7 +732,7 @@ public final class SyncEngine implements AutoCloseable {
       LOG.debug("Redis unreachable ({}): circuit breakers under '{}' decide locally", why, keys.prefix());
     } else if (modes.refusing()) { // Redis answers, and will not do the work: no load explains that
       modes.warned();
-      LOG.warn("Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers{}",
+      LOG.warn("{}: {} circuit breakers under '{}' decide locally until it does the work{}",
           why, breakers.size(), keys.prefix(), modes.unloggedNote());
     } else if (!modes.answered()) { // starting, most likely: a WARN follows if Redis stays silent 5 s
       LOG.info("Redis has not answered yet ({}): {} circuit breakers under '{}' decide locally until it does",

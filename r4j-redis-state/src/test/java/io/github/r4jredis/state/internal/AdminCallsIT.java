@@ -102,7 +102,7 @@ class AdminCallsIT {
     redis.pause();
     try {
       assertThatThrownBy(() -> admin.readAll(encoded -> call(new LuaScripts.Read(), encoded)))
-          .isInstanceOf(IllegalStateException.class).hasMessageContaining(keys.indexKey());
+          .isInstanceOf(io.github.r4jredis.state.RedisStateException.class).hasMessageContaining(keys.indexKey());
     } finally {
       redis.resume();
     }

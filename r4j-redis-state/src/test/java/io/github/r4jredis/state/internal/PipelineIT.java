@@ -35,6 +35,7 @@ import org.redisson.config.Config;
 @RedisTest
 class PipelineIT {
 
+  private RedisServer redis;
   private RedissonClient client;
   private KeySpace keys;
   private ExecutorService io;
@@ -42,6 +43,7 @@ class PipelineIT {
 
   @BeforeEach
   void connect(@Dedicated RedisServer redis, @KeyPrefix String prefix) throws Exception {
+    this.redis = redis;
     Config config = new Config();
     config.useSingleServer().setAddress(redis.address());
     client = Redisson.create(config);
@@ -84,20 +86,67 @@ class PipelineIT {
     return new SyncEngine.Call(args, name, (v, t) -> { }, () -> { });
   }
 
+  /**
+   * A call refused inside the script (here: its user may not publish on the channel it names)
+   * fails alone; the calls sharing its script call answer, in order.
+   */
   @Test
   void aFailingCallFailsAloneAndTheOthersAnswerInOrder() throws Exception {
-    client.getBucket(keys.scriptKeys("broken").get(0).toString(), StringCodec.INSTANCE).set("not a hash");
+    org.redisson.client.RedisClient admin = org.redisson.client.RedisClient.create(
+        new org.redisson.client.RedisClientConfig().setAddress(redis.address()));
+    try {
+      admin.connect().sync(StringCodec.INSTANCE, new org.redisson.client.protocol.RedisStrictCommand<>("ACL"),
+          "SETUSER", "pipe", "on", ">pipe-Pa55", "~*", "resetchannels", "&" + keys.prefix() + ":*", "+@all");
+    } finally {
+      admin.shutdown();
+    }
+    Config config = new Config();
+    config.useSingleServer().setAddress(redis.address()).setUsername("pipe").setPassword("pipe-Pa55");
+    RedissonClient limited = Redisson.create(config);
+    try {
+      Pipeline asLimited = new Pipeline(limited, keys, "n1", io, () -> 42L);
+      asLimited.loadScripts().get(5, TimeUnit.SECONDS);
+      SyncEngine.Call broken = seed("broken");
+      broken.args().set(LuaScripts.Arg.CHANNEL, "elsewhere");
 
-    List<Object> replies = pipeline.send(List.of(seed("a"), seed("broken"), seed("b")), 1000, false, false)
+      List<Object> replies = asLimited.send(List.of(seed("a"), broken, seed("b")), 1000, false, false)
+          .get(5, TimeUnit.SECONDS);
+
+      assertThat(replies).hasSize(3);
+      assertThat(SharedView.fromReply((List<?>) replies.get(0)).state()).isEqualTo(State.CLOSED);
+      assertThat(replies.get(1)).isInstanceOf(Throwable.class);
+      assertThat(((Throwable) replies.get(1)).getMessage()).contains("can't publish to the channel");
+      assertThat(Refusals.code((Throwable) replies.get(1))).isEqualTo("NOPERM");
+      assertThat(SharedView.fromReply((List<?>) replies.get(2)).state()).isEqualTo(State.CLOSED);
+      assertThat(client.getSet(keys.indexKey(), StringCodec.INSTANCE).readAll())
+          .as("every breaker a call may create is listed").contains("a", "broken", "b");
+    } finally {
+      limited.shutdown();
+    }
+  }
+
+  /**
+   * A key of the wrong type in a call of many: the state key is replaced by the seed; the node
+   * entries or the window make the part answer CORRUPT, with the key deleted (the node re-seeds);
+   * the other parts answer as ever.
+   */
+  @Test
+  void aKeyOfTheWrongTypeIsRepairedInsideACallOfMany() throws Exception {
+    client.getBucket(keys.stateKey("state"), StringCodec.INSTANCE).set("not a hash");
+    List<Object> seeded = pipeline.send(List.of(seed("a"), seed("state"), seed("nodes")), 1000, false, false)
+        .get(5, TimeUnit.SECONDS);
+    assertThat(SharedView.fromReply((List<?>) seeded.get(1)).flags()).contains(SharedView.Flag.CREATED);
+    client.getBucket(keys.nodesKey("nodes"), StringCodec.INSTANCE).set("not a hash");
+
+    List<Object> replies = pipeline.send(List.of(renewal("a"), renewal("nodes"), renewal("state")), 1000, false, false)
         .get(5, TimeUnit.SECONDS);
 
-    assertThat(replies).hasSize(3);
-    assertThat(SharedView.fromReply((List<?>) replies.get(0)).state()).isEqualTo(State.CLOSED);
-    assertThat(replies.get(1)).isInstanceOf(Throwable.class);
-    assertThat(((Throwable) replies.get(1)).getMessage()).contains("WRONGTYPE");
-    assertThat(SharedView.fromReply((List<?>) replies.get(2)).state()).isEqualTo(State.CLOSED);
-    assertThat(client.getSet(keys.indexKey(), StringCodec.INSTANCE).readAll())
-        .as("every breaker a call may create is listed").contains("a", "broken", "b");
+    assertThat(SharedView.fromReply((List<?>) replies.get(0)).status()).isEqualTo(SharedView.Status.OK);
+    SharedView corrupt = SharedView.fromReply((List<?>) replies.get(1));
+    assertThat(corrupt.status()).isEqualTo(SharedView.Status.CORRUPT);
+    assertThat(corrupt.reason()).isEqualTo("corrupt key type");
+    assertThat(client.getKeys().countExists(keys.nodesKey("nodes"))).isZero();
+    assertThat(SharedView.fromReply((List<?>) replies.get(2)).status()).isEqualTo(SharedView.Status.OK);
   }
 
   @Test

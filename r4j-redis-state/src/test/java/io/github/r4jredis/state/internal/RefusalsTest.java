@@ -20,6 +20,22 @@ class RefusalsTest {
         .as("Redisson cuts OOM off the message").isEqualTo("OOM");
   }
 
+  /** Credentials and permissions are named as such: no wait fixes them. */
+  @Test
+  void credentialsAndPermissionsAreNamedAsSuch() {
+    RedisException wrongPass = new RedisException("WRONGPASS invalid username-password pair or user is disabled.");
+    assertThat(Refusals.describe(new CompletionException(wrongPass)))
+        .startsWith("Redis refuses this client's credentials (WRONGPASS invalid username-password pair");
+    RedisException noPerm = new RedisException("NOPERM this user has no permissions to run the 'evalsha' command");
+    assertThat(Refusals.describe(noPerm)).startsWith("Redis refuses this client's user the command (NOPERM")
+        .contains("ACL");
+    RedisException inScript = new RedisException("ERR The user executing the script can't publish to the channel"
+        + " mentioned in the command script: 1a2b, on @user_script:200.");
+    assertThat(Refusals.code(inScript)).isEqualTo("NOPERM");
+    assertThat(Refusals.describe(new RedisException("READONLY You can't write against a read only replica.")))
+        .isEqualTo("Redis refuses the work: READONLY You can't write against a read only replica.");
+  }
+
   @Test
   void errorsThatAreNoRefusalAreNone() {
     assertThat(Refusals.code(new RedisException("BUSYKEY Target key name already exists."))).isNull();
