@@ -107,7 +107,11 @@ public final class R4jCli implements Runnable {
   private static int execute(R4jCli cli, PrintWriter out, PrintWriter err, String... args) {
     return new CommandLine(cli).setOut(out).setErr(err)
         .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-          if (e instanceof RedisStateException || e instanceof RedisException) {
+          if (e instanceof RedisStateException) { // says what could not be done, and why
+            commandLine.getErr().println("r4j: " + e.getMessage());
+            return UNREACHABLE;
+          }
+          if (e instanceof RedisException) {
             commandLine.getErr().println("r4j: Redis did not answer: " + e.getMessage());
             return UNREACHABLE;
           }
