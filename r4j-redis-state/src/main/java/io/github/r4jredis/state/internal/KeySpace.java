@@ -140,6 +140,12 @@ public final class KeySpace {
       throw new IllegalArgumentException(
           "circuit breaker name must not contain control characters, was '" + printable(name, 80) + "'");
     }
+    if (name.codePoints().anyMatch(KeySpace::invisible)) {
+      // U+202E turns the rest of a log line around, U+200B makes two names look alike, U+2028
+      // breaks a line: a name is shown in logs, metrics and dashboards.
+      throw new IllegalArgumentException("circuit breaker name must not contain invisible, direction-changing or"
+          + " line-breaking characters, was '" + printable(name, 80) + "'");
+    }
     // An unpaired surrogate has no UTF-8 form: it would be encoded as '?' and two names would
     // share one breaker's keys.
     for (int i = 0; i < name.length(); i++) {
@@ -230,11 +236,20 @@ public final class KeySpace {
     return prefix + ":{*}:events";
   }
 
-  /** A name shortened and with control characters escaped, safe to put in a message or log. */
+  /** Format characters (U+200B, U+202E, U+FEFF...) and line or paragraph separators (U+2028/9). */
+  private static boolean invisible(int codePoint) {
+    int type = Character.getType(codePoint);
+    return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+  }
+
+  /**
+   * A name shortened, with control, invisible and line-breaking characters and unpaired
+   * surrogates escaped ({@code \u202e}): safe to put in a message or log.
+   */
   public static String printable(String text, int max) {
     StringBuilder out = new StringBuilder();
     text.codePoints().limit(max).forEach(cp -> {
-      if (Character.isISOControl(cp)) {
+      if (Character.isISOControl(cp) || invisible(cp) || Character.getType(cp) == Character.SURROGATE) {
         out.append(String.format("\\u%04x", cp));
       } else {
         out.appendCodePoint(cp);

@@ -29,10 +29,15 @@ class KeySpacePropertiesTest {
         Arbitraries.strings().all().ofMinLength(1).ofMaxLength(300));
   }
 
-  /** What the registry accepts: at most 200 chars, no control characters, well-formed UTF-16. */
+  /**
+   * What the registry accepts: at most 200 chars, no control, format or separator characters
+   * (U+200B, U+202E, U+2028), well-formed UTF-16.
+   */
   private static boolean valid(String name) {
     return name.length() <= KeySpace.MAX_NAME_LENGTH && name.codePoints().noneMatch(Character::isISOControl)
-        && name.codePoints().noneMatch(cp -> Character.getType(cp) == Character.SURROGATE);
+        && name.codePoints().noneMatch(cp -> Character.getType(cp) == Character.SURROGATE
+            || Character.getType(cp) == Character.FORMAT || Character.getType(cp) == Character.LINE_SEPARATOR
+            || Character.getType(cp) == Character.PARAGRAPH_SEPARATOR);
   }
 
   @Property(tries = 2000)

@@ -60,6 +60,23 @@ class KeySpaceTest {
     assertThatThrownBy(() -> KeySpace.encode(null)).isInstanceOf(NullPointerException.class).hasMessage("name");
   }
 
+  /**
+   * Names shown in logs, meters and dashboards: a right-to-left override turns a log line around,
+   * a zero-width space makes a look-alike of another breaker, a line separator forges a log line.
+   */
+  @Test
+  void refusesInvisibleDirectionChangingAndLineBreakingCharacters() {
+    for (String name : java.util.List.of("pay\u202Ements", "calc\u200Bom", "a\u2028INFO forged", "\uFEFFcalcom",
+        "x\u2029y")) {
+      assertThatThrownBy(() -> KeySpace.encode(name)).as(KeySpace.printable(name, 40))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("circuit breaker name must not contain invisible, direction-changing or"
+              + " line-breaking characters, was '")
+          .hasMessageMatching("(?s)[^\u200B\u202E\u2028\u2029\uFEFF]*"); // the message escapes them
+    }
+    assertThat(KeySpace.decode(KeySpace.encode("zahlungsdienst-é-名前"))).isEqualTo("zahlungsdienst-é-名前");
+  }
+
   @Test
   void rejectsAPrefixThatCouldBreakKeys() {
     assertThatThrownBy(() -> KeySpace.of("a:b"))
@@ -74,7 +91,9 @@ class KeySpaceTest {
     assertThatThrownBy(() -> KeySpace.encode("pay\uD800ments"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("circuit breaker name must be valid Unicode, has an unpaired surrogate");
-    assertThatThrownBy(() -> KeySpace.encode("\uDC00")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> KeySpace.encode("\uDC00")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageEndingWith("'\\udc00'"); // shown, not as '?'
+
     assertThat(KeySpace.decode(KeySpace.encode("\uD83D\uDE80"))).isEqualTo("\uD83D\uDE80");
   }
 }
