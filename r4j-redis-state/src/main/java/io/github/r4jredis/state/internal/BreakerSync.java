@@ -143,6 +143,20 @@ final class BreakerSync {
     return !needsSeed && !reseedBehind && !verifyDue && outcomes.unacknowledged().calls() == 0 && !hasRequest();
   }
 
+  /**
+   * Whether nobody called the breaker on this node for three reconcile intervals: it gets no
+   * reconcile reads (a registry of thousands of breakers it seldom uses would read them all,
+   * forever). Messages still reach it, and so does a check a message asks for; its next call
+   * reads it again, as the view is old by then: a permitted call's flush does not wait, a
+   * refused one makes it used again at once.
+   */
+  private boolean idle(SyncEngine.Batch batch) {
+    long idleNanos = 3 * batch.reconcileNanos();
+    long now = batch.nowNanos();
+    return now - lastFlushedNanos >= idleNanos && now - breaker.lastDemandNanos() >= idleNanos
+        && outcomes.unacknowledged().calls() == 0 && !breaker.hasSteps() && !hasRequest();
+  }
+
   /** Whether Redis took a flush of this node lately: then this node is among its active nodes. */
   boolean flushedRecently() {
     return System.nanoTime() - lastFlushedNanos < FLUSHED_RECENTLY_NANOS;
@@ -190,7 +204,7 @@ final class BreakerSync {
     if (request != null) {
       batch.add(request);
     }
-    if (flush == null && request == null && (verifyDue || batch.reconcileDue(lastViewNanos))) {
+    if (flush == null && request == null && (verifyDue || (!idle(batch) && batch.reconcileDue(lastViewNanos)))) {
       if (!verifyDue) {
         lastViewNanos = batch.nowNanos(); // at most one reconcile read per interval, answered or not
       }

@@ -1720,6 +1720,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return encodedName;
   }
 
+  /** When a call was last refused here (permitted calls show in the outcome log and its flushes). */
+  long lastDemandNanos() {
+    return lastDemandNanos;
+  }
+
   SharedConfig sharedConfig() {
     return shared;
   }

@@ -168,6 +168,10 @@ public final class SyncEngine implements AutoCloseable {
       return calls.size() >= MAX_CALLS_PER_BATCH;
     }
 
+    long reconcileNanos() {
+      return reconcileNanos;
+    }
+
     /** Whether a breaker last read at {@code lastViewNanos} is as old as the reconcile interval. */
     boolean viewOld(long lastViewNanos) {
       return nowNanos - lastViewNanos >= reconcileNanos;
