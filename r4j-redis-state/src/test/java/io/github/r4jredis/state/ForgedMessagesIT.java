@@ -13,7 +13,6 @@ import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -46,11 +45,7 @@ class ForgedMessagesIT {
   private static final long BOUND = 150;
 
   private static CircuitBreakerConfig config() {
-    return CircuitBreakerConfig.custom()
-        .slidingWindow(50, 50, SlidingWindowType.COUNT_BASED)
-        .failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofSeconds(30))
-        .build();
+    return RedisFaultIT.config();
   }
 
   @Test

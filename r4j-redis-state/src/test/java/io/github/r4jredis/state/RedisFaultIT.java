@@ -29,7 +29,8 @@ class RedisFaultIT {
   private static final int NODES = 3;
   private static final Duration LOCAL_WITHIN = Duration.ofSeconds(1);
 
-  private static CircuitBreakerConfig config() {
+  /** COUNT_BASED 50, 50 % threshold, 30 s in OPEN: the fault tests' breaker. */
+  static CircuitBreakerConfig config() {
     return CircuitBreakerConfig.custom()
         .slidingWindow(50, 50, SlidingWindowType.COUNT_BASED)
         .failureRateThreshold(50)

@@ -121,7 +121,7 @@ final class AdminCalls {
   }
 
   /** Why a call failed, as an operator reads it; never the client's credentials. */
-  static RedisStateException failure(@Nullable Throwable error) {
+  private static RedisStateException failure(@Nullable Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause == null) {
       return new RedisStateException("Redis failed");

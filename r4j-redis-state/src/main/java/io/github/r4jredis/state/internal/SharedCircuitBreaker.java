@@ -75,7 +75,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /** A reservation holder with no call attempt for this long at its deadline gives it up. */
   private static final long IDLE_HOLDER_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** How long messages of a breaker only prompt reads after Redis refuted one of them. */
-  static final long DISTRUST_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long DISTRUST_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final String name;
   private final String encodedName;
@@ -155,7 +155,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * messages, a claim is in force at most once per incident, until the read it triggered returns.
    */
   private long distrustUntilNanos = System.nanoTime();
-  private boolean distrusting;
   /**
    * The highest version a message claimed that this node did not act on (one was already
    * waiting for its check, or messages were distrusted), and when it came; 0 if none. The next
@@ -1206,8 +1205,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   private void distrust() {
     long now = System.nanoTime();
-    if (!distrusting || now - distrustUntilNanos >= 0) {
-      distrusting = true;
+    if (now - distrustUntilNanos >= 0) { // a new incident
       LOG.warn("A message claimed a state of circuit breaker '{}' that Redis does not hold (forged, or Redis lost"
           + " data); its messages now only make this node read Redis, until {} s pass without another such message",
           KeySpace.printable(name, 80), TimeUnit.NANOSECONDS.toSeconds(DISTRUST_NANOS));
