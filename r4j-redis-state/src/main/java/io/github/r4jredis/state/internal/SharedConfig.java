@@ -25,9 +25,10 @@ public final class SharedConfig {
   /** How many consecutive opens have their own wait; later opens reuse the last. */
   public static final int WAITS = 32;
   /**
-   * The longest wait in OPEN the fleet keeps (2^40 ms, about 35 years): an exponential backoff
-   * without a maximum reaches 10 s x 2^31 by its 32nd open, and the scripts keep every time
-   * below 2^43 ms (common.lua's TIME_MAX) so that sums of times stay exact.
+   * The longest wait the fleet keeps, in OPEN and as maxWaitDurationInHalfOpenState (2^40 ms,
+   * about 35 years): an exponential backoff without a maximum reaches 10 s x 2^31 by its 32nd
+   * open, and the scripts refuse any time from 2^43 ms (common.lua's TIME_MAX) so that sums of
+   * times stay exact.
    */
   static final long MAX_WAIT_MILLIS = 1L << 40;
 
@@ -71,7 +72,7 @@ public final class SharedConfig {
         Float.toString(config.getFailureRateThreshold()),
         Float.toString(config.getSlowCallRateThreshold()),
         Integer.toString(config.getPermittedNumberOfCallsInHalfOpenState()),
-        Long.toString(config.getMaxWaitDurationInHalfOpenState().toMillis()),
+        Long.toString(Math.min(MAX_WAIT_MILLIS, config.getMaxWaitDurationInHalfOpenState().toMillis())),
         afterWait == State.CLOSED ? "CLOSED" : "OPEN",
         Integer.toString(quorum),
         Long.toString(probeLease.toMillis()),

@@ -526,6 +526,29 @@ class ScriptsIT {
   }
 
   /**
+   * Durations a config may hold that lie beyond the scripts' time bound (an exponential backoff
+   * without a maximum, a wait in HALF_OPEN of millennia) are kept as 2^40 ms: the seed is valid,
+   * the breaker opens and half-opens.
+   */
+  @Test
+  void aConfigOfEndlessWaitsSeedsAValidState() {
+    SharedConfig config = SharedConfig.of(CircuitBreakerConfig.custom()
+        .slidingWindow(2, 2, SlidingWindowType.COUNT_BASED)
+        .failureRateThreshold(50)
+        .waitIntervalFunctionInOpenState(io.github.resilience4j.core.IntervalFunction.ofExponentialBackoff(
+            Duration.ofDays(1000), 10))
+        .maxWaitDurationInHalfOpenState(Duration.ofDays(365L * 100_000))
+        .build(), 1, Duration.ofSeconds(5));
+
+    SharedView seeded = flush("n1", 1, "1", config, "0|0,0,0,0|f2");
+
+    assertThat(seeded.status()).isEqualTo(Status.OK);
+    assertThat(seeded.state()).isEqualTo(State.OPEN);
+    assertThat(seeded.openUntil() - clock).isEqualTo(Duration.ofDays(1000).toMillis());
+    assertThat(call(args(LuaScripts.READ, "n1")).status()).isEqualTo(Status.OK);
+  }
+
+  /**
    * COUNT_BASED window entries that contradict the totals (more failures than the window holds,
    * an entry the scripts never write): the flush that meets one empties the window and says so
    * once (REPAIRED); the totals never go negative and the next flush finds nothing to repair.
