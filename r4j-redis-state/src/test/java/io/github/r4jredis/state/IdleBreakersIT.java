@@ -69,6 +69,30 @@ class IdleBreakersIT {
     }
   }
 
+  /**
+   * A DISABLED breaker permits every call and counts none, so no flush tells Redis it is used:
+   * its calls keep it from being idle, and it is reconciled (here: the fleet moved it while this
+   * node missed the message).
+   */
+  @Test
+  void aDisabledBreakerUnderCallsIsNotIdle(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 1, prefix, CircuitBreakerConfig.ofDefaults(),
+        b -> b.withReconcileInterval(RECONCILE));
+        Load load = new Load(List.of(fleet.breaker(0, "disabled")))) {
+      RedisCircuitBreaker breaker = fleet.breaker(0, "disabled");
+      FleetIT.awaitSeeded(List.of(breaker));
+      breaker.transitionToDisabledState();
+      await().atMost(Fleet.AWAIT).until(() -> breaker.sharedState() == State.DISABLED);
+      long calls = load.reached.get();
+      await().atMost(Fleet.AWAIT).until(() -> load.reached.get() > calls + 1_000); // over three reconcile intervals
+
+      fleet.clients.get(0).getMap(prefix + ":{disabled}:state", StringCodec.INSTANCE)
+          .putAll(java.util.Map.of("s", "FORCED_OPEN", "v", "100"));
+
+      await().atMost(Fleet.AWAIT).until(() -> breaker.getState() == State.FORCED_OPEN);
+    }
+  }
+
   private static long calls(RedisRefusesIT.Admin admin, String command) {
     Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(String.valueOf(admin.run("INFO", "commandstats")));
     return m.find() ? Long.parseLong(m.group(1)) : 0;

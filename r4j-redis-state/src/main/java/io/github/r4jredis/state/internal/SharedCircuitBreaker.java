@@ -647,6 +647,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       State episode = sharedEpisode();
       if (episode == State.CLOSED || episode == State.METRICS_ONLY) {
         unflushed = sync.outcomes().record(failure, slow, timeBased ? clockSecond() : 0);
+      } else {
+        lastDemandNanos = System.nanoTime(); // no flush will tell that the breaker is used (DISABLED)
       }
       if ((failure || slow) && successesRedundant) {
         successesRedundant = false; // after the record: the sync thread checks the log after setting it
@@ -1193,8 +1195,15 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * wrote). Lock held.
    */
   private void judgeUnheeded(SharedView next, long requestedNanos) {
-    if (unheededVersion == 0 || requestedNanos - unheededReceivedNanos < 0) {
-      return; // nothing to judge, or asked before it came: the read it triggered will judge it
+    if (unheededVersion == 0) {
+      return;
+    }
+    if (requestedNanos - unheededReceivedNanos < 0) {
+      // Asked before it came: a read asked after it must judge it (this reply may have just
+      // cleared the request for one).
+      sync.verifyDue = true;
+      engine.wake();
+      return;
     }
     if (next.version() < unheededVersion) {
       engine.meters().rejected("forged");
@@ -1718,7 +1727,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return encodedName;
   }
 
-  /** When a call was last refused here (permitted calls show in the outcome log and its flushes). */
+  /**
+   * When a call was last refused here, or recorded outside a window (DISABLED); the calls a
+   * window counts show in the outcome log and its flushes.
+   */
   long lastDemandNanos() {
     return lastDemandNanos;
   }

@@ -42,6 +42,9 @@ local STATES = {CLOSED = true, OPEN = true, HALF_OPEN = true, DISABLED = true, M
 -- refuses, and no script's running time depends on a number it has not bounded: times and
 -- durations stay below 2^43 ms (the year 2248), so sums of them are exact in Lua's doubles.
 local TIME_MAX = 8796093022208
+-- The longest wait the fleet keeps (2^40 ms, about 35 years; SharedConfig.MAX_WAIT_MILLIS): a
+-- "forever" transitionToOpenStateFor or seed stays a valid time.
+local WAIT_MAX = 1099511627776
 local INT_MAX = 2147483647
 local RANGE = {v = {0, TIME_MAX}, t = {0, TIME_MAX}, ou = {0, TIME_MAX}, a = {0, INT_MAX},
   lu = {0, TIME_MAX}, hu = {0, TIME_MAX}, wc = {0, TIME_MAX}, wf = {0, TIME_MAX}, ws = {0, TIME_MAX},
@@ -347,7 +350,7 @@ local function seed(A, now)
   local state = A.seed_state
   if not STATES[state] then state = 'CLOSED' end
   local version = (tonumber(A.seed_version) or 0) + 1
-  local remaining = math.max(tonumber(A.seed_remaining) or 0, 0)
+  local remaining = math.min(math.max(tonumber(A.seed_remaining) or 0, 0), WAIT_MAX)
   local attempts = math.max(tonumber(A.seed_attempts) or 0, 0)
   local holder = A.seed_holder or ''
   redis.call('DEL', K[1], K[3], K[4])

@@ -546,6 +546,18 @@ class ScriptsIT {
     assertThat(seeded.state()).isEqualTo(State.OPEN);
     assertThat(seeded.openUntil() - clock).isEqualTo(Duration.ofDays(1000).toMillis());
     assertThat(call(args(LuaScripts.READ, "n1")).status()).isEqualTo(Status.OK);
+
+    // transitionToOpenStateFor "for ever", and a seed of what a node knew of it
+    SharedView forever = call(args(LuaScripts.COMMAND, "n1").set(Arg.OP, "OPEN_FOR").set(Arg.WAIT, Long.MAX_VALUE)
+        .set(Arg.SEED_MODE, "0").set(Arg.CMD_SEQ, 0).set(Arg.RESERVE, "0"));
+    assertThat(forever.status()).isEqualTo(Status.APPLIED);
+    assertThat(forever.openUntil() - clock).isEqualTo(1L << 40);
+    assertThat(call(args(LuaScripts.READ, "n1")).status()).isEqualTo(Status.OK);
+    client.getKeys().delete(keys.scriptKeys("b").stream().map(Object::toString).toArray(String[]::new));
+    LuaScripts.ArgList seed = args(LuaScripts.FLUSH, "n1").set(Arg.SEQ, 0).set(Arg.RENEW, 0)
+        .set(Arg.SEED_MODE, "1").set(Arg.EPOCH, 0);
+    config.seed(seed, State.OPEN, 9, Long.MAX_VALUE, 1, "");
+    assertThat(call(seed).state()).isEqualTo(State.OPEN);
   }
 
   /**
