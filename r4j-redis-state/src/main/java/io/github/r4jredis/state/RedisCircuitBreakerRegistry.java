@@ -237,13 +237,8 @@ public final class RedisCircuitBreakerRegistry
    * @throws RedisStateException when Redis does not answer in time or refuses (the message says which)
    */
   public List<SharedBreakerState> sharedBreakers() {
-    Map<String, SharedView> views;
-    try {
-      views = runtime.readAll();
-    } catch (RedisStateException e) {
-      throw new RedisStateException("Cannot list shared circuit breakers under '" + keyPrefix() + "': "
-          + e.getMessage(), e.getCause() != null ? e.getCause() : e);
-    }
+    Map<String, SharedView> views = operator(runtime::readAll,
+        "Cannot list shared circuit breakers under '" + keyPrefix() + "'");
     List<SharedBreakerState> states = new ArrayList<>();
     views.forEach((name, view) -> states.add(toState(name, view)));
     states.sort((a, b) -> a.name().compareTo(b.name()));
@@ -257,7 +252,7 @@ public final class RedisCircuitBreakerRegistry
    */
   public Optional<SharedBreakerState> sharedBreaker(String name) {
     KeySpace.requireValidName(name);
-    SharedView view = operator(() -> runtime.read(name), "Cannot read circuit breaker", name);
+    SharedView view = operator(() -> runtime.read(name), "Cannot read circuit breaker " + quoted(name));
     return view.isMissing() ? Optional.empty() : Optional.of(toState(name, view));
   }
 
@@ -273,7 +268,7 @@ public final class RedisCircuitBreakerRegistry
   public boolean reset(String name) {
     KeySpace.requireValidName(name);
     SharedView reply = operator(() -> runtime.command(name, "RESET", find(name).orElse(null)),
-        "Cannot reset circuit breaker", name);
+        "Cannot reset circuit breaker " + quoted(name));
     return !reply.isMissing();
   }
 
@@ -292,7 +287,7 @@ public final class RedisCircuitBreakerRegistry
     KeySpace.requireValidName(name);
     Objects.requireNonNull(state, "state");
     SharedView reply = operator(() -> runtime.command(name, state.name(), find(name).orElse(null)),
-        "Cannot move circuit breaker", name);
+        "Cannot move circuit breaker " + quoted(name));
     if (reply.isMissing()) {
       return Optional.empty();
     }
@@ -319,14 +314,17 @@ public final class RedisCircuitBreakerRegistry
     return names;
   }
 
-  /** An operator's call on breaker {@code name}; its failure says what could not be done, and why. */
-  private static SharedView operator(Supplier<SharedView> call, String what, String name) {
+  /** An operator's call; its failure says {@code what} could not be done, and why. */
+  private static <T> T operator(Supplier<T> call, String what) {
     try {
       return call.get();
     } catch (RedisStateException e) {
-      throw new RedisStateException(what + " '" + KeySpace.printable(name, 80) + "': " + e.getMessage(),
-          e.getCause() != null ? e.getCause() : e);
+      throw new RedisStateException(what + ": " + e.getMessage(), e.getCause() != null ? e.getCause() : e);
     }
+  }
+
+  private static String quoted(String name) {
+    return "'" + KeySpace.printable(name, 80) + "'";
   }
 
   /** Stops the sync thread after a last flush. Breakers keep working, locally. Idempotent. */

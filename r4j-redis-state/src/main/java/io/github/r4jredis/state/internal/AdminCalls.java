@@ -7,10 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisConnectionException;
@@ -70,18 +72,12 @@ final class AdminCalls {
   private SharedView call(SyncEngine.Call call, boolean first) {
     Object reply;
     try {
-      reply = pipeline.execute(List.of(call), timeoutMillis, false, !first)
-          .get(timeoutMillis, TimeUnit.MILLISECONDS).get(0);
+      reply = within(() -> pipeline.execute(List.of(call), timeoutMillis, false, !first)).get(0);
     } catch (ExecutionException e) {
       if (!Refusals.isNoScript(e)) {
         throw failure(e.getCause()); // the sync thread reports the outage itself
       }
       reply = e.getCause(); // a pipeline of one fails as a whole when its one call fails
-    } catch (TimeoutException e) {
-      throw new RedisStateException("Redis did not answer within " + timeoutMillis + " ms");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RedisStateException("Interrupted while waiting for Redis", e);
     }
     if (!(reply instanceof Throwable failure)) {
       SharedView view = parse(reply, meters); // an operator's call: the sync thread keeps the clock estimate
@@ -105,19 +101,36 @@ final class AdminCalls {
       return call(call, false);
     }
     try {
-      redisson.getScript(StringCodec.INSTANCE).scriptLoadAsync(call.script().text())
-          .toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+      within(() -> redisson.getScript(StringCodec.INSTANCE).scriptLoadAsync(call.script().text()));
     } catch (ExecutionException e) {
       throw failure(e.getCause());
+    }
+    return call(call, false);
+  }
+
+  /**
+   * The answer to {@code call} within the operators' timeout. A failure Redis answered stays an
+   * ExecutionException (the caller looks at it); no answer in time, an interrupt, or a client
+   * that throws at once (one that cannot connect) is a RedisStateException saying so.
+   */
+  private <T> T within(Supplier<? extends CompletionStage<T>> call) throws ExecutionException {
+    try {
+      return call.get().toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new RedisStateException("Redis did not answer within " + timeoutMillis + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RedisStateException("Interrupted while waiting for Redis", e);
+    } catch (RedisStateException e) {
+      throw e;
     } catch (RuntimeException e) {
-      throw failure(e); // Redisson throws at once when it cannot connect
+      throw failure(e);
     }
-    return call(call, false);
+  }
+
+  private RedisStateException listing(RedisStateException why) {
+    return new RedisStateException("Redis did not list the breakers under " + keys.indexKey() + ": "
+        + why.getMessage(), why.getCause() != null ? why.getCause() : why);
   }
 
   /** Why a call failed, as an operator reads it; never the client's credentials. */
@@ -150,18 +163,11 @@ final class AdminCalls {
   Map<String, SharedView> readAll(Function<String, SyncEngine.Call> read) {
     Collection<String> names;
     try {
-      names = redisson.<String>getSet(keys.indexKey(), StringCodec.INSTANCE).readAllAsync()
-          .toCompletableFuture().get(timeoutMillis, TimeUnit.MILLISECONDS);
+      names = within(() -> redisson.<String>getSet(keys.indexKey(), StringCodec.INSTANCE).readAllAsync());
     } catch (ExecutionException e) {
-      throw failure(e.getCause());
-    } catch (TimeoutException e) {
-      throw new RedisStateException("Redis did not list the breakers under " + keys.indexKey() + " within "
-          + timeoutMillis + " ms");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RedisStateException("Interrupted while listing breakers", e);
-    } catch (RuntimeException e) {
-      throw failure(e); // Redisson throws at once when it cannot connect
+      throw listing(failure(e.getCause()));
+    } catch (RedisStateException e) {
+      throw listing(e);
     }
     List<SyncEngine.Call> calls = new ArrayList<>();
     List<String> valid = new ArrayList<>();

@@ -67,7 +67,7 @@ if A.reserve == '1' and (to == 'OPEN' or to == 'HALF_OPEN') then holder = A.node
 if op == 'OPEN' or op == 'FORCED_OPEN' then
   transition(A, st, to, now, {attempts = st.a + 1, holder = holder})
 elseif op == 'OPEN_FOR' then
-  transition(A, st, 'OPEN', now, {wait = math.min(WAIT_MAX, math.max(0, tonumber(A.wait) or 0)), holder = holder})
+  transition(A, st, 'OPEN', now, {wait = math.max(0, tonumber(A.wait) or 0), holder = holder})
 else
   transition(A, st, to, now, {holder = holder})
 end

@@ -306,7 +306,7 @@ local function transition(A, st, to, now, opts)
   if to == 'OPEN' then
     local wait = opts.wait
     if wait == nil then wait = wait_for(st, st.a) end
-    set(st, 'ou', now + wait)
+    set(st, 'ou', now + math.min(wait, WAIT_MAX))
     if opts.holder then set(st, 'lu', now + wait + st.cl) end
   elseif to == 'HALF_OPEN' then
     if opts.holder then set(st, 'lu', now + st.cl) end
