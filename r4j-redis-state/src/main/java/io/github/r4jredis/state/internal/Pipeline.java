@@ -17,6 +17,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
+import org.redisson.client.RedisTimeoutException;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -193,7 +194,8 @@ final class Pipeline {
           if (error != null && futures.stream().noneMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
             throw new CompletionException(error);
           }
-          Throwable missing = error != null ? error : new IllegalStateException("no reply in the pipeline");
+          Throwable missing = error != null ? error
+              : new RedisTimeoutException("no reply within the pipeline's response timeout (" + responseMillis + " ms)");
           List<Object> replies = new ArrayList<>(futures.size());
           for (CompletableFuture<Object> future : futures) {
             replies.add(future.handle((value, failure) -> failure != null ? (Object) unwrap(failure) : value)

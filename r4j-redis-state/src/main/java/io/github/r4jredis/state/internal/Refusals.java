@@ -2,7 +2,9 @@ package io.github.r4jredis.state.internal;
 
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisOutOfMemoryException;
+import org.redisson.client.RedisTimeoutException;
 
 /**
  * The error replies that mean Redis is not doing the work (it refuses writes, or anything at
@@ -30,6 +32,20 @@ final class Refusals {
   static boolean isNoScript(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t.getMessage() != null && t.getMessage().contains("NOSCRIPT")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether {@code error} says Redis gave no answer (in time, or at all: the call may never have
+   * reached it), rather than an answer that was an error. A pipeline answered in part fails the
+   * calls after the deadline this way: the pipeline timed out, no script failed.
+   */
+  static boolean isNoAnswer(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof RedisTimeoutException || t instanceof RedisConnectionException) {
         return true;
       }
     }

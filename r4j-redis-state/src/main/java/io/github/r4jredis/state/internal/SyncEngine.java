@@ -31,6 +31,7 @@ import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisTimeoutException;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -607,12 +608,17 @@ public final class SyncEngine implements AutoCloseable {
       succeeded(now);
     }
     boolean noScript = false;
+    int unanswered = 0;
+    Throwable lastUnanswered = null;
     for (int i = 0; i < calls.size(); i++) {
       Call call = calls.get(i);
       Object reply = replies.get(i);
       if (reply instanceof Throwable failure) {
         if (Refusals.isNoScript(failure)) {
           noScript = true;
+        } else if (Refusals.isNoAnswer(failure)) {
+          unanswered++; // the pipeline's deadline passed before this reply: counted once, below
+          lastUnanswered = failure;
         } else if (Refusals.code(failure) == null) {
           meters.failure("script");
           if (scriptFailureLogged.add(call.encodedName())) {
@@ -637,6 +643,12 @@ public final class SyncEngine implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.error("Applying a reply to circuit breaker {} failed", call.encodedName(), e);
       }
+    }
+    if (unanswered > 0) {
+      // Redis answered part of the pipeline in time: the calls after the deadline go again, as
+      // after a pipeline that timed out as a whole (a busy Redis, a slow link), and are counted so.
+      meters.failure("timeout");
+      LOG.debug("{} of {} calls of a pipeline got no answer in time", unanswered, calls.size(), lastUnanswered);
     }
     if (noScript) {
       scriptsLoaded = false; // the next pipeline loads them first (off a Cluster) or waits for SCRIPT LOAD
@@ -714,7 +726,7 @@ public final class SyncEngine implements AutoCloseable {
       scriptsLoaded = false; // and the pipeline failed: Redis did not do the work
     }
     String refused = Refusals.code(cause);
-    boolean timeout = cause.getClass().getSimpleName().contains("Timeout");
+    boolean timeout = cause instanceof RedisTimeoutException || cause instanceof TimeoutException;
     meters.failure(refused != null ? refused.toLowerCase(Locale.ROOT) : timeout ? "timeout" : "error");
     LOG.debug("Redis pipeline failed", cause);
     // the next tick goes LOCAL once Redis has been silent for localModeAfter
