@@ -1,5 +1,6 @@
 package io.github.r4jredis.state;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.r4jredis.testkit.Dedicated;
@@ -91,6 +92,38 @@ class IdleBreakersIT {
 
       await().atMost(Fleet.AWAIT).until(() -> breaker.getState() == State.FORCED_OPEN);
     }
+  }
+
+  /**
+   * Idle breakers go cold: the sync thread visits them once per reconcile interval instead of
+   * every tick (20,000 idle breakers kept it at 99 % of a core). A call brings one back at once:
+   * its failure reaches the fleet's window in Redis, and the others stay cold.
+   */
+  @Test
+  void idleBreakersGoColdAndACallBringsOneBackAtOnce(@Dedicated RedisServer redis, @KeyPrefix String prefix) {
+    int count = 1_000;
+    try (Fleet fleet = new Fleet(redis, 1, prefix, CircuitBreakerConfig.ofDefaults(), b -> b.withReconcileInterval(RECONCILE))) {
+      List<RedisCircuitBreaker> breakers = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        breakers.add(fleet.breaker(0, "cold-" + i));
+      }
+      FleetIT.awaitSeeded(breakers);
+      await().atMost(Fleet.AWAIT).until(() -> rounds(fleet, "cold") == count && rounds(fleet, "hot") == 0);
+
+      RedisCircuitBreaker called = breakers.get(42);
+      assertThat(called.tryAcquirePermission()).isTrue();
+      called.onError(1, TimeUnit.MILLISECONDS, new IllegalStateException("down"));
+
+      await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(fleet.node(0).sharedBreaker("cold-42"))
+          .hasValueSatisfying(state -> assertThat(state.failedCalls()).isEqualTo(1)));
+      assertThat(rounds(fleet, "cold")).isEqualTo(count - 1.0);
+      // Idle again after three reconcile intervals without a call: cold again.
+      await().atMost(Fleet.AWAIT).until(() -> rounds(fleet, "cold") == count);
+    }
+  }
+
+  private static double rounds(Fleet fleet, String round) {
+    return fleet.meters.get("r4jredis.sync.breakers").tag("round", round).gauge().value();
   }
 
   private static long calls(RedisRefusesIT.Admin admin, String command) {

@@ -8,6 +8,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -42,7 +43,17 @@ final class BreakerSync {
   volatile boolean sendHeld;
   /** When another node told of the first failures of a quiet fleet (System.nanoTime). */
   private volatile long othersFailingNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+  /**
+   * Set by the sync thread when it visits the breaker only once per reconcile interval (it is
+   * idle, see {@link #coolable}); the first call clears it and hands the breaker back to every
+   * tick ({@link SyncEngine#warm}).
+   */
+  final AtomicBoolean cold = new AtomicBoolean();
+  /** Set when the registry dropped the breaker: the sync thread forgets it at its next visit. */
+  volatile boolean removed;
   // Sync thread.
+  /** Which of the sync thread's lists holds the breaker: NEW (none yet), HOT (every tick) or COLD. */
+  SyncEngine.Round round = SyncEngine.Round.NEW;
   private long lastRenewNanos;
   private long lastFlushSentNanos;
 
@@ -67,7 +78,7 @@ final class BreakerSync {
   void request(Intent intent) {
     int slot = intent.kind().ordinal();
     if (requests.get(slot) == null && requests.compareAndSet(slot, null, intent)) {
-      breakerEngine().wakeEager();
+      breakerEngine().wakeEager(breaker);
     }
   }
 
@@ -151,10 +162,23 @@ final class BreakerSync {
    * refused one makes it used again at once.
    */
   private boolean idle(SyncEngine.Batch batch) {
-    long idleNanos = 3 * batch.reconcileNanos();
-    long now = batch.nowNanos();
+    return idle(batch.nowNanos(), batch.reconcileNanos());
+  }
+
+  private boolean idle(long now, long reconcileNanos) {
+    long idleNanos = 3 * reconcileNanos;
     return now - lastFlushedNanos >= idleNanos && now - breaker.lastDemandNanos() >= idleNanos
         && outcomes.unacknowledged().calls() == 0 && !breaker.hasSteps() && !hasRequest();
+  }
+
+  /**
+   * Whether the sync thread may leave this breaker to its slow round (a visit per reconcile
+   * interval instead of one per tick): idle, nothing to send, and no deadline of its own to keep
+   * (see {@link SharedCircuitBreaker#keepsNoDeadline}). A registry of thousands of breakers it
+   * seldom uses then costs the sync thread what its busy ones cost.
+   */
+  boolean coolable(long now, long reconcileNanos) {
+    return isIdle() && !sendHeld && idle(now, reconcileNanos) && breaker.keepsNoDeadline();
   }
 
   /** Whether Redis took a flush of this node lately: then this node is among its active nodes. */

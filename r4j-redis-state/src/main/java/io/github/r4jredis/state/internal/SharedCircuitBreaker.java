@@ -232,6 +232,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     if (!permitted) {
       lastDemandNanos = System.nanoTime();
+      warmIfCold();
       if (events.wantsCallEvents()) {
         events.publish(() -> new CircuitBreakerOnCallNotPermittedEvent(name));
       }
@@ -612,6 +613,18 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if (scheduled) {
       inCalls.incrementAndGet();
     }
+    warmIfCold();
+  }
+
+  /**
+   * A call on a breaker the sync thread visits only once per reconcile interval (it was idle)
+   * hands it back to every tick. Checked again after an outcome is recorded: the sync thread
+   * checks the log after it sets the flag, so either it sees the outcome or the call sees the flag.
+   */
+  private void warmIfCold() {
+    if (sync.cold.get()) {
+      engine.warm(this);
+    }
   }
 
   private void exit() {
@@ -654,6 +667,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         successesRedundant = false; // after the record: the sync thread checks the log after setting it
       }
     }
+    warmIfCold();
     checkLocal(result); // any outcome may move the local machine: a success can complete minimumNumberOfCalls
     if (trialOutcomes < trialPermits) {
       lock.lock();
@@ -665,7 +679,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       }
     }
     if (unflushed >= eagerThreshold) {
-      engine.wakeEager();
+      engine.wakeEager(this);
     }
     if (effective == State.METRICS_ONLY) {
       publishMetricsOnlyThresholds(metrics);
@@ -881,7 +895,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     chainPending = true;
     chainSteps = chain.size();
     updatePredicted();
-    engine.wakeEager();
+    engine.wakeEager(this);
   }
 
   /** Lock held. */
@@ -929,7 +943,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         engine.meters().repaired();
       }
       sync.needsSeed = true;
-      engine.wake();
+      engine.wake(this);
       return;
     }
     if (next.flags().contains(Flag.REPAIRED)) {
@@ -965,7 +979,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           unheededReceivedNanos = requestedNanos;
         }
         sync.verifyDue = true;
-        engine.wake();
+        engine.wake(this);
         return;
       }
       newer = true;
@@ -978,14 +992,14 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         // A reply older than what we hold: an earlier batch, or Redis lost data. Re-seeding with
         // "only if behind" is a no-op in the first case and repairs the second.
         sync.reseedBehind = true;
-        engine.wake();
+        engine.wake(this);
         return;
       }
       if (requestedNanos - hintReceivedNanos < 0) {
         // Asked before the message came: it cannot judge the message. Asked again, so that the
         // message's claim lasts no longer than one more read.
         sync.verifyDue = true;
-        engine.wake();
+        engine.wake(this);
         return;
       }
       refuted(current, next);
@@ -1008,7 +1022,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       hintReceivedNanos = requestedNanos;
       if (newer) {
         sync.verifyDue = true;
-        engine.wake();
+        engine.wake(this);
       }
     }
     if (next.version() != current.version()) {
@@ -1202,7 +1216,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       // Asked before it came: a read asked after it must judge it (this reply may have just
       // cleared the request for one).
       sync.verifyDue = true;
-      engine.wake();
+      engine.wake(this);
       return;
     }
     if (next.version() < unheededVersion) {
@@ -1534,6 +1548,20 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         && !v.heldBy(engine.nodeId())) {
       sync.request(Intent.of(Intent.Kind.EXPIRE, v.version()));
     }
+  }
+
+  /**
+   * Whether no tick is needed to keep a deadline of this breaker's: no scheduled transition
+   * (automatic OPEN to HALF_OPEN, a maximum wait in HALF_OPEN), no step of its own on its way,
+   * no trial episode or reservation of this node's (an idle holder gives it up at the deadline, see
+   * {@link #tick}), and Redis answers (LOCAL mode and rejoining visit every breaker). Sync thread.
+   */
+  boolean keepsNoDeadline() {
+    if (scheduled || chainPending || hasSteps() || engine.mode() != SyncMode.SHARED) {
+      return false;
+    }
+    SharedView v = view;
+    return v.version() > 0 && v.state() != State.HALF_OPEN && !(v.state() == State.OPEN && v.heldBy(engine.nodeId()));
   }
 
   /**

@@ -90,6 +90,8 @@ public final class SyncEngine implements AutoCloseable {
   private final long holdNanos;
   private final long commandMillis;
   private final Map<String, SharedCircuitBreaker> breakers = new ConcurrentHashMap<>();
+  /** Breakers new, or called again after they went cold: the sync thread puts them in {@link #hot}. */
+  private final Queue<SharedCircuitBreaker> warmed = new ConcurrentLinkedQueue<>();
   private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicLong sequence = new AtomicLong(System.currentTimeMillis() * 1000);
   private final Thread thread;
@@ -107,6 +109,14 @@ public final class SyncEngine implements AutoCloseable {
   private volatile boolean scriptsLoaded;
 
   // Sync thread.
+  /** Breakers visited every tick. */
+  private final List<SharedCircuitBreaker> hot = new ArrayList<>();
+  /** Idle breakers (see {@link BreakerSync#coolable}), each visited once per reconcile interval. */
+  private final List<SharedCircuitBreaker> cold = new ArrayList<>();
+  private int coldCursor;
+  /** The sizes of {@link #hot} and {@link #cold}, for the gauge. */
+  private volatile int hotCount;
+  private volatile int coldCount;
   private boolean batchInFlight;
   private boolean subscribed;
   private boolean loadingScripts;
@@ -118,6 +128,9 @@ public final class SyncEngine implements AutoCloseable {
   /** Breakers whose script failure was logged; logged again only after one of theirs succeeded. */
   private final Set<String> scriptFailureLogged = new HashSet<>();
   private long jumpLoggedNanos = System.nanoTime() - ModeSwitch.LOG_QUIET_NANOS;
+
+  /** Which of the sync thread's lists holds a breaker. */
+  enum Round { NEW, HOT, COLD }
 
   /** A script call: its arguments, for which breaker, and what to do with the reply. */
   record Call(LuaScripts.ArgList args, String encodedName, BiConsumer<SharedView, Long> onReply,
@@ -222,6 +235,7 @@ public final class SyncEngine implements AutoCloseable {
     this.settings = settings;
     this.modes = new ModeSwitch(settings.localModeAfter(), System.nanoTime());
     this.meters = new SyncMeters(meterRegistry, keys.prefix(), nodeId, modes::mode);
+    this.meters.rounds(() -> hotCount, () -> coldCount);
     this.syncNanos = settings.syncInterval().toNanos();
     this.reconcileNanos = settings.reconcileInterval().toNanos();
     this.leaseNanos = settings.probeLease().toNanos();
@@ -252,11 +266,15 @@ public final class SyncEngine implements AutoCloseable {
         // Messages sent while the subscription was down are lost: read those states again.
         inbox.add(() -> {
           if (encodedName == null) {
-            breakers.values().forEach(b -> b.sync().verifyDue = true);
+            breakers.values().forEach(b -> {
+              b.sync().verifyDue = true;
+              warm(b);
+            });
           } else {
             SharedCircuitBreaker breaker = breakers.get(encodedName);
             if (breaker != null) {
               breaker.sync().verifyDue = true;
+              warm(breaker);
             }
           }
         });
@@ -320,11 +338,13 @@ public final class SyncEngine implements AutoCloseable {
   void register(SharedCircuitBreaker breaker) {
     breakers.put(breaker.encodedName(), breaker);
     subscriber.add(breaker.encodedName());
+    warmed.add(breaker);
     wake();
   }
 
   void unregister(SharedCircuitBreaker breaker) {
     if (breakers.remove(breaker.encodedName(), breaker)) {
+      breaker.sync().removed = true; // the sync thread forgets it at its next visit
       subscriber.remove(breaker.encodedName());
       clock.forget(breaker.encodedName());
       clockFixes.remove(breaker.encodedName());
@@ -333,6 +353,28 @@ public final class SyncEngine implements AutoCloseable {
 
   void wake() {
     LockSupport.unpark(thread);
+  }
+
+  /** {@code breaker} has something to send or to read: visited at the next tick, which comes now. */
+  void wake(SharedCircuitBreaker breaker) {
+    warm(breaker);
+    LockSupport.unpark(thread);
+  }
+
+  /** As {@link #wakeEager()}, for something of {@code breaker}'s. */
+  void wakeEager(SharedCircuitBreaker breaker) {
+    warm(breaker);
+    wakeEager();
+  }
+
+  /**
+   * Hands a cold breaker back to every tick (from the next one on). Any thread; a volatile read
+   * on the call path while the breaker is hot.
+   */
+  void warm(SharedCircuitBreaker breaker) {
+    if (breaker.sync().cold.get() && breaker.sync().cold.compareAndSet(true, false)) {
+      warmed.add(breaker);
+    }
   }
 
   /** Failures could open a breaker: flush now (or as soon as the pipeline in flight is answered). */
@@ -447,8 +489,9 @@ public final class SyncEngine implements AutoCloseable {
       nextTickNanos = now + syncNanos;
       sendDue = true;
     }
-    for (SharedCircuitBreaker breaker : breakers.values()) {
-      breaker.tick(now); // scheduled local transitions; requests that keep the fleet moving
+    takeWarmed();
+    for (SharedCircuitBreaker breaker : hot) {
+      breaker.tick(now); // scheduled local transitions; requests that keep the fleet moving (cold ones: see collect)
     }
     String local = modes.goLocal(now, batchInFlight || loadingScripts);
     if (local != null) {
@@ -465,7 +508,7 @@ public final class SyncEngine implements AutoCloseable {
       // While Redis does not take the flushes, a breaker keeps only the outcomes its window can
       // still hold. (While it does, each flush carries every call: the fleet's window may cross a
       // threshold in the middle of them.)
-      for (SharedCircuitBreaker breaker : breakers.values()) {
+      for (SharedCircuitBreaker breaker : hot) { // a cold one holds no outcome
         long dropped = breaker.sync().prune(breaker.clockSecond());
         if (dropped > 0) {
           meters.outcomesDropped(dropped);
@@ -502,20 +545,21 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   /**
-   * The calls of the next pipeline: each breaker's (a seed, a step, a flush, a request, a read;
-   * see {@link BreakerSync#collect}), reconcile reads spread so that each breaker is read about
+   * The calls of the next pipeline: each hot breaker's (a seed, a step, a flush, a request, a
+   * read; see {@link BreakerSync#collect}), reconcile reads spread so that each breaker is read
+   * about once per reconcile interval, then a share of the cold breakers, so that each is visited
    * once per reconcile interval. A pipeline cut at {@value #MAX_CALLS_PER_BATCH} calls resumes
-   * where it stopped at the next tick; no breaker's calls are split.
+   * where it stopped at the next tick; no breaker's calls are split. Idle breakers go cold.
    */
   private List<Call> collect(long now) {
-    List<SharedCircuitBreaker> all = new ArrayList<>(breakers.values());
-    int size = all.size();
+    takeWarmed();
+    int size = hot.size();
     long reconcileBudget = Math.max(1, (long) Math.ceil((double) size * syncNanos / reconcileNanos));
     Batch batch = new Batch(now, reconcileBudget);
     // Steps and requests first: a trial episode's start or verdict must not wait behind the
     // flushes and reads of thousands of breakers (after a resubscribe every one reads again).
     Set<SharedCircuitBreaker> first = new HashSet<>();
-    for (SharedCircuitBreaker breaker : all) {
+    for (SharedCircuitBreaker breaker : hot) {
       if (batch.full()) {
         break;
       }
@@ -526,7 +570,7 @@ public final class SyncEngine implements AutoCloseable {
     }
     int examined = 0;
     for (; examined < size && !batch.full(); examined++) {
-      SharedCircuitBreaker breaker = all.get((rotation + examined) % size);
+      SharedCircuitBreaker breaker = hot.get((rotation + examined) % size);
       if (!first.contains(breaker)) {
         breaker.sync().collect(batch);
       }
@@ -535,7 +579,88 @@ public final class SyncEngine implements AutoCloseable {
     if (examined < size) {
       sendDue = true; // the rest at the next tick
     }
+    visitCold(batch, now);
+    cool(now);
+    takeWarmed(); // cold ones that had work: hot from the next tick on
+    hotCount = hot.size();
+    coldCount = cold.size();
     return batch.calls;
+  }
+
+  /** Moves breakers new or called again into the hot list (sync thread). */
+  private void takeWarmed() {
+    boolean fromCold = false;
+    for (SharedCircuitBreaker breaker = warmed.poll(); breaker != null; breaker = warmed.poll()) {
+      BreakerSync sync = breaker.sync();
+      if (sync.removed || sync.round == Round.HOT) {
+        continue;
+      }
+      fromCold |= sync.round == Round.COLD;
+      sync.round = Round.HOT;
+      hot.add(breaker);
+    }
+    if (fromCold) {
+      cold.removeIf(breaker -> breaker.sync().round != Round.COLD);
+      coldCursor = cold.isEmpty() ? 0 : coldCursor % cold.size();
+    }
+  }
+
+  /**
+   * Visits the cold breakers' share of this tick: their deadlines, a read a message or a
+   * resubscribe asked for. One that has work goes hot.
+   */
+  private void visitCold(Batch batch, long now) {
+    int share = (int) Math.min(cold.size(), Math.ceil((double) cold.size() * syncNanos / reconcileNanos));
+    for (int i = 0; i < share && !batch.full() && !cold.isEmpty(); i++) {
+      coldCursor %= cold.size();
+      SharedCircuitBreaker breaker = cold.get(coldCursor);
+      BreakerSync sync = breaker.sync();
+      if (sync.removed) {
+        sync.round = Round.NEW;
+        removeAt(cold, coldCursor);
+        continue;
+      }
+      breaker.tick(now);
+      int before = batch.calls.size();
+      sync.collect(batch);
+      if (batch.calls.size() > before || !sync.coolable(now, reconcileNanos)) {
+        warm(breaker);
+      }
+      coldCursor++;
+    }
+  }
+
+  /** Moves the hot breakers that became idle to the cold list. */
+  private void cool(long now) {
+    for (int i = hot.size() - 1; i >= 0; i--) {
+      SharedCircuitBreaker breaker = hot.get(i);
+      BreakerSync sync = breaker.sync();
+      if (sync.removed) {
+        sync.round = Round.NEW;
+        removeAt(hot, i);
+        continue;
+      }
+      if (!sync.coolable(now, reconcileNanos)) {
+        continue;
+      }
+      sync.round = Round.COLD;
+      sync.cold.set(true);
+      // Checked again after the flag: a call that recorded an outcome before it read the flag is
+      // seen here; one after it finds the flag set and warms the breaker (see warm).
+      if (!sync.coolable(now, reconcileNanos) && sync.cold.compareAndSet(true, false)) {
+        sync.round = Round.HOT;
+        continue;
+      }
+      removeAt(hot, i);
+      cold.add(breaker); // a call that warmed it meanwhile brings it back at the next takeWarmed
+    }
+  }
+
+  /** Removes element {@code i} by moving the last one into its place: order does not matter. */
+  private static void removeAt(List<SharedCircuitBreaker> list, int i) {
+    int last = list.size() - 1;
+    list.set(i, list.get(last));
+    list.remove(last);
   }
 
   private void send(List<Call> calls, long now) {
@@ -690,6 +815,7 @@ public final class SyncEngine implements AutoCloseable {
       SharedCircuitBreaker breaker = breakers.get(encodedName);
       if (breaker != null) {
         breaker.sync().verifyDue = true;
+        warm(breaker);
         sendDue = true;
       }
     }
@@ -771,7 +897,10 @@ public final class SyncEngine implements AutoCloseable {
     } else {
       LOG.debug("Redis answers again: circuit breakers under '{}' follow the fleet", keys.prefix());
     }
-    breakers.values().forEach(SharedCircuitBreaker::leaveLocalMode);
+    breakers.values().forEach(breaker -> {
+      breaker.leaveLocalMode();
+      warm(breaker); // each reads its state again
+    });
   }
 
   private void loadScripts() {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +42,19 @@ public final class SyncMeters {
         .description("Shared states found missing or invalid in Redis and re-seeded")
         .tags(tags)
         .register(registry);
+  }
+
+  /**
+   * The breakers the sync thread visits every tick ({@code round=hot}) and the idle ones it visits
+   * once per reconcile interval ({@code round=cold}).
+   */
+  void rounds(IntSupplier hot, IntSupplier cold) {
+    Gauge.builder("r4jredis.sync.breakers", hot, IntSupplier::getAsInt)
+        .description("Circuit breakers the sync thread visits every tick (hot) or, idle, once per reconcile interval (cold)")
+        .tags(tags).tag("round", "hot").strongReference(true).register(registry);
+    Gauge.builder("r4jredis.sync.breakers", cold, IntSupplier::getAsInt)
+        .description("Circuit breakers the sync thread visits every tick (hot) or, idle, once per reconcile interval (cold)")
+        .tags(tags).tag("round", "cold").strongReference(true).register(registry);
   }
 
   void roundTrip(Duration duration) {
