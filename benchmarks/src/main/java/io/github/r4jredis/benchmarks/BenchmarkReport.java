@@ -183,6 +183,14 @@ public final class BenchmarkReport implements Callable<Integer> {
       }
       pairSection(md, pairs);
 
+      progress.println("idle breakers");
+      List<IdleRegistry.Result> idle = new ArrayList<>();
+      for (int breakers : new int[] {20_000, 100_000}) {
+        idle.add(IdleRegistry.measure(redis, breakers));
+        progress.printf("  %s%n", idle.get(idle.size() - 1));
+      }
+      idleSection(md, idle);
+
       progress.println("memory per breaker");
       List<Memory.Result> memory = List.of(Memory.measure(redis, 1, true), Memory.measure(redis, memoryBreakers, true));
       memorySection(md, memory);
@@ -192,6 +200,21 @@ public final class BenchmarkReport implements Callable<Integer> {
     Files.writeString(docs.resolve("benchmarks.md"), md.toString(), StandardCharsets.UTF_8);
     progress.println("wrote " + docs.resolve("benchmarks.md"));
     return 0;
+  }
+
+  private static void idleSection(StringBuilder md, List<IdleRegistry.Result> idle) {
+    md.append("## Idle breakers, sync thread\n\n");
+    md.append("One registry with N breakers, seeded, then never called, default settings (syncInterval 20 ms,"
+        + " reconcileInterval 5 s): the sync thread's CPU over 5 s while the idle breakers are still visited every"
+        + " tick (each breaker's first three reconcile intervals; every idle breaker, before they went cold), and"
+        + " over 10 s once all are cold (visited once per reconcile interval). Target: idle breakers cost no"
+        + " sync-thread CPU.\n\n");
+    md.append("| idle breakers | visited every tick | cold | all cold after seeding |\n|---|---|---|---|\n");
+    for (IdleRegistry.Result r : idle) {
+      md.append(String.format(Locale.ROOT, "| %,d | %.1f %% of a core | %.1f %% of a core | %.0f s |%n",
+          r.breakers(), r.hotPercent(), r.coldPercent(), r.coldAfterSeconds()));
+    }
+    md.append('\n');
   }
 
   private static void pairSection(StringBuilder md, List<PairCost.Result> pairs) {

@@ -22,6 +22,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 final class BreakerSync {
 
   private static final long FLUSHED_RECENTLY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /**
+   * How often a node that calls a breaker no flush of its has told Redis of (its calls are not
+   * counted: OPEN, FORCED_OPEN, DISABLED) flushes anyway: the breaker's keys expire a week after
+   * the last flush of any node (STATE_TTL_MS in common.lua), and a breaker in use must not.
+   */
+  static final long KEEP_ALIVE_NANOS = TimeUnit.HOURS.toNanos(1);
 
   private final SharedCircuitBreaker breaker;
   private final OutcomeLog outcomes;
@@ -245,18 +251,20 @@ final class BreakerSync {
     boolean seeding = seedMode.seeds();
     boolean renew = !seeding && breaker.holdsActiveLease(batch.leaseNanos())
         && now - lastRenewNanos >= batch.leaseNanos() / 3;
+    boolean keepAlive = !seeding && now - lastFlushedNanos >= KEEP_ALIVE_NANOS
+        && now - breaker.lastDemandNanos() < KEEP_ALIVE_NANOS;
     if (!breaker.successesRedundant || sendHeld || now - lastFlushSentNanos >= batch.maxFlushDelayNanos()
         || batch.viewOld(lastViewNanos)) {
       breaker.recordSkippedSuccesses(); // if any: the flush tells Redis that this node still uses the breaker
     }
-    if (!seeding && !renew && mayWait(batch, v)) {
+    if (!seeding && !renew && !keepAlive && mayWait(batch, v)) {
       return null;
     }
     // While this node's own steps are on their way, its outcomes wait for the version those steps
     // lead to: counted under an episode Redis does not have yet, they would be dropped.
     OutcomeLog.Flush flush = outcomes.nextFlush(batch::nextSequence, v.version(), breaker.chainHead() == null,
         breaker::epochAfter);
-    if (flush == null && !renew && !seeding) {
+    if (flush == null && !renew && !seeding && !keepAlive) {
       return null;
     }
     if (flush != null) {

@@ -36,6 +36,7 @@ if cmd_seq > 0 then
   redis.call('HSET', K[2], field, fmt(cmd_seq) .. ' ' .. fmt(now))
   redis.call('PEXPIRE', K[2], NODE_TTL_MS)
 end
+keep_keys(st) -- an operator's or a node's command keeps the breaker as a flush does
 if A.expect_state ~= '' and (st.s ~= A.expect_state or st.v ~= tonumber(A.expect_version)) then
   return reply('STALE', st, now, flags)
 end

@@ -56,6 +56,12 @@ local REAL = {cfr = true, csr = true}
 -- The longest each text may be (node ids are at most 100 characters).
 local TEXT = {s = 12, p = 12, lh = 100, by = 100, r = 16, mx = 2, ct = 1, cmwto = 6, cw = 512, cfp = 64}
 local NODE_TTL_MS = 600000
+-- A breaker's keys expire STATE_TTL_MS (7 days) after the last flush of any node, give or take
+-- a minute: the shared state of a breaker nobody uses does not stay in Redis for ever. Set when
+-- a key is created, renewed with the node entries (touch_nodes in flush.lua) and by operators'
+-- commands; a node that calls a breaker whose calls no flush carries (OPEN, FORCED_OPEN,
+-- DISABLED) flushes once an hour to keep it (BreakerSync.KEEP_ALIVE_NANOS).
+local STATE_TTL_MS = 604800000
 -- HMGET/HDEL take at most this many fields at once (Lua's unpack has a stack limit).
 local SLICE = 500
 
@@ -341,6 +347,13 @@ local function missing_reply(now, why)
     '0', '0', '', '', why or '', '', fmt(clock.raw), fmt(clock.co)}
 end
 
+-- Renews the expiry of the breaker's state and of its window (the list or the buckets; a key
+-- that does not exist is left alone).
+local function keep_keys(st)
+  redis.call('PEXPIRE', K[1], STATE_TTL_MS)
+  redis.call('PEXPIRE', st.ct == 'C' and K[3] or K[4], STATE_TTL_MS)
+end
+
 -- Creates (or repairs) the breaker from a node's seed: its config, and the state it last knew,
 -- so that a Redis restarted empty never silently closes a breaker the fleet had open. The node
 -- the seeding node knew to hold the trial lease or the reservation (seed_holder, any node) keeps
@@ -382,6 +395,7 @@ local function seed(A, now)
     fields[#fields + 1] = holder
   end
   redis.call('HSET', K[1], unpack(fields))
+  redis.call('PEXPIRE', K[1], STATE_TTL_MS)
   local st = load()
   if st == nil then return nil end
   if st.s == 'HALF_OPEN' and st.cmw > 0 then

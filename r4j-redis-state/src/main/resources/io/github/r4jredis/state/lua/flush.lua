@@ -45,6 +45,10 @@ local function lost_window()
   set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0)
 end
 if st.wc > 0 and st.ct ~= 'C' and redis.call('EXISTS', K[4]) == 0 then lost_window() end
+-- The keys' expiry (STATE_TTL_MS), renewed after the merge: a window whose totals go from
+-- zero to calls was (re)created by this flush and gets it at once, a renewal (touch_nodes) covers
+-- the keys as they are at the end.
+local keys_due, window_created = false, false
 local known_tail, tail_known = nil, false
 local function check_list()
   known_tail, tail_known = redis.call('LINDEX', K[3], -1), true
@@ -123,6 +127,7 @@ local function evaluate()
 end
 
 local function add_totals(c, f, s, sf)
+  if st.wc == 0 and c > 0 then window_created = true end
   set(st, 'wc', st.wc + c); set(st, 'wf', st.wf + f); set(st, 'ws', st.ws + s); set(st, 'wsf', st.wsf + sf)
 end
 
@@ -282,6 +287,7 @@ local entry = redis.call('HGET', K[2], node)
 local function touch_nodes(added)
   if added == 1 or math.floor(now / 60000) ~= math.floor(st.anAt / 60000) then
     redis.call('PEXPIRE', K[2], NODE_TTL_MS)
+    keys_due = true
   end
 end
 local last_seq, last_fail = 0, 0
@@ -370,6 +376,11 @@ local failing = bad and flagset['M'] == true and quiet
 count_nodes(st, now, entry == false or failing)
 if failing and (st.s == 'CLOSED' or st.s == 'METRICS_ONLY') then
   send(A, 'r4j1f|' .. A.name)
+end
+if keys_due then
+  keep_keys(st)
+elseif window_created then
+  redis.call('PEXPIRE', st.ct == 'C' and K[3] or K[4], STATE_TTL_MS)
 end
 if st.repaired then flag('X') end
 save(st)

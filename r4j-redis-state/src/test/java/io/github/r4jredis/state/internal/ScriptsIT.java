@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.redisson.Redisson;
 import org.redisson.api.RBucket;
@@ -220,6 +221,53 @@ class ScriptsIT {
     assertThat(view.calls()).as("second 0 left the window").isEqualTo(4);
     assertThat(view.failures()).isEqualTo(1);
     assertThat(view.slowCalls()).isEqualTo(2);
+  }
+
+  /**
+   * A breaker's keys expire a week after the last flush (give or take a minute), so that the
+   * state of a breaker nobody uses does not stay in Redis for ever: the state gets the expiry when
+   * it is seeded, a window when outcomes create it, and both are renewed with the node entries,
+   * by the first flush of a new minute, and by commands.
+   */
+  @ParameterizedTest
+  @EnumSource(SlidingWindowType.class)
+  void theKeysOfABreakerExpireAWeekAfterItsLastFlush(SlidingWindowType type) {
+    long week = Duration.ofDays(7).toMillis();
+    SharedConfig config = config(type, 10, 1);
+    List<Object> all = keys.scriptKeys("b");
+    String window = (String) all.get(type == SlidingWindowType.COUNT_BASED ? 2 : 3);
+    flush("n1", 0, "1", config);
+    assertThat(ttl((String) all.get(0))).isBetween(week - 60_000, week);
+    assertThat(ttl(window)).as("no window yet").isEqualTo(-2);
+
+    flush("n1", 1, "0", config, "0|0,0,0,0|s3f1");
+    assertThat(ttl(window)).as("the outcomes created the window").isBetween(week - 60_000, week);
+
+    // Renewed: both lose their expiry (as an operator might, PERSIST), the next minute's flush gives it back.
+    client.getBucket((String) all.get(0)).clearExpire();
+    client.getBucket(window).clearExpire();
+    flush("n1", 2, "0", config, "0|0,0,0,0|s1");
+    assertThat(ttl((String) all.get(0))).as("not renewed within the minute").isEqualTo(-1);
+    clock += 60_000;
+    flush("n1", 3, "0", config, "0|0,0,0,0|s1");
+    assertThat(ttl((String) all.get(0))).isBetween(week - 60_000, week);
+    assertThat(ttl(window)).isBetween(week - 60_000, week);
+
+    if (type == SlidingWindowType.TIME_BASED) {
+      // Every second left the 10 s window: the buckets' key goes, and the next outcomes create it again.
+      client.getBucket(window).clearExpire();
+      clock += 11_000;
+      flush("n1", 4, "0", config, "0|0,0,0,0|s1");
+      assertThat(ttl(window)).as("a window created again").isBetween(week - 60_000, week);
+    }
+
+    client.getBucket((String) all.get(0)).clearExpire();
+    command("n2", "FORCED_OPEN", 1);
+    assertThat(ttl((String) all.get(0))).as("a command renews it").isBetween(week - 60_000, week);
+  }
+
+  private long ttl(String key) {
+    return client.getBucket(key, StringCodec.INSTANCE).remainTimeToLive();
   }
 
   @Test
