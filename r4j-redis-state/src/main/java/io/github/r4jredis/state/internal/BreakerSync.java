@@ -184,7 +184,7 @@ final class BreakerSync {
    * seldom uses then costs the sync thread what its busy ones cost.
    */
   boolean coolable(long now, long reconcileNanos) {
-    return isIdle() && !sendHeld && idle(now, reconcileNanos) && breaker.keepsNoDeadline();
+    return isIdle() && idle(now, reconcileNanos) && breaker.keepsNoDeadline();
   }
 
   /** Whether Redis took a flush of this node lately: then this node is among its active nodes. */

@@ -98,6 +98,7 @@ public final class RegistryRuntime implements AutoCloseable {
     SharedView reply = engine.command(name, op, held);
     if (held != null) {
       held.applyReply(reply, System.nanoTime());
+      engine.wake(held); // a cold breaker the operator moved follows at every tick again
     }
     return reply;
   }

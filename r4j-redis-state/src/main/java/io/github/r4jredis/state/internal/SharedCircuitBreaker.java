@@ -648,6 +648,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private void count(boolean failure, long duration, TimeUnit durationUnit,
       @Nullable Supplier<Either<Object, Throwable>> result) {
     boolean slow = durationUnit.toNanos(duration) > slowCallNanos;
+    if (effective == State.METRICS_ONLY) {
+      // Before the outcome is recorded for the sync thread: a flush answered meanwhile would
+      // publish the exceeded rate from the sync thread, not from the call that exceeded it.
+      publishMetricsOnlyThresholds(metrics);
+    }
     long unflushed = -1;
     if (!failure && !slow && successesRedundant) {
       // The fleet's window is full of successes: one more changes nothing in it (see
@@ -680,9 +685,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     if (unflushed >= eagerThreshold) {
       engine.wakeEager(this);
-    }
-    if (effective == State.METRICS_ONLY) {
-      publishMetricsOnlyThresholds(metrics);
     }
   }
 

@@ -490,8 +490,14 @@ public final class SyncEngine implements AutoCloseable {
       sendDue = true;
     }
     takeWarmed();
-    for (SharedCircuitBreaker breaker : hot) {
-      breaker.tick(now); // scheduled local transitions; requests that keep the fleet moving (cold ones: see collect)
+    for (int i = hot.size() - 1; i >= 0; i--) {
+      SharedCircuitBreaker breaker = hot.get(i);
+      if (breaker.sync().removed) { // the registry dropped it: nothing of it is sent any more
+        breaker.sync().round = Round.NEW;
+        removeAt(hot, i);
+      } else {
+        breaker.tick(now); // scheduled local transitions; requests that keep the fleet moving (cold ones: see collect)
+      }
     }
     String local = modes.goLocal(now, batchInFlight || loadingScripts);
     if (local != null) {
@@ -568,6 +574,9 @@ public final class SyncEngine implements AutoCloseable {
         breaker.sync().collect(batch);
       }
     }
+    // The cold share next: a few visits, mostly without a call, that busy breakers filling every
+    // pipeline must not starve (a keep-alive flush, a read a message asked for).
+    visitCold(batch, now);
     int examined = 0;
     for (; examined < size && !batch.full(); examined++) {
       SharedCircuitBreaker breaker = hot.get((rotation + examined) % size);
@@ -579,7 +588,6 @@ public final class SyncEngine implements AutoCloseable {
     if (examined < size) {
       sendDue = true; // the rest at the next tick
     }
-    visitCold(batch, now);
     cool(now);
     takeWarmed(); // cold ones that had work: hot from the next tick on
     hotCount = hot.size();
@@ -600,8 +608,20 @@ public final class SyncEngine implements AutoCloseable {
       hot.add(breaker);
     }
     if (fromCold) {
-      cold.removeIf(breaker -> breaker.sync().round != Round.COLD);
-      coldCursor = cold.isEmpty() ? 0 : coldCursor % cold.size();
+      // One pass whatever the number warmed; the cursor keeps its place among the ones that stay.
+      int kept = 0;
+      int cursor = 0;
+      for (int read = 0; read < cold.size(); read++) {
+        SharedCircuitBreaker breaker = cold.get(read);
+        if (breaker.sync().round == Round.COLD && !breaker.sync().removed) {
+          if (read < coldCursor) {
+            cursor++;
+          }
+          cold.set(kept++, breaker);
+        }
+      }
+      cold.subList(kept, cold.size()).clear();
+      coldCursor = kept == 0 ? 0 : cursor % kept;
     }
   }
 
