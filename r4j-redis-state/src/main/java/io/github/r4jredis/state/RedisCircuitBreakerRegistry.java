@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -153,7 +154,7 @@ public final class RedisCircuitBreakerRegistry
     Objects.requireNonNull(config, CONFIG_MUST_NOT_BE_NULL);
     Objects.requireNonNull(tags, TAGS_MUST_NOT_BE_NULL);
     KeySpace.requireValidName(name);
-    return computeIfAbsent(name, () -> create(name, config, getAllTags(tags)));
+    return getOrCreate(name, () -> create(name, config, getAllTags(tags)));
   }
 
   @Override
@@ -178,8 +179,31 @@ public final class RedisCircuitBreakerRegistry
       Map<String, String> tags) {
     Objects.requireNonNull(configSupplier, SUPPLIER_MUST_NOT_BE_NULL);
     KeySpace.requireValidName(name);
-    return computeIfAbsent(name, () -> create(name,
+    return getOrCreate(name, () -> create(name,
         Objects.requireNonNull(configSupplier.get(), CONFIG_MUST_NOT_BE_NULL), getAllTags(tags)));
+  }
+
+  /**
+   * The breaker of that name, made by {@code creator} if there is none. A consumer of the
+   * EntryAdded events that throws makes Resilience4j drop the new breaker (it is never stored):
+   * the one made for it is let go too, not counted against the maximum nor synced.
+   */
+  private CircuitBreaker getOrCreate(String name, Supplier<CircuitBreaker> creator) {
+    AtomicReference<CircuitBreaker> made = new AtomicReference<>();
+    try {
+      return computeIfAbsent(name, () -> {
+        CircuitBreaker breaker = creator.get();
+        made.set(breaker);
+        return breaker;
+      });
+    } catch (RuntimeException | Error e) {
+      CircuitBreaker orphan = made.get();
+      if (orphan != null && find(name).orElse(null) != orphan) {
+        held.decrementAndGet();
+        runtime.detach(orphan);
+      }
+      throw e;
+    }
   }
 
   /**

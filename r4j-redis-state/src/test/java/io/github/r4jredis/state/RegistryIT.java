@@ -252,6 +252,33 @@ class RegistryIT {
     }
   }
 
+  /**
+   * A consumer of the registry's EntryAdded events that throws makes Resilience4j drop the new
+   * breaker (it is never stored): the breaker made for it is let go too, neither counted against
+   * the maximum nor synced.
+   */
+  @Test
+  void aBreakerTheRegistryDidNotStoreIsNotHeld(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL, b -> b.withMaxCircuitBreakers(1))) {
+      RedisCircuitBreakerRegistry registry = fleet.node(0);
+      java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean(true);
+      registry.getEventPublisher().onEntryAdded(event -> {
+        if (refuse.getAndSet(false)) {
+          throw new IllegalStateException("a consumer that fails");
+        }
+      });
+      assertThatThrownBy(() -> registry.circuitBreaker("dropped")).hasMessage("a consumer that fails");
+      assertThat(registry.getAllCircuitBreakers()).isEmpty();
+
+      assertThat(registry.circuitBreaker("kept").getName()).isEqualTo("kept");
+      RedisCircuitBreaker kept = (RedisCircuitBreaker) registry.circuitBreaker("kept");
+      FleetIT.awaitSeeded(List.of(kept));
+      assertThat(fleet.meters.get("r4jredis.sync.breakers").tag("round", "hot").gauge().value()
+          + fleet.meters.get("r4jredis.sync.breakers").tag("round", "cold").gauge().value())
+          .as("the engine syncs the stored breaker only").isEqualTo(1.0);
+    }
+  }
+
   @Test
   void valuesInRedisAreReadableText(RedisServer redis, @KeyPrefix String prefix) {
     try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL)) {
