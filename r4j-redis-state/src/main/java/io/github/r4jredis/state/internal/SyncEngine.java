@@ -491,12 +491,8 @@ public final class SyncEngine implements AutoCloseable {
     }
     takeWarmed();
     for (int i = hot.size() - 1; i >= 0; i--) {
-      SharedCircuitBreaker breaker = hot.get(i);
-      if (breaker.sync().removed) { // the registry dropped it: nothing of it is sent any more
-        breaker.sync().round = Round.NEW;
-        removeAt(hot, i);
-      } else {
-        breaker.tick(now); // scheduled local transitions; requests that keep the fleet moving (cold ones: see collect)
+      if (!droppedAt(hot, i)) { // nothing of a breaker the registry dropped is sent any more
+        hot.get(i).tick(now); // scheduled local transitions; requests that keep the fleet moving (cold ones: see collect)
       }
     }
     String local = modes.goLocal(now, batchInFlight || loadingScripts);
@@ -633,13 +629,11 @@ public final class SyncEngine implements AutoCloseable {
     int share = (int) Math.min(cold.size(), Math.ceil((double) cold.size() * syncNanos / reconcileNanos));
     for (int i = 0; i < share && !batch.full() && !cold.isEmpty(); i++) {
       coldCursor %= cold.size();
-      SharedCircuitBreaker breaker = cold.get(coldCursor);
-      BreakerSync sync = breaker.sync();
-      if (sync.removed) {
-        sync.round = Round.NEW;
-        removeAt(cold, coldCursor);
+      if (droppedAt(cold, coldCursor)) {
         continue;
       }
+      SharedCircuitBreaker breaker = cold.get(coldCursor);
+      BreakerSync sync = breaker.sync();
       breaker.tick(now);
       int before = batch.calls.size();
       sync.collect(batch);
@@ -653,13 +647,11 @@ public final class SyncEngine implements AutoCloseable {
   /** Moves the hot breakers that became idle to the cold list. */
   private void cool(long now) {
     for (int i = hot.size() - 1; i >= 0; i--) {
-      SharedCircuitBreaker breaker = hot.get(i);
-      BreakerSync sync = breaker.sync();
-      if (sync.removed) {
-        sync.round = Round.NEW;
-        removeAt(hot, i);
+      if (droppedAt(hot, i)) {
         continue;
       }
+      SharedCircuitBreaker breaker = hot.get(i);
+      BreakerSync sync = breaker.sync();
       if (!sync.coolable(now, reconcileNanos)) {
         continue;
       }
@@ -674,6 +666,17 @@ public final class SyncEngine implements AutoCloseable {
       removeAt(hot, i);
       cold.add(breaker); // a call that warmed it meanwhile brings it back at the next takeWarmed
     }
+  }
+
+  /** Whether the registry dropped the breaker at {@code list[i]}; if so it leaves the list. */
+  private static boolean droppedAt(List<SharedCircuitBreaker> list, int i) {
+    BreakerSync sync = list.get(i).sync();
+    if (!sync.removed) {
+      return false;
+    }
+    sync.round = Round.NEW;
+    removeAt(list, i);
+    return true;
   }
 
   /** Removes element {@code i} by moving the last one into its place: order does not matter. */
