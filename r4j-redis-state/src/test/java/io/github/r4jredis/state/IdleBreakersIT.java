@@ -96,7 +96,7 @@ class IdleBreakersIT {
 
   /**
    * Idle breakers go cold: the sync thread visits them once per reconcile interval instead of
-   * every tick (20,000 idle breakers kept it at 99 % of a core). A call brings one back at once:
+   * every tick (docs/benchmarks.md, "Idle breakers": 20,000 idle breakers kept it at 85 % of a core). A call brings one back at once:
    * its failure reaches the fleet's window in Redis, and the others stay cold.
    */
   @Test

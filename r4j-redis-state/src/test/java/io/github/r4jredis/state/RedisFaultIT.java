@@ -3,14 +3,10 @@ package io.github.r4jredis.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.github.r4jredis.testkit.Dedicated;
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
-import io.github.r4jredis.testkit.TcpProxy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
@@ -24,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
-import org.slf4j.LoggerFactory;
 
 /** Redis killed, paused, restarted empty, lied to: the breaker layer never throws and recovers. */
 @Tag("fault")
@@ -190,61 +185,5 @@ class RedisFaultIT {
 
       await().atMost(Fleet.AWAIT).until(() -> breaker.syncMode() == SyncMode.SHARED && breaker.stateVersion() > 0);
     }
-  }
-
-  /**
-   * A Redis whose replies trickle in (a slow link) answers part of a pipeline before its response
-   * timeout and the rest after: the calls it did not answer in time are a pipeline that timed
-   * out, counted and logged as one, not a script failure of each breaker (a WARN and a stack trace
-   * per breaker: 1,100 of them in one fleet benchmark).
-   */
-  @Test
-  void repliesThatMissThePipelinesDeadlineAreATimeoutNotAFailedScriptPerBreaker(
-      @Dedicated RedisServer redis, @KeyPrefix String prefix) throws InterruptedException {
-    Logger engine = (Logger) LoggerFactory.getLogger(io.github.r4jredis.state.internal.SyncEngine.class);
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    logs.start();
-    engine.addAppender(logs);
-    try (TcpProxy proxy = TcpProxy.to(redis);
-        Fleet fleet = new Fleet(redis, 1, prefix, config(), b -> b.withCommandTimeout(Duration.ofMillis(200))
-            .withLocalModeAfter(Duration.ofSeconds(30)).withMaxFlushDelay(Duration.ZERO), node -> proxy.address())) {
-      List<RedisCircuitBreaker> breakers = new java.util.ArrayList<>();
-      for (int i = 0; i < 1_000; i++) {
-        breakers.add(fleet.breaker(0, "slow-" + i));
-      }
-      FleetIT.awaitSeeded(breakers);
-      java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
-      Thread traffic = new Thread(() -> {
-        while (running.get()) {
-          for (RedisCircuitBreaker breaker : breakers) {
-            if (breaker.tryAcquirePermission()) {
-              breaker.onSuccess(1, TimeUnit.MILLISECONDS);
-            }
-          }
-        }
-      }, "slow-link-traffic");
-      traffic.start();
-      try {
-        proxy.delay(Duration.ofMillis(110)); // each read of the link waits: a pipeline's replies straddle its deadline
-        await().atMost(Fleet.AWAIT).until(() -> failures(fleet, "timeout") >= 3);
-        proxy.heal();
-        await().atMost(Fleet.AWAIT).until(() -> breakers.stream().allMatch(b -> b.syncMode() == SyncMode.SHARED));
-      } finally {
-        running.set(false);
-        traffic.join();
-      }
-      assertThat(failures(fleet, "script")).isZero();
-      assertThat(List.copyOf(logs.list))
-          .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
-          .extracting(ILoggingEvent::getFormattedMessage)
-          .noneMatch(line -> line.startsWith("Script"));
-    } finally {
-      engine.detachAppender(logs);
-    }
-  }
-
-  private static double failures(Fleet fleet, String kind) {
-    return fleet.meters.find("r4jredis.sync.failures").tag("kind", kind).counters().stream()
-        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
   }
 }

@@ -49,12 +49,14 @@ public final class SyncMeters {
    * once per reconcile interval ({@code round=cold}).
    */
   void rounds(IntSupplier hot, IntSupplier cold) {
-    Gauge.builder("r4jredis.sync.breakers", hot, IntSupplier::getAsInt)
+    round("hot", hot);
+    round("cold", cold);
+  }
+
+  private void round(String round, IntSupplier count) {
+    Gauge.builder("r4jredis.sync.breakers", count, IntSupplier::getAsInt)
         .description("Circuit breakers the sync thread visits every tick (hot) or, idle, once per reconcile interval (cold)")
-        .tags(tags).tag("round", "hot").strongReference(true).register(registry);
-    Gauge.builder("r4jredis.sync.breakers", cold, IntSupplier::getAsInt)
-        .description("Circuit breakers the sync thread visits every tick (hot) or, idle, once per reconcile interval (cold)")
-        .tags(tags).tag("round", "cold").strongReference(true).register(registry);
+        .tags(tags).tag("round", round).strongReference(true).register(registry);
   }
 
   void roundTrip(Duration duration) {
