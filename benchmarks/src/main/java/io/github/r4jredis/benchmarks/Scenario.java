@@ -122,7 +122,14 @@ final class Scenario {
       long[] failing = new long[4096];
       int[] count = {0};
       Thread thread = new Thread(() -> {
+        // Each node's calls in a phase of its own, as a fleet behind a load balancer makes them:
+        // with every credit starting at 0 all nodes called in the same pass, the fleet's calls came
+        // in bursts of one call per node, and a burst that met the failure reached it whole
+        // (the floor assumes calls spread over time).
         double[] credit = new double[nodes];
+        for (int node = 0; node < nodes; node++) {
+          credit[node] = (double) node / nodes;
+        }
         long last = System.nanoTime();
         long[] buffer = failing;
         while (!stop.get()) {

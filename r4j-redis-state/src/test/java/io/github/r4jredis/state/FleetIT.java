@@ -134,6 +134,46 @@ class FleetIT {
   }
 
   /**
+   * A fleet whose window is full of successes opens on the failure Resilience4j would open on,
+   * however many nodes skipped successes meanwhile: those came before the failures, and sent
+   * after them (each node's one success standing for its skipped ones, at the news of the first
+   * failure) they pushed failures out of the window. 12 nodes, COUNT_BASED 20: 10 failures, one
+   * per node after the first node's, must open it (11 skipped successes landing after the first
+   * failure used to leave 9 of the 10 in the window).
+   */
+  @Test
+  void successesSkippedBeforeAnOutageDoNotPushItsFailuresOut(RedisServer redis, @KeyPrefix String prefix) {
+    try (Fleet fleet = new Fleet(redis, 12, prefix, countWindow(20).build())) {
+      List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
+      awaitSeeded(breakers);
+      for (RedisCircuitBreaker breaker : breakers) {
+        breaker.onSuccess(1, TimeUnit.MILLISECONDS);
+        breaker.onSuccess(1, TimeUnit.MILLISECONDS);
+      }
+      // Every node sees the window full of successes: from then on a success changes nothing there.
+      await().atMost(Fleet.AWAIT).untilAsserted(() -> assertThat(breakers).allSatisfy(b -> {
+        b.onSuccess(1, TimeUnit.MILLISECONDS);
+        assertThat(b.fleetMetrics().getNumberOfBufferedCalls()).isEqualTo(20);
+      }));
+      for (RedisCircuitBreaker breaker : breakers) {
+        breaker.onSuccess(1, TimeUnit.MILLISECONDS); // skipped
+      }
+
+      breakers.get(0).onError(1, TimeUnit.MILLISECONDS, DOWN);
+      // The news of the first failure reaches every node (a message); the fleet stays CLOSED.
+      await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() ->
+          fleet.registries.get(0).sharedBreaker("payments").orElseThrow().failedCalls() == 1);
+      for (int node = 1; node < 10; node++) {
+        breakers.get(node).onError(1, TimeUnit.MILLISECONDS, DOWN);
+      }
+
+      await().atMost(Fleet.AWAIT).untilAsserted(() ->
+          assertThat(breakers).allSatisfy(b -> assertThat(b.getState()).isEqualTo(State.OPEN)));
+      assertThat(breakers.get(11).fleetMetrics().getNumberOfFailedCalls()).isEqualTo(10);
+    }
+  }
+
+  /**
    * 10 nodes at 100 calls/s each against a dependency that is dead from the start; TIME_BASED
    * window, minimumNumberOfCalls 100. Independent breakers would each need 100 failures (1000
    * for the fleet); the shared one needs 100 plus what arrives while the news spreads.

@@ -104,8 +104,10 @@ final class BreakerSync {
    * Whether this node's fast successes are redundant: the fleet's COUNT_BASED window is full of
    * successes (no failed or slow call, no failing node) in the CLOSED episode this node is in,
    * and nothing of this node's waits but fast successes. Another success then changes nothing in
-   * the window (it evicts a success), so the call path does not count it at all; one success
-   * tells Redis at the next flush that this node still uses the breaker. Only while successes may
+   * the window (it evicts a success), so the call path does not count it at all, and the fast
+   * successes waiting here since the last flush are dropped too; a flush, with outcomes or none,
+   * tells Redis that this node still uses the breaker (see
+   * {@link SharedCircuitBreaker#takeSkippedSuccesses}). Only while successes may
    * wait anyway ({@code maxFlushDelay}). The call path clears it at its first failed or slow call,
    * a view or message that tells of failures clears it at once, and this sets it at every tick.
    */
@@ -117,6 +119,10 @@ final class BreakerSync {
     // a failure recorded meanwhile, a message of others' failures, a view applied meanwhile.
     if (redundant && (!quiet(batch) || breaker.view() != v)) {
       breaker.successesRedundant = false;
+    } else if (redundant && outcomes.discardWaitingSuccesses()) {
+      // Made before the window filled with successes, sent later they would land after whatever
+      // Redis merged meanwhile: at an outage, after the first failures, which they push out.
+      breaker.successesSkipped();
     }
   }
 
@@ -253,21 +259,23 @@ final class BreakerSync {
         && now - lastRenewNanos >= batch.leaseNanos() / 3;
     boolean keepAlive = !seeding && now - lastFlushedNanos >= KEEP_ALIVE_NANOS
         && now - breaker.lastDemandNanos() < KEEP_ALIVE_NANOS;
-    if (!breaker.successesRedundant || sendHeld || now - lastFlushSentNanos >= batch.maxFlushDelayNanos()
-        || batch.viewOld(lastViewNanos)) {
-      breaker.recordSkippedSuccesses(); // if any: the flush tells Redis that this node still uses the breaker
-    }
-    if (!seeding && !renew && !keepAlive && mayWait(batch, v)) {
+    // Successes skipped while the fleet's window was full of them change nothing there; that they
+    // were made goes when held successes would, as a flush with outcomes or none: this node uses
+    // the breaker. Not when another node's first failures end the redundancy: 49 empty flushes
+    // would then queue in Redis before the failures that must reach it.
+    boolean skipped = (sendHeld || now - lastFlushSentNanos >= batch.maxFlushDelayNanos() || batch.viewOld(lastViewNanos))
+        && breaker.takeSkippedSuccesses();
+    if (!seeding && !renew && !keepAlive && !skipped && mayWait(batch, v)) {
       return null;
     }
     // While this node's own steps are on their way, its outcomes wait for the version those steps
     // lead to: counted under an episode Redis does not have yet, they would be dropped.
     OutcomeLog.Flush flush = outcomes.nextFlush(batch::nextSequence, v.version(), breaker.chainHead() == null,
         breaker::epochAfter);
-    if (flush == null && !renew && !seeding && !keepAlive) {
+    if (flush == null && !renew && !seeding && !keepAlive && !skipped) {
       return null;
     }
-    if (flush != null) {
+    if (flush != null || skipped) {
       lastFlushSentNanos = now;
       sendHeld = false;
     }

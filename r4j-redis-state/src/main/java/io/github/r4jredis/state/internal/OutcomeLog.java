@@ -507,6 +507,25 @@ public final class OutcomeLog {
     return inFlight == null && sealed.isEmpty() && recorded.bad() == acknowledged.bad();
   }
 
+  /**
+   * Forgets the fast successes waiting, when nothing else waits and nothing is in flight (see
+   * {@link #onlyFastSuccessesWait}): the fleet's window is full of successes, where they change
+   * nothing. Sync thread.
+   *
+   * @return whether there were any
+   */
+  public synchronized boolean discardWaitingSuccesses() {
+    if (!onlyFastSuccessesWait()) {
+      return false;
+    }
+    fold();
+    boolean any = recorded.calls != acknowledged.calls;
+    pending.clear();
+    acknowledged.clear();
+    acknowledged.add(recorded);
+    return any;
+  }
+
   /** Whether outcomes wait, set apart by episode. */
   public synchronized boolean hasSealed() {
     return !sealed.isEmpty();

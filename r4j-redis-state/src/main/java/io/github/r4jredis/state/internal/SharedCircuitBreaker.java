@@ -661,7 +661,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         successSkipped = true;
       }
     } else {
-      recordSkippedSuccesses(); // they came before this call
       State episode = sharedEpisode();
       if (episode == State.CLOSED || episode == State.METRICS_ONLY) {
         unflushed = sync.outcomes().record(failure, slow, timeBased ? clockSecond() : 0);
@@ -1650,16 +1649,24 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   /**
-   * Records one success for the fast successes not counted since the last flush, if there were
-   * any (see {@link #count}): in a full window of successes one stands for them all, and tells
-   * Redis that this node still uses the breaker. Before any outcome counted after them; any thread.
+   * Whether fast successes went uncounted since the last flush (see {@link #count}), in the
+   * window they were skipped in; clears the mark. Sync thread. They are not merged into the
+   * fleet's window, not even as one success standing for them: they came before whatever Redis
+   * merged since, and merged now they would land after it. At an outage that was after the first
+   * failures of every node, and each node's successes from before the outage pushed failures
+   * out of the window (50 nodes, COUNT_BASED 20: the window stalled at 7 of the 10 failures it
+   * needed until every node flushed a second time). The flush they cause, with or without
+   * outcomes, tells Redis that this node still uses the breaker.
    */
-  void recordSkippedSuccesses() {
-    // Only into the window they were skipped in: after a reset or a transition they are over.
-    if (successSkipped && SKIPPED.compareAndSet(this, true, false) && view.version() == redundantVersion
-        && sharedEpisode() == State.CLOSED) {
-      sync.outcomes().record(false, false, 0);
-    }
+  boolean takeSkippedSuccesses() {
+    // After a reset or a transition they are over: that episode's window is gone.
+    return successSkipped && SKIPPED.compareAndSet(this, true, false) && view.version() == redundantVersion
+        && sharedEpisode() == State.CLOSED;
+  }
+
+  /** Sync thread: fast successes this node made were dropped as redundant; a flush tells that they were made. */
+  void successesSkipped() {
+    successSkipped = true;
   }
 
   /** Sync thread: whether fast successes are redundant now, in the episode of version {@code version}. */

@@ -88,6 +88,27 @@ class OutcomeLogTest {
   }
 
   @Test
+  void waitingFastSuccessesAreDroppedOnlyWhenNothingElseWaits() {
+    log.record(false, false, 0);
+    log.record(false, false, 0);
+    assertThat(log.discardWaitingSuccesses()).isTrue();
+    assertThat(log.unacknowledged().calls()).isZero();
+    assertThat(log.nextFlush(sequences::incrementAndGet, 0)).isNull();
+    assertThat(log.discardWaitingSuccesses()).as("nothing left").isFalse();
+
+    log.record(false, false, 0);
+    log.record(true, false, 0);
+    assertThat(log.discardWaitingSuccesses()).as("a failure waits").isFalse();
+    assertThat(log.unacknowledged().calls()).isEqualTo(2);
+
+    OutcomeLog.Flush flush = log.nextFlush(sequences::incrementAndGet, 0);
+    log.acknowledge(flush.sequence());
+    log.record(false, false, 0);
+    assertThat(log.nextFlush(sequences::incrementAndGet, 0)).isNotNull();
+    assertThat(log.discardWaitingSuccesses()).as("a flush in flight").isFalse();
+  }
+
+  @Test
   void resendsTheSameFlushUntilAcknowledged() {
     log.record(true, false, 1);
     OutcomeLog.Flush first = log.nextFlush(sequences::incrementAndGet, 3);
