@@ -117,7 +117,8 @@ public final class SyncEngine implements AutoCloseable {
   /** The sizes of {@link #hot} and {@link #cold}, for the gauge. */
   private volatile int hotCount;
   private volatile int coldCount;
-  private boolean batchInFlight;
+  /** Written by the sync thread only; read by {@link #wakeEager} too. */
+  private volatile boolean batchInFlight;
   private boolean subscribed;
   private boolean loadingScripts;
   private boolean sendDue;
@@ -380,8 +381,13 @@ public final class SyncEngine implements AutoCloseable {
   /** Failures could open a breaker: flush now (or as soon as the pipeline in flight is answered). */
   void wakeEager() {
     if (!eagerRequested) {
-      eagerRequested = true;
-      LockSupport.unpark(thread);
+      eagerRequested = true; // before reading batchInFlight, which the sync thread clears before reading this
+      if (!batchInFlight) {
+        // While a pipeline is in flight its reply wakes the thread, which then sends at once:
+        // waking it for each failure meanwhile (at an outage, every failure of every node) only
+        // took the CPU that replies and messages needed.
+        LockSupport.unpark(thread);
+      }
     }
   }
 
@@ -461,14 +467,14 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private void awaitWork() {
-    while (running && !eagerRequested && inbox.isEmpty()) {
+    while (running && !(eagerRequested && !batchInFlight) && inbox.isEmpty()) {
       long wait = nextTickNanos - System.nanoTime();
       if (wait <= 0) {
         break;
       }
       LockSupport.parkNanos(this, wait);
     }
-    if (eagerRequested) {
+    if (eagerRequested && !batchInFlight) {
       // At once: failures that come meanwhile join the next pipeline, sent when this one is
       // answered (one in flight at a time). Waiting a millisecond for them cost every outage
       // that millisecond at each of the round trips the fleet needs to open.
