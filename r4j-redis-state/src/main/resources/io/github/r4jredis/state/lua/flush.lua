@@ -301,8 +301,31 @@ local sec = math.floor(now / 1000)
 if seq > 0 and seq <= last_seq then
   status = 'DUP'
 elseif seq == 0 then
-  -- A flush without outcomes (a seed, a lease renewal) still tells that this node uses the breaker.
+  -- A flush without outcomes (a seed, a lease renewal, a node whose successes change nothing in
+  -- a full window) still tells that this node uses the breaker.
   touch_nodes(redis.call('HSET', K[2], node, fmt(last_seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail)))
+  -- It looks at the oldest entry, which merging would evict, instead: a window of successes that
+  -- no outcome reaches any more is checked all the same (a lost list, an entry that contradicts
+  -- the totals), at the cost of the look at the tail a merge takes.
+  if st.ct == 'C' and st.wc > 0 and not seeded and (st.s == 'CLOSED' or st.s == 'METRICS_ONLY') then
+    local head = redis.call('LINDEX', K[3], 0)
+    if not head then
+      lost_window()
+    else
+      local c, f, s, sf
+      local k, n = string.match(head, '^([sSfF])(%d+) %d+$')
+      if k ~= nil then
+        c, f, s, sf = kind_counts(k, tonumber(n))
+      else
+        c, f, s, sf = string.match(head, '^m(%d+),(%d+),(%d+),(%d+) %d+$')
+        c, f, s, sf = tonumber(c), tonumber(f), tonumber(s), tonumber(sf)
+      end
+      if c == nil or c < 1 or c > st.wc or f > math.min(c, st.wf) or s > math.min(c, st.ws)
+          or sf > math.min(f, s, st.wsf) then
+        window_corrupt(st)
+      end
+    end
+  end
 else
   if bad then last_fail = now end
   touch_nodes(redis.call('HSET', K[2], node, fmt(seq) .. ' ' .. fmt(now) .. ' ' .. fmt(last_fail)))
