@@ -346,7 +346,7 @@ public final class BenchmarkReport implements Callable<Integer> {
         + " breakers, when each node's breaker transitioned to OPEN; for the naive design (no"
         + " events), each node's first rejected call. The raw pub/sub fan-out is one PUBLISH reaching"
         + " 50 Redisson clients, measured in the same run: idle, and under the fleet's load (a probe"
-        + " PUBLISH to the shared fleet's own 50 clients 300 ms before each failure).%n%n", convergenceRepetitions));
+        + " script that publishes to the shared fleet's own 50 clients, 300 ms before each failure).%n%n", convergenceRepetitions));
     md.append("| | p50 (ms) | p99 (ms) | runs |\n|---|---|---|---|\n");
     md.append(String.format(Locale.ROOT, "| raw pub/sub fan-out to 50 idle clients | %.1f | %.1f | %d |%n",
         Stats.percentile(fanout, 50), Stats.percentile(fanout, 99), fanout.size()));
