@@ -161,9 +161,10 @@ final class BreakerSync {
     return false;
   }
 
-  /** Whether nothing waits to be sent: no seed, no outcomes, no request. */
+  /** Whether nothing waits to be sent: no seed, no outcomes, no skipped successes to tell of, no request. */
   boolean isIdle() {
-    return !needsSeed && !reseedBehind && !verifyDue && outcomes.unacknowledged().calls() == 0 && !hasRequest();
+    return !needsSeed && !reseedBehind && !verifyDue && outcomes.unacknowledged().calls() == 0
+        && !breaker.hasSkippedSuccesses() && !hasRequest();
   }
 
   /**
@@ -276,6 +277,7 @@ final class BreakerSync {
       return null;
     }
     if (flush != null || skipped) {
+      breaker.takeSkippedSuccesses(); // told by this flush too
       lastFlushSentNanos = now;
       sendHeld = false;
     }

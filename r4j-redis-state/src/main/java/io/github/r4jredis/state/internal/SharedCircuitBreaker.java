@@ -656,7 +656,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     long unflushed = -1;
     if (!failure && !slow && successesRedundant) {
       // The fleet's window is full of successes: one more changes nothing in it (see
-      // BreakerSync#updateRedundancy), and is not counted; that some were is told at the next flush.
+      // BreakerSync#updateRedundancy), and is not counted; that some were made, the next flush tells.
       if (!successSkipped) {
         successSkipped = true;
       }
@@ -1662,6 +1662,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     // After a reset or a transition they are over: that episode's window is gone.
     return successSkipped && SKIPPED.compareAndSet(this, true, false) && view.version() == redundantVersion
         && sharedEpisode() == State.CLOSED;
+  }
+
+  /** Whether fast successes went uncounted since the last flush (see {@link #takeSkippedSuccesses}). */
+  boolean hasSkippedSuccesses() {
+    return successSkipped;
   }
 
   /** Sync thread: fast successes this node made were dropped as redundant; a flush tells that they were made. */

@@ -40,7 +40,8 @@ local seeded = flagset['C'] == true
 
 -- A window whose list or buckets were lost (evicted, deleted) while its totals survived would
 -- hold phantom calls for ever: the totals follow the data. A COUNT_BASED list is checked when
--- outcomes are merged into it, by the look at its tail that merging needs anyway.
+-- outcomes are merged into it, by the look at its tail that merging needs anyway, and by a flush
+-- without outcomes, at its head.
 local function lost_window()
   set(st, 'wc', 0); set(st, 'wf', 0); set(st, 'ws', 0); set(st, 'wsf', 0)
 end
@@ -392,8 +393,8 @@ if st.s == 'HALF_OPEN' then
 end
 -- A node reporting for the first time changes the counts at once; otherwise once a second.
 -- The first failed or slow calls of a quiet fleet are counted at once too, and told: nodes that
--- hold back their successes while all is well (maxFlushDelay) send them now, so that this node's
--- failures never fill the window on their own.
+-- hold back their successes while all is well (maxFlushDelay) send them now, and count every
+-- success from then on, so that this node's failures never fill the window on their own.
 local quiet = st.fn == 0
 local failing = bad and flagset['M'] == true and quiet
 count_nodes(st, now, entry == false or failing)
