@@ -2,6 +2,7 @@ package io.github.r4jredis.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import io.github.r4jredis.state.FleetNames;
 import java.net.URI;
 import java.net.URISyntaxException;
 import org.jspecify.annotations.Nullable;
@@ -60,9 +61,9 @@ public final class ConnectionOptions {
 
   @Option(
       names = "--key-prefix",
-      defaultValue = "r4j",
+      defaultValue = FleetNames.DEFAULT_PREFIX,
       description = "Key prefix of the breakers (default: ${DEFAULT-VALUE}).")
-  String keyPrefix = "r4j";
+  String keyPrefix = FleetNames.DEFAULT_PREFIX;
 
   /** The address Redisson connects to, without credentials, with the TLS scheme if asked. */
   public String address() {

@@ -1,16 +1,14 @@
 package io.github.r4jredis.fallback;
 
 import io.github.r4jredis.fallback.internal.RedisRetryQueue;
-import io.github.r4jredis.state.internal.KeySpace;
+import io.github.r4jredis.state.FleetNames;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
@@ -33,7 +31,7 @@ import org.redisson.api.RedissonClient;
  */
 public interface RetryQueue extends AutoCloseable {
 
-  /** A builder of the queue {@code name} (1-64 of {@code [A-Za-z0-9._-]}). */
+  /** A builder of the queue {@code name} (1-64 of {@code [A-Za-z0-9._:@-]}). */
   static Builder builder(RedissonClient redisson, String name) {
     return new Builder(redisson, name);
   }
@@ -112,8 +110,8 @@ public interface RetryQueue extends AutoCloseable {
 
     private final RedissonClient redisson;
     private final String name;
-    private String keyPrefix = "r4j";
-    private String nodeId = defaultNodeId();
+    private String keyPrefix = FleetNames.DEFAULT_PREFIX;
+    private String nodeId = FleetNames.defaultNodeId();
     private @Nullable CircuitBreaker circuitBreaker;
     private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
     private Duration drainInterval = DEFAULT_DRAIN_INTERVAL;
@@ -132,13 +130,16 @@ public interface RetryQueue extends AutoCloseable {
 
     /** Prefix of the queue's keys, 1-64 of {@code [A-Za-z0-9._-]}. Default {@code r4j}. */
     public Builder keyPrefix(String keyPrefix) {
-      this.keyPrefix = KeySpace.requirePrefix("keyPrefix", keyPrefix);
+      this.keyPrefix = FleetNames.requirePrefix("keyPrefix", keyPrefix);
       return this;
     }
 
-    /** This node's consumer name in the group. Default: host, pid and a random suffix. */
+    /**
+     * This node's consumer name in the group, 1-100 of {@code [A-Za-z0-9._:@-]} (as a registry's
+     * node id, which it may be). Default: {@link FleetNames#defaultNodeId()}.
+     */
     public Builder nodeId(String nodeId) {
-      this.nodeId = requireName("nodeId", nodeId);
+      this.nodeId = FleetNames.requireNodeId("nodeId", nodeId);
       return this;
     }
 
@@ -252,10 +253,6 @@ public interface RetryQueue extends AutoCloseable {
         throw new IllegalArgumentException(what + " must be 1-64 of [A-Za-z0-9._:@-], was '" + value + "'");
       }
       return value;
-    }
-
-    private static String defaultNodeId() {
-      return "node-" + ManagementFactory.getRuntimeMXBean().getPid() + "-" + UUID.randomUUID().toString().substring(0, 6);
     }
   }
 }

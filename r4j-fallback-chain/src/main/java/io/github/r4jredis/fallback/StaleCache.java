@@ -4,7 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.github.r4jredis.fallback.internal.SharedCopies;
-import io.github.r4jredis.state.internal.KeySpace;
+import io.github.r4jredis.state.FleetNames;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -197,7 +197,7 @@ public final class StaleCache<T> {
     private Duration sharedWriteInterval = DEFAULT_SHARED_WRITE_INTERVAL;
     private Duration sharedReadTimeout = DEFAULT_SHARED_READ_TIMEOUT;
     private Clock clock = Clock.systemUTC();
-    private String keyPrefix = "r4j";
+    private String keyPrefix = FleetNames.DEFAULT_PREFIX;
     private @Nullable RedissonClient redisson;
     private @Nullable PayloadCodec<T> codec;
 
@@ -232,7 +232,7 @@ public final class StaleCache<T> {
 
     /** Prefix of the shared copies' keys, as the retry queue's. Default {@code r4j}. */
     public Builder<T> keyPrefix(String keyPrefix) {
-      this.keyPrefix = KeySpace.requirePrefix("keyPrefix", keyPrefix);
+      this.keyPrefix = FleetNames.requirePrefix("keyPrefix", keyPrefix);
       return this;
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.r4jredis.state.FleetNames;
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.MutableClock;
 import io.github.r4jredis.testkit.RedisCluster;
@@ -543,5 +544,25 @@ class RetryQueueIT {
         .hasMessage("batchSize must be in [1,10000], was 0");
     assertThatThrownBy(() -> RetryQueue.builder(redis.newRedisson(), "bookings").claimAfter(Duration.ofMillis(10)))
         .hasMessage("claimAfter must be at least 100 ms, was PT0.01S");
+    assertThatThrownBy(() -> RetryQueue.builder(redis.newRedisson(), "bookings").nodeId("x".repeat(101)))
+        .hasMessageStartingWith("nodeId must be 1-100 of [A-Za-z0-9._:@-], was 'xxx");
+  }
+
+  /**
+   * A queue takes any node id a registry takes, its default included: R4jRedisFallbacks hands it
+   * the registry's, which is up to 87 characters (a host name of 60), and the queue refused
+   * anything over 64.
+   */
+  @Test
+  void takesTheNodeIdOfTheRegistryWhoseBreakerItFollows() {
+    String registryNodeId = "h".repeat(60) + "-4194304-a1b2c3" + "x".repeat(25); // 100 characters
+    RetryQueue queue = queue(b -> b.nodeId(registryNodeId));
+    queue.register("create-booking", Booking.class, (booking, ctx) -> { });
+    queue.enqueue(booking("b-1"));
+
+    assertThat(queue.drain().succeeded()).isEqualTo(1);
+    RedissonClient client = redis.newRedisson();
+    closeables.add(client::shutdown);
+    assertThat(RetryQueue.builder(client, "bookings").nodeId(FleetNames.defaultNodeId())).isNotNull();
   }
 }

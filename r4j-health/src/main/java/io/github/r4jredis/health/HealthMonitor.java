@@ -1,11 +1,10 @@
 package io.github.r4jredis.health;
 
 import io.github.r4jredis.health.internal.RedisHealthMonitor;
-import io.github.r4jredis.state.internal.KeySpace;
+import io.github.r4jredis.state.FleetNames;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -17,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
 
@@ -108,9 +106,8 @@ public interface HealthMonitor extends AutoCloseable {
 
     private final RedissonClient redisson;
     private final Map<String, Probe> probes = new LinkedHashMap<>();
-    private String keyPrefix = "r4j";
-    private String nodeId = "node-" + ManagementFactory.getRuntimeMXBean().getPid() + "-"
-        + UUID.randomUUID().toString().substring(0, 6);
+    private String keyPrefix = FleetNames.DEFAULT_PREFIX;
+    private String nodeId = FleetNames.defaultNodeId();
     private @Nullable CircuitBreakerRegistry circuitBreakerRegistry;
     private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
     private int maxHistory = DEFAULT_MAX_HISTORY;
@@ -138,13 +135,13 @@ public interface HealthMonitor extends AutoCloseable {
 
     /** Prefix of the keys, 1-64 of {@code [A-Za-z0-9._-]}, as the breakers'. Default {@code r4j}. */
     public Builder keyPrefix(String keyPrefix) {
-      this.keyPrefix = KeySpace.requirePrefix("keyPrefix", keyPrefix);
+      this.keyPrefix = FleetNames.requirePrefix("keyPrefix", keyPrefix);
       return this;
     }
 
-    /** The node's id in results and leases. Default: pid and a random suffix. */
+    /** The node's id in results and leases, 1-100 of {@code [A-Za-z0-9._:@-]}. Default: {@link FleetNames#defaultNodeId()}. */
     public Builder nodeId(String nodeId) {
-      this.nodeId = Probe.requireServiceName(Objects.requireNonNull(nodeId, "nodeId"));
+      this.nodeId = FleetNames.requireNodeId("nodeId", nodeId);
       return this;
     }
 

@@ -60,7 +60,7 @@ public final class RedisCircuitBreakerRegistry
     implements CircuitBreakerRegistry, AutoCloseable {
 
   /** Default prefix of every key and channel. */
-  public static final String DEFAULT_KEY_PREFIX = "r4j";
+  public static final String DEFAULT_KEY_PREFIX = FleetNames.DEFAULT_PREFIX;
 
   /** Default interval between flushes of local outcomes. */
   public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMillis(20);
@@ -89,8 +89,6 @@ public final class RedisCircuitBreakerRegistry
   /** Default {@link Builder#withMaxCircuitBreakers}. */
   public static final int DEFAULT_MAX_CIRCUIT_BREAKERS = 10_000;
 
-  private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,100}");
-
   private final RegistryRuntime runtime;
   private final int maxCircuitBreakers;
   /** Breakers created and not removed: counted before one is made, so the bound holds under races. */
@@ -106,7 +104,7 @@ public final class RedisCircuitBreakerRegistry
     });
     CircuitBreakerConfig defaults = configs.get(DEFAULT_CONFIG);
     this.runtime = new RegistryRuntime(builder.redisson, KeySpace.of(builder.keyPrefix),
-        builder.nodeId != null ? builder.nodeId : defaultNodeId(),
+        builder.nodeId != null ? builder.nodeId : FleetNames.defaultNodeId(),
         builder.syncInterval, builder.commandTimeout, builder.localModeAfter,
         builder.reconcileInterval, builder.probeLease, builder.maxFlushDelay, builder.shardedPubSub,
         builder.minimumReportingNodes, builder.history, builder.meterRegistry);
@@ -370,23 +368,6 @@ public final class RedisCircuitBreakerRegistry
     return trialStates && !v.holder().isEmpty() ? Optional.of(v.holder()) : Optional.empty();
   }
 
-  private static String defaultNodeId() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      host = "node";
-    }
-    host = host.replaceAll("[^A-Za-z0-9._-]", "-");
-    if (host.length() > 60) {
-      host = host.substring(0, 60);
-    }
-    byte[] random = new byte[3];
-    ThreadLocalRandom.current().nextBytes(random);
-    long pid = ManagementFactory.getRuntimeMXBean().getPid();
-    return host + "-" + pid + "-" + HexFormat.of().formatHex(random);
-  }
-
   /**
    * Settings of a registry. Setters check their argument at once (the message names the setting
    * and the value); {@link #build()} checks the combination. Not thread-safe.
@@ -464,12 +445,7 @@ public final class RedisCircuitBreakerRegistry
      * {@code [A-Za-z0-9._:@-]}. Default: host name, process id and a random suffix.
      */
     public Builder withNodeId(String nodeId) {
-      Objects.requireNonNull(nodeId, "nodeId");
-      if (!NODE_ID.matcher(nodeId).matches()) {
-        throw new IllegalArgumentException(
-            "nodeId must be 1-100 of [A-Za-z0-9._:@-], was '" + KeySpace.printable(nodeId, 100) + "'");
-      }
-      this.nodeId = nodeId;
+      this.nodeId = FleetNames.requireNodeId("nodeId", nodeId);
       return this;
     }
 

@@ -1,12 +1,11 @@
 package io.github.r4jredis.slo;
 
 import io.github.r4jredis.slo.internal.RedisSloMonitor;
-import io.github.r4jredis.state.internal.KeySpace;
+import io.github.r4jredis.state.FleetNames;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Supplier;
 import org.redisson.api.RedissonClient;
 
@@ -140,9 +138,8 @@ public interface SloMonitor extends AutoCloseable {
     public static final int DEFAULT_MIN_REQUESTS = 10;
 
     private final RedissonClient redisson;
-    private String keyPrefix = "r4j";
-    private String nodeId = "node-" + ManagementFactory.getRuntimeMXBean().getPid() + "-"
-        + UUID.randomUUID().toString().substring(0, 6);
+    private String keyPrefix = FleetNames.DEFAULT_PREFIX;
+    private String nodeId = FleetNames.defaultNodeId();
     private SloDefinition defaultDefinition = SloDefinition.ofDefaults();
     private final Map<String, SloDefinition> definitions = new HashMap<>();
     private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
@@ -161,17 +158,13 @@ public interface SloMonitor extends AutoCloseable {
 
     /** Prefix of the keys, 1-64 of {@code [A-Za-z0-9._-]}, as the breakers'. Default {@code r4j}. */
     public Builder keyPrefix(String keyPrefix) {
-      this.keyPrefix = KeySpace.requirePrefix("keyPrefix", keyPrefix);
+      this.keyPrefix = FleetNames.requirePrefix("keyPrefix", keyPrefix);
       return this;
     }
 
-    /** This node's id. Default: pid and a random suffix. */
+    /** This node's id, 1-100 of {@code [A-Za-z0-9._:@-]}. Default: {@link FleetNames#defaultNodeId()}. */
     public Builder nodeId(String nodeId) {
-      Objects.requireNonNull(nodeId, "nodeId");
-      if (!nodeId.matches("[A-Za-z0-9._:@-]{1,100}")) {
-        throw new IllegalArgumentException("nodeId must be 1-100 of [A-Za-z0-9._:@-], was '" + nodeId + "'");
-      }
-      this.nodeId = nodeId;
+      this.nodeId = FleetNames.requireNodeId("nodeId", nodeId);
       return this;
     }
 

@@ -1,7 +1,7 @@
 package io.github.r4jredis.spring;
 
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
-import io.github.r4jredis.state.internal.KeySpace;
+import io.github.r4jredis.state.FleetNames;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -77,7 +77,7 @@ public class R4jRedisProperties {
 
   /** See {@link #getKeyPrefix()}. */
   public void setKeyPrefix(String keyPrefix) {
-    this.keyPrefix = KeySpace.requirePrefix("r4j.redis.key-prefix", keyPrefix);
+    this.keyPrefix = FleetNames.requirePrefix("r4j.redis.key-prefix", keyPrefix);
   }
 
   /** This node's id in the fleet. Default: host name, process id and a random suffix. */
