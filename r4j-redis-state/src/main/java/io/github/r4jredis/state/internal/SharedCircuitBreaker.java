@@ -1151,12 +1151,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  /** The chain's next step, or null. */
   /** Whether steps of this node wait for Redis (without the lock: a hint for the pipeline's order). */
   boolean hasSteps() {
     return chainSteps > 0;
   }
 
+  /** The chain's next step, or null. */
   @Nullable Intent chainHead() {
     lock.lock();
     try {

@@ -74,7 +74,6 @@ public final class SyncEngine implements AutoCloseable {
    */
   static final int MAX_CALLS_PER_BATCH = 250;
   private static final LuaScripts.Read READ = new LuaScripts.Read();
-  /** Mode changes closer together than this (a Redis that flaps) are logged at DEBUG and counted. */
   /** Tag of the message a flush publishes when it brings the first failures of a quiet fleet. */
   static final String FAILING_TAG = "r4j1f|";
   private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);

@@ -52,8 +52,10 @@ final class FleetStore {
     return prefix + "{" + service + "}:" + suffix;
   }
 
-  /** Adds pending counts and transitions of a service, at {@code nowMillis}. */
-  /** Adds pending counts to the fleet's totals; returns how many tampered totals it repaired. */
+  /**
+   * Adds a service's pending counts and transitions to the fleet's totals, at {@code nowMillis};
+   * returns how many tampered totals it repaired.
+   */
   long flush(String service, Recorder.Pending pending, long nowMillis, Duration window) {
     long minute = nowMillis / 60_000;
     long hour = nowMillis / 3_600_000;
