@@ -324,8 +324,8 @@ public final class BenchmarkReport implements Callable<Integer> {
           wasted.get(Fleets.Design.INDEPENDENT).get(size) / wasted.get(Fleets.Design.SHARED).get(size),
           stopped.get(size), naiveRate.getOrDefault(size, Double.NaN)));
     }
-    md.append("\nThe naive design wastes least: it reads Redis on every call, so each node sees the OPEN"
-        + " breaker at its next call, with no propagation. Its price is a Redis round trip inside every"
+    md.append("\nThe naive design reads Redis on every call, so each node sees the OPEN breaker at its"
+        + " next call, with no propagation, and wastes what its window needs plus a round trip of calls. Its price is a Redis round trip inside every"
         + " call and two Redis commands per call (hot path and command tables below); the last column is"
         + " the call rate it sustained.\n\n");
     md.append("\n![wasted calls vs fleet size](benchmarks/wasted-calls.png)\n\n");
@@ -356,8 +356,8 @@ public final class BenchmarkReport implements Callable<Integer> {
       md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d |%n", entry.getKey().label(),
           Stats.percentile(entry.getValue(), 50), Stats.percentile(entry.getValue(), 99), entry.getValue().size()));
     }
-    md.append("\nIndependent breakers \"converge\" fast only because every node trips at the same"
-        + " moment on its own failures: each pays its own 50.\n\n");
+    md.append("\nIndependent breakers \"converge\" within one call of each node (each trips on its own 50th"
+        + " failure): each pays its own 50.\n\n");
     md.append("![convergence distribution](benchmarks/convergence.png)\n\n");
     XYChart chart = new XYChartBuilder().width(800).height(450).title("Convergence, 50 nodes (CDF)")
         .xAxisTitle("ms").yAxisTitle("fraction of runs").build();
