@@ -107,7 +107,7 @@ final class BreakerSync {
    * the window (it evicts a success), so the call path does not count it at all, and the fast
    * successes waiting here since the last flush are dropped too; a flush, with outcomes or none,
    * tells Redis that this node still uses the breaker (see
-   * {@link SharedCircuitBreaker#takeSkippedSuccesses}). Only while successes may
+   * {@link SharedCircuitBreaker#hasSkippedSuccesses}). Only while successes may
    * wait anyway ({@code maxFlushDelay}). The call path clears it at its first failed or slow call,
    * a view or message that tells of failures clears it at once, and this sets it at every tick.
    */
@@ -265,7 +265,7 @@ final class BreakerSync {
     // the breaker. Not when another node's first failures end the redundancy: 49 empty flushes
     // would then queue in Redis before the failures that must reach it.
     boolean skipped = (sendHeld || now - lastFlushSentNanos >= batch.maxFlushDelayNanos() || batch.viewOld(lastViewNanos))
-        && breaker.takeSkippedSuccesses();
+        && breaker.hasSkippedSuccesses();
     if (!seeding && !renew && !keepAlive && !skipped && mayWait(batch, v)) {
       return null;
     }
@@ -277,7 +277,7 @@ final class BreakerSync {
       return null;
     }
     if (flush != null || skipped) {
-      breaker.takeSkippedSuccesses(); // told by this flush too
+      breaker.skippedSuccessesTold();
       lastFlushSentNanos = now;
       sendHeld = false;
     }

@@ -82,8 +82,7 @@ final class Pipeline {
    * As {@link #execute}: from the io thread (see {@link #offload}) until Redis first answered,
    * then from the calling thread. A client that connected once never connects synchronously
    * again (Redisson reconnects in the background), and handing every pipeline to another thread
-   * woke one more thread per round trip, the eager flush of failures included (20 nodes in one
-   * JVM on 2 cores: healthy round trip p50 1.8-2.3 ms with the hand-off, 1.4-1.6 ms without).
+   * woke one more thread per round trip, the eager flush of failures included.
    */
   CompletableFuture<List<Object>> send(List<SyncEngine.Call> calls, long responseMillis, boolean heartbeat,
       boolean loadFirst) {

@@ -21,8 +21,6 @@ import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransiti
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnSuccessEvent;
 import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
 import io.github.resilience4j.core.functions.Either;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,15 +124,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private volatile boolean successSkipped;
   /** The version of the shared state in which fast successes were found redundant. */
   private volatile long redundantVersion;
-  private static final VarHandle SKIPPED;
-
-  static {
-    try {
-      SKIPPED = MethodHandles.lookup().findVarHandle(SharedCircuitBreaker.class, "successSkipped", boolean.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
   /** Steps of this node that may wait for Redis at once (see {@link #intend}). */
   static final int MAX_CHAIN = 64;
   private long chainBase = -1;
@@ -1649,24 +1638,20 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   /**
-   * Whether fast successes went uncounted since the last flush (see {@link #count}), in the
-   * window they were skipped in; clears the mark. Sync thread. They are not merged into the
-   * fleet's window, not even as one success standing for them: they came before whatever Redis
-   * merged since, and merged now they would land after it. At an outage that was after the first
-   * failures of every node, and each node's successes from before the outage pushed failures
-   * out of the window (50 nodes, COUNT_BASED 20: the window stalled at 7 of the 10 failures it
-   * needed until every node flushed a second time). The flush they cause, with or without
-   * outcomes, tells Redis that this node still uses the breaker.
+   * Whether fast successes went uncounted since the last flush (see {@link #count}) in the window
+   * they were skipped in, for a flush to tell Redis that this node still uses the breaker. They
+   * are not merged into the fleet's window, not even as one success standing for them: they came
+   * before whatever Redis merged since, and merged now they would land after it (at an outage,
+   * after the first failures of every node, which they pushed out of the window: FleetIT).
    */
-  boolean takeSkippedSuccesses() {
+  boolean hasSkippedSuccesses() {
     // After a reset or a transition they are over: that episode's window is gone.
-    return successSkipped && SKIPPED.compareAndSet(this, true, false) && view.version() == redundantVersion
-        && sharedEpisode() == State.CLOSED;
+    return successSkipped && view.version() == redundantVersion && sharedEpisode() == State.CLOSED;
   }
 
-  /** Whether fast successes went uncounted since the last flush (see {@link #takeSkippedSuccesses}). */
-  boolean hasSkippedSuccesses() {
-    return successSkipped;
+  /** Sync thread: a flush goes, and tells that the skipped successes were made. */
+  void skippedSuccessesTold() {
+    successSkipped = false; // a success skipped meanwhile only waits for the next flush's keep-alive
   }
 
   /** Sync thread: fast successes this node made were dropped as redundant; a flush tells that they were made. */
