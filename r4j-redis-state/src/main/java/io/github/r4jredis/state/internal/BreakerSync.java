@@ -8,7 +8,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -19,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Thread-safety: the flags and requests may be set from any thread; everything else belongs
  * to the sync thread.
  */
-final class BreakerSync {
+final class BreakerSync implements Rounds.Member {
 
   private static final long FLUSHED_RECENTLY_NANOS = TimeUnit.SECONDS.toNanos(10);
   /**
@@ -49,17 +48,9 @@ final class BreakerSync {
   volatile boolean sendHeld;
   /** When another node told of the first failures of a quiet fleet (System.nanoTime). */
   private volatile long othersFailingNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
-  /**
-   * Set by the sync thread when it visits the breaker only once per reconcile interval (it is
-   * idle, see {@link #coolable}); the first call clears it and hands the breaker back to every
-   * tick ({@link SyncEngine#warm}).
-   */
-  final AtomicBoolean cold = new AtomicBoolean();
-  /** Set when the registry dropped the breaker: the sync thread forgets it at its next visit. */
-  volatile boolean removed;
+  /** Whether the sync thread visits the breaker at every tick or once per reconcile interval. */
+  private final Rounds.Mark mark = new Rounds.Mark();
   // Sync thread.
-  /** Which of the sync thread's lists holds the breaker: NEW (none yet), HOT (every tick) or COLD. */
-  SyncEngine.Round round = SyncEngine.Round.NEW;
   private long lastRenewNanos;
   private long lastFlushSentNanos;
 
@@ -148,8 +139,23 @@ final class BreakerSync {
   }
 
   /** Whether a step of this node's chain or a request waits: they go before other breakers' calls. */
-  boolean hasStepOrRequest() {
+  @Override
+  public boolean urgent() {
     return breaker.hasSteps() || hasRequest();
+  }
+
+  @Override
+  public Rounds.Mark mark() {
+    return mark;
+  }
+
+  @Override
+  public void tick(long nowNanos) {
+    breaker.tick(nowNanos);
+  }
+
+  SharedCircuitBreaker breaker() {
+    return breaker;
   }
 
   private boolean hasRequest() {
@@ -190,7 +196,8 @@ final class BreakerSync {
    * (see {@link SharedCircuitBreaker#keepsNoDeadline}). A registry of thousands of breakers it
    * seldom uses then costs the sync thread what its busy ones cost.
    */
-  boolean coolable(long now, long reconcileNanos) {
+  @Override
+  public boolean coolable(long now, long reconcileNanos) {
     return isIdle() && idle(now, reconcileNanos) && breaker.keepsNoDeadline();
   }
 

@@ -611,7 +611,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * checks the log after it sets the flag, so either it sees the outcome or the call sees the flag.
    */
   private void warmIfCold() {
-    if (sync.cold.get()) {
+    if (sync.mark().cold()) {
       engine.warm(this);
     }
   }

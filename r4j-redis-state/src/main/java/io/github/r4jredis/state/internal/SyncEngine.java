@@ -89,8 +89,6 @@ public final class SyncEngine implements AutoCloseable {
   private final long holdNanos;
   private final long commandMillis;
   private final Map<String, SharedCircuitBreaker> breakers = new ConcurrentHashMap<>();
-  /** Breakers new, or called again after they went cold: the sync thread puts them in {@link #hot}. */
-  private final Queue<SharedCircuitBreaker> warmed = new ConcurrentLinkedQueue<>();
   private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicLong sequence = new AtomicLong(System.currentTimeMillis() * 1000);
   private final Thread thread;
@@ -100,6 +98,7 @@ public final class SyncEngine implements AutoCloseable {
   private final AdminCalls admin;
 
   private final ModeSwitch modes;
+  private final Rounds<BreakerSync> rounds;
   private final FleetClock clock = new FleetClock(System::nanoTime);
   /** Clock offsets to move, by encoded breaker name: {@code "<offset> <new offset>"} (see {@link #observeClock}). */
   private final Map<String, String> clockFixes = new ConcurrentHashMap<>();
@@ -108,14 +107,6 @@ public final class SyncEngine implements AutoCloseable {
   private volatile boolean scriptsLoaded;
 
   // Sync thread.
-  /** Breakers visited every tick. */
-  private final List<SharedCircuitBreaker> hot = new ArrayList<>();
-  /** Idle breakers (see {@link BreakerSync#coolable}), each visited once per reconcile interval. */
-  private final List<SharedCircuitBreaker> cold = new ArrayList<>();
-  private int coldCursor;
-  /** The sizes of {@link #hot} and {@link #cold}, for the gauge. */
-  private volatile int hotCount;
-  private volatile int coldCount;
   /** Written by the sync thread only; read by {@link #wakeEager} too. */
   private volatile boolean batchInFlight;
   private boolean subscribed;
@@ -123,14 +114,10 @@ public final class SyncEngine implements AutoCloseable {
   private boolean sendDue;
   private long lastSentNanos;
   private long nextTickNanos;
-  private int rotation;
   private boolean closing;
   /** Breakers whose script failure was logged; logged again only after one of theirs succeeded. */
   private final Set<String> scriptFailureLogged = new HashSet<>();
   private long jumpLoggedNanos = System.nanoTime() - ModeSwitch.LOG_QUIET_NANOS;
-
-  /** Which of the sync thread's lists holds a breaker. */
-  enum Round { NEW, HOT, COLD }
 
   /** A script call: its arguments, for which breaker, and what to do with the reply. */
   record Call(LuaScripts.ArgList args, String encodedName, BiConsumer<SharedView, Long> onReply,
@@ -151,7 +138,7 @@ public final class SyncEngine implements AutoCloseable {
    * The pipeline being built on the sync thread: breakers add their calls through it
    * ({@link BreakerSync#collect}).
    */
-  final class Batch {
+  final class Batch implements Rounds.Sink<BreakerSync> {
     private final List<Call> calls = new ArrayList<>();
     private final long nowNanos;
     private long reconcileBudget;
@@ -178,8 +165,16 @@ public final class SyncEngine implements AutoCloseable {
       return sequence.incrementAndGet();
     }
 
-    boolean full() {
+    @Override
+    public boolean full() {
       return calls.size() >= MAX_CALLS_PER_BATCH;
+    }
+
+    @Override
+    public boolean collect(BreakerSync sync) {
+      int before = calls.size();
+      sync.collect(this);
+      return calls.size() > before;
     }
 
     long reconcileNanos() {
@@ -235,9 +230,10 @@ public final class SyncEngine implements AutoCloseable {
     this.settings = settings;
     this.modes = new ModeSwitch(settings.localModeAfter(), System.nanoTime());
     this.meters = new SyncMeters(meterRegistry, keys.prefix(), nodeId, modes::mode);
-    this.meters.rounds(() -> hotCount, () -> coldCount);
     this.syncNanos = settings.syncInterval().toNanos();
     this.reconcileNanos = settings.reconcileInterval().toNanos();
+    this.rounds = new Rounds<>(syncNanos, reconcileNanos);
+    this.meters.rounds(rounds::hotCount, rounds::coldCount);
     this.leaseNanos = settings.probeLease().toNanos();
     this.holdNanos = settings.maxFlushDelay().compareTo(settings.syncInterval()) > 0
         ? settings.maxFlushDelay().toNanos() : 0;
@@ -338,13 +334,13 @@ public final class SyncEngine implements AutoCloseable {
   void register(SharedCircuitBreaker breaker) {
     breakers.put(breaker.encodedName(), breaker);
     subscriber.add(breaker.encodedName());
-    warmed.add(breaker);
+    rounds.add(breaker.sync());
     wake();
   }
 
   void unregister(SharedCircuitBreaker breaker) {
     if (breakers.remove(breaker.encodedName(), breaker)) {
-      breaker.sync().removed = true; // the sync thread forgets it at its next visit
+      rounds.remove(breaker.sync());
       subscriber.remove(breaker.encodedName());
       clock.forget(breaker.encodedName());
       clockFixes.remove(breaker.encodedName());
@@ -372,9 +368,7 @@ public final class SyncEngine implements AutoCloseable {
    * on the call path while the breaker is hot.
    */
   void warm(SharedCircuitBreaker breaker) {
-    if (breaker.sync().cold.get() && breaker.sync().cold.compareAndSet(true, false)) {
-      warmed.add(breaker);
-    }
+    rounds.warm(breaker.sync());
   }
 
   /** Failures could open a breaker: flush now (or as soon as the pipeline in flight is answered). */
@@ -494,12 +488,7 @@ public final class SyncEngine implements AutoCloseable {
       nextTickNanos = now + syncNanos;
       sendDue = true;
     }
-    takeWarmed();
-    for (int i = hot.size() - 1; i >= 0; i--) {
-      if (!droppedAt(hot, i)) { // nothing of a breaker the registry dropped is sent any more
-        hot.get(i).tick(now); // scheduled local transitions; requests that keep the fleet moving (cold ones: see collect)
-      }
-    }
+    rounds.tickHot(now); // scheduled local transitions; requests that keep the fleet moving (cold ones: see collect)
     String local = modes.goLocal(now, batchInFlight || loadingScripts);
     if (local != null) {
       enterLocal(local);
@@ -515,12 +504,12 @@ public final class SyncEngine implements AutoCloseable {
       // While Redis does not take the flushes, a breaker keeps only the outcomes its window can
       // still hold. (While it does, each flush carries every call: the fleet's window may cross a
       // threshold in the middle of them.)
-      for (SharedCircuitBreaker breaker : hot) { // a cold one holds no outcome
-        long dropped = breaker.sync().prune(breaker.clockSecond());
+      rounds.forEachHot(sync -> { // a cold one holds no outcome
+        long dropped = sync.prune(sync.breaker().clockSecond());
         if (dropped > 0) {
           meters.outcomesDropped(dropped);
         }
-      }
+      });
     }
     if (batchInFlight) {
       return;
@@ -552,143 +541,19 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   /**
-   * The calls of the next pipeline: each hot breaker's (a seed, a step, a flush, a request, a
-   * read; see {@link BreakerSync#collect}), reconcile reads spread so that each breaker is read
-   * about once per reconcile interval, then a share of the cold breakers, so that each is visited
-   * once per reconcile interval. A pipeline cut at {@value #MAX_CALLS_PER_BATCH} calls resumes
-   * where it stopped at the next tick; no breaker's calls are split. Idle breakers go cold.
+   * The calls of the next pipeline (see {@link Rounds#collect}): each hot breaker's (a seed, a
+   * step, a flush, a request, a read; see {@link BreakerSync#collect}), reconcile reads spread so
+   * that each breaker is read about once per reconcile interval, and a share of the cold
+   * breakers. A pipeline cut at {@value #MAX_CALLS_PER_BATCH} calls resumes where it stopped at
+   * the next tick; no breaker's calls are split.
    */
   private List<Call> collect(long now) {
-    takeWarmed();
-    int size = hot.size();
-    long reconcileBudget = Math.max(1, (long) Math.ceil((double) size * syncNanos / reconcileNanos));
+    long reconcileBudget = Math.max(1, (long) Math.ceil((double) rounds.hotSize() * syncNanos / reconcileNanos));
     Batch batch = new Batch(now, reconcileBudget);
-    // Steps and requests first: a trial episode's start or verdict must not wait behind the
-    // flushes and reads of thousands of breakers (after a resubscribe every one reads again).
-    Set<SharedCircuitBreaker> first = new HashSet<>();
-    for (SharedCircuitBreaker breaker : hot) {
-      if (batch.full()) {
-        break;
-      }
-      if (breaker.sync().hasStepOrRequest()) {
-        first.add(breaker);
-        breaker.sync().collect(batch);
-      }
-    }
-    // The cold share next: a few visits, mostly without a call, that busy breakers filling every
-    // pipeline must not starve (a keep-alive flush, a read a message asked for).
-    visitCold(batch, now);
-    int examined = 0;
-    for (; examined < size && !batch.full(); examined++) {
-      SharedCircuitBreaker breaker = hot.get((rotation + examined) % size);
-      if (!first.contains(breaker)) {
-        breaker.sync().collect(batch);
-      }
-    }
-    rotation = size == 0 ? 0 : (rotation + Math.max(1, examined)) % size;
-    if (examined < size) {
+    if (!rounds.collect(now, batch)) {
       sendDue = true; // the rest at the next tick
     }
-    cool(now);
-    takeWarmed(); // cold ones that had work: hot from the next tick on
-    hotCount = hot.size();
-    coldCount = cold.size();
     return batch.calls;
-  }
-
-  /** Moves breakers new or called again into the hot list (sync thread). */
-  private void takeWarmed() {
-    boolean fromCold = false;
-    for (SharedCircuitBreaker breaker = warmed.poll(); breaker != null; breaker = warmed.poll()) {
-      BreakerSync sync = breaker.sync();
-      if (sync.removed || sync.round == Round.HOT) {
-        continue;
-      }
-      fromCold |= sync.round == Round.COLD;
-      sync.round = Round.HOT;
-      hot.add(breaker);
-    }
-    if (fromCold) {
-      // One pass whatever the number warmed; the cursor keeps its place among the ones that stay.
-      int kept = 0;
-      int cursor = 0;
-      for (int read = 0; read < cold.size(); read++) {
-        SharedCircuitBreaker breaker = cold.get(read);
-        if (breaker.sync().round == Round.COLD && !breaker.sync().removed) {
-          if (read < coldCursor) {
-            cursor++;
-          }
-          cold.set(kept++, breaker);
-        }
-      }
-      cold.subList(kept, cold.size()).clear();
-      coldCursor = kept == 0 ? 0 : cursor % kept;
-    }
-  }
-
-  /**
-   * Visits the cold breakers' share of this tick: their deadlines, a read a message or a
-   * resubscribe asked for. One that has work goes hot.
-   */
-  private void visitCold(Batch batch, long now) {
-    int share = (int) Math.min(cold.size(), Math.ceil((double) cold.size() * syncNanos / reconcileNanos));
-    for (int i = 0; i < share && !batch.full() && !cold.isEmpty(); i++) {
-      coldCursor %= cold.size();
-      if (droppedAt(cold, coldCursor)) {
-        continue;
-      }
-      SharedCircuitBreaker breaker = cold.get(coldCursor);
-      BreakerSync sync = breaker.sync();
-      breaker.tick(now);
-      int before = batch.calls.size();
-      sync.collect(batch);
-      if (batch.calls.size() > before || !sync.coolable(now, reconcileNanos)) {
-        warm(breaker);
-      }
-      coldCursor++;
-    }
-  }
-
-  /** Moves the hot breakers that became idle to the cold list. */
-  private void cool(long now) {
-    for (int i = hot.size() - 1; i >= 0; i--) {
-      if (droppedAt(hot, i)) {
-        continue;
-      }
-      SharedCircuitBreaker breaker = hot.get(i);
-      BreakerSync sync = breaker.sync();
-      if (!sync.coolable(now, reconcileNanos)) {
-        continue;
-      }
-      sync.round = Round.COLD;
-      sync.cold.set(true);
-      // Checked again after the flag: a call that recorded an outcome before it read the flag is
-      // seen here; one after it finds the flag set and warms the breaker (see warm).
-      if (!sync.coolable(now, reconcileNanos) && sync.cold.compareAndSet(true, false)) {
-        sync.round = Round.HOT;
-        continue;
-      }
-      removeAt(hot, i);
-      cold.add(breaker); // a call that warmed it meanwhile brings it back at the next takeWarmed
-    }
-  }
-
-  /** Whether the registry dropped the breaker at {@code list[i]}; if so it leaves the list. */
-  private static boolean droppedAt(List<SharedCircuitBreaker> list, int i) {
-    BreakerSync sync = list.get(i).sync();
-    if (!sync.removed) {
-      return false;
-    }
-    sync.round = Round.NEW;
-    removeAt(list, i);
-    return true;
-  }
-
-  /** Removes element {@code i} by moving the last one into its place: order does not matter. */
-  private static void removeAt(List<SharedCircuitBreaker> list, int i) {
-    int last = list.size() - 1;
-    list.set(i, list.get(last));
-    list.remove(last);
   }
 
   private void send(List<Call> calls, long now) {
