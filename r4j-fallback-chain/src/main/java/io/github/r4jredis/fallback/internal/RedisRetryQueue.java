@@ -12,16 +12,13 @@ import io.github.r4jredis.fallback.QueueStats;
 import io.github.r4jredis.fallback.Receipt;
 import io.github.r4jredis.fallback.RetryPolicy;
 import io.github.r4jredis.fallback.RetryQueue;
+import io.github.r4jredis.state.LuaScript;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,14 +81,14 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   private static final Logger LOG = LoggerFactory.getLogger(RedisRetryQueue.class);
   private static final String GROUP = "workers";
   private static final int MAX_ERROR_LENGTH = 500;
-  private static final String ENQUEUE = script("enqueue.lua");
-  private static final String COMPLETE = script("complete.lua");
-  private static final String RESCHEDULE = script("reschedule.lua");
-  private static final String BURY = script("bury.lua");
-  private static final String PROMOTE = script("promote.lua");
-  private static final String RESOLVE = script("resolve.lua");
-  private static final String REQUEUE = script("requeue.lua");
-  private static final String STATS = script("stats.lua");
+  private static final LuaScript ENQUEUE = script("enqueue.lua");
+  private static final LuaScript COMPLETE = script("complete.lua");
+  private static final LuaScript RESCHEDULE = script("reschedule.lua");
+  private static final LuaScript BURY = script("bury.lua");
+  private static final LuaScript PROMOTE = script("promote.lua");
+  private static final LuaScript RESOLVE = script("resolve.lua");
+  private static final LuaScript REQUEUE = script("requeue.lua");
+  private static final LuaScript STATS = script("stats.lua");
 
   /** What happened to one operation; the names are the values of the {@code outcome} tag. */
   private enum Outcome { QUEUED, DUPLICATE, SUCCEEDED, RETRIED, DEAD, REVIEWED, DEFERRED, UNHANDLED }
@@ -740,11 +737,10 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   }
 
   /** Runs a queue script with all the queue's keys; the reply as a list (a scalar reply is one element). */
-  private List<Object> eval(String script, String what, List<Object> args) {
+  private List<Object> eval(LuaScript script, String what, List<Object> args) {
     Object result;
     try {
-      result = redisson.getScript(StringCodec.INSTANCE)
-          .eval(stream, RScript.Mode.READ_WRITE, script, RScript.ReturnType.LIST, keys, args.toArray());
+      result = script.eval(redisson, RScript.Mode.READ_WRITE, RScript.ReturnType.LIST, keys, args.toArray());
     } catch (RedisException e) {
       throw new FallbackStoreException("Cannot " + what + " on queue " + name + ": " + e.getMessage(), e);
     }
@@ -757,16 +753,8 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   }
 
   /** A script of this module's {@code lua} folder. */
-  static String script(String file) {
-    String path = "/io/github/r4jredis/fallback/lua/" + file;
-    try (InputStream in = RedisRetryQueue.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("missing script " + path);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  static LuaScript script(String file) {
+    return LuaScript.fromResource(RedisRetryQueue.class, "/io/github/r4jredis/fallback/lua/" + file);
   }
 
   private static String describe(Throwable error) {

@@ -1,6 +1,7 @@
 package io.github.r4jredis.fallback.internal;
 
 import io.github.r4jredis.fallback.PayloadCodec;
+import io.github.r4jredis.state.LuaScript;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -34,7 +35,7 @@ public final class SharedCopies<T> {
   public record Copy<T>(T value, long storedAt) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedCopies.class);
-  private static final String PUT = RedisRetryQueue.script("cache-put.lua");
+  private static final LuaScript PUT = RedisRetryQueue.script("cache-put.lua");
   private static final long BACKOFF_MILLIS = 1000;
 
   private final RedissonClient redisson;
@@ -67,10 +68,8 @@ public final class SharedCopies<T> {
       return;
     }
     String redisKey = prefix + key;
-    redisson.getScript(StringCodec.INSTANCE)
-        .evalAsync(redisKey, RScript.Mode.READ_WRITE, PUT, RScript.ReturnType.LONG, List.of(redisKey),
-            Long.toString(storedAt), encoded, Long.toString(ttl.toMillis()))
-        .whenComplete((ignored, error) -> {
+    PUT.evalAsync(redisson, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG, List.of(redisKey),
+        Long.toString(storedAt), encoded, Long.toString(ttl.toMillis())).whenComplete((ignored, error) -> {
           if (error != null) {
             failed("write", error);
           } else {

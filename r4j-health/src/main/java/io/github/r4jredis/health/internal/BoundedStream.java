@@ -1,21 +1,18 @@
 package io.github.r4jredis.health.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.github.r4jredis.state.LuaScript;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
 
 /** Appends to a Redis stream bounded by count and age (the {@code stream-add.lua} script). */
 public final class BoundedStream {
 
-  private static final String ADD = load();
+  private static final LuaScript ADD =
+      LuaScript.fromResource(BoundedStream.class, "/io/github/r4jredis/health/lua/stream-add.lua");
 
   private BoundedStream() {}
 
@@ -34,20 +31,7 @@ public final class BoundedStream {
       args.add(k);
       args.add(v);
     });
-    Object id = redisson.getScript(StringCodec.INSTANCE).eval(key, RScript.Mode.READ_WRITE, ADD,
-        RScript.ReturnType.STRING, List.of(key), args.toArray());
+    Object id = ADD.eval(redisson, RScript.Mode.READ_WRITE, RScript.ReturnType.STRING, List.of(key), args.toArray());
     return String.valueOf(id);
-  }
-
-  private static String load() {
-    String path = "/io/github/r4jredis/health/lua/stream-add.lua";
-    try (InputStream in = BoundedStream.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("missing script " + path);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

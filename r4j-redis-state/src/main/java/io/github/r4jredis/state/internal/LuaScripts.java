@@ -1,16 +1,10 @@
 package io.github.r4jredis.state.internal;
 
+import io.github.r4jredis.state.LuaScript;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -302,16 +296,14 @@ public enum LuaScripts {
   }
 
   private final String file;
-  private final String text;
-  private final String sha;
+  private final LuaScript script;
   private final List<Arg> args;
   private final Map<Arg, Integer> positions = new EnumMap<>(Arg.class);
 
   LuaScripts(String file, List<Arg> own) {
     this.file = file;
-    this.text = resource("common.lua") + "\nlocal function entry()\n" + resource(file) + "\nend\n"
-        + resource("many.lua");
-    this.sha = sha1(text);
+    this.script = LuaScript.of(resource("common.lua") + "\nlocal function entry()\n" + resource(file) + "\nend\n"
+        + resource("many.lua"));
     List<Arg> all = new ArrayList<>(Arg.COMMON);
     all.addAll(own);
     this.args = List.copyOf(all);
@@ -322,12 +314,12 @@ public enum LuaScripts {
 
   /** The full script text, as SCRIPT LOAD takes it. */
   public String text() {
-    return text;
+    return script.text();
   }
 
   /** SHA-1 of the text, as EVALSHA takes it. */
   public String sha() {
-    return sha;
+    return script.sha();
   }
 
   /** The entry file's name. */
@@ -427,23 +419,6 @@ public enum LuaScripts {
   }
 
   private static String resource(String file) {
-    String path = "/io/github/r4jredis/state/lua/" + file;
-    try (InputStream in = LuaScripts.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("missing script resource " + path);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + path, e);
-    }
-  }
-
-  private static String sha1(String text) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-1");
-      return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required of every JVM", e);
-    }
+    return LuaScript.resource(LuaScripts.class, "/io/github/r4jredis/state/lua/" + file);
   }
 }

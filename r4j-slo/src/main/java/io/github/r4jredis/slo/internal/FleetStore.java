@@ -1,11 +1,8 @@
 package io.github.r4jredis.slo.internal;
 
 import io.github.r4jredis.slo.SloStoreException;
+import io.github.r4jredis.state.LuaScript;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +32,8 @@ import org.redisson.client.protocol.ScoredEntry;
 final class FleetStore {
 
   static final Duration MINUTE_CHECKPOINTS = Duration.ofHours(6);
-  private static final String FLUSH = load("flush.lua");
-  private static final String WINDOW = load("window.lua");
+  private static final LuaScript FLUSH = load("flush.lua");
+  private static final LuaScript WINDOW = load("window.lua");
 
   private final RedissonClient redisson;
   private final String prefix;
@@ -166,24 +163,15 @@ final class FleetStore {
     }
   }
 
-  private Object eval(String script, List<Object> keys, List<Object> args, RScript.ReturnType type, String what) {
+  private Object eval(LuaScript script, List<Object> keys, List<Object> args, RScript.ReturnType type, String what) {
     try {
-      return redisson.getScript(StringCodec.INSTANCE).eval(keys.get(0).toString(), RScript.Mode.READ_WRITE, script,
-          type, keys, args.toArray());
+      return script.eval(redisson, RScript.Mode.READ_WRITE, type, keys, args.toArray());
     } catch (RedisException e) {
       throw new SloStoreException("Cannot " + what + ": " + e.getMessage(), e);
     }
   }
 
-  private static String load(String file) {
-    String path = "/io/github/r4jredis/slo/lua/" + file;
-    try (InputStream in = FleetStore.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException("missing script " + path);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private static LuaScript load(String file) {
+    return LuaScript.fromResource(FleetStore.class, "/io/github/r4jredis/slo/lua/" + file);
   }
 }
