@@ -13,6 +13,7 @@ import io.github.r4jredis.fallback.Receipt;
 import io.github.r4jredis.fallback.RetryPolicy;
 import io.github.r4jredis.fallback.RetryQueue;
 import io.github.r4jredis.state.LuaScript;
+import io.github.r4jredis.state.OutageLog;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
@@ -36,7 +37,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -116,7 +116,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   private final List<Consumer<QueueEntry>> reviewListeners = new CopyOnWriteArrayList<>();
   private final @Nullable ScheduledExecutorService scheduler;
   private final Object drainLock = new Object();
-  private final AtomicBoolean failing = new AtomicBoolean();
+  private final OutageLog outages;
   private final AtomicReference<QueueStats> lastStats =
       new AtomicReference<>(new QueueStats(0, 0, Duration.ZERO, 0, 0));
   private final Map<Outcome, Counter> counters = new EnumMap<>(Outcome.class);
@@ -140,6 +140,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     this.clock = clock;
     String tag = prefix + ":fb:{" + name + "}:";
     this.stream = tag + "stream";
+    this.outages = new OutageLog(LOG, "Queue " + name + " drains again");
     this.keys = List.of(stream, tag + "queued", tag + "done", tag + "delayed", tag + "dead", tag + "review",
         tag + "reviewing", tag + "resolved");
     registerMeters(meters);
@@ -273,15 +274,9 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   private void drainQuietly() {
     try {
       drain();
-      if (failing.compareAndSet(true, false)) {
-        LOG.info("Queue {} drains again", name);
-      }
+      outages.succeeded();
     } catch (RuntimeException e) {
-      if (failing.compareAndSet(false, true)) {
-        LOG.warn("Queue {} cannot drain (tried again every interval, logged once): {}", name, e.toString());
-      } else {
-        LOG.debug("Queue {} cannot drain", name, e);
-      }
+      outages.failed("Queue " + name + " cannot drain (tried again every interval, logged once)", e);
     }
   }
 

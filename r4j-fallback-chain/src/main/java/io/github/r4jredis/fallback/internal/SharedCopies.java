@@ -2,12 +2,12 @@ package io.github.r4jredis.fallback.internal;
 
 import io.github.r4jredis.fallback.PayloadCodec;
 import io.github.r4jredis.state.LuaScript;
+import io.github.r4jredis.state.OutageLog;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RScript;
@@ -45,7 +45,7 @@ public final class SharedCopies<T> {
   private final Duration ttl;
   private final Duration readTimeout;
   private final AtomicLong skipReadsUntil = new AtomicLong();
-  private final AtomicBoolean failing = new AtomicBoolean();
+  private final OutageLog outages;
 
   /** Copies under {@code <prefix>:fb:cache:<name>:}. */
   public SharedCopies(RedissonClient redisson, String prefix, String name, PayloadCodec<T> codec, Duration ttl,
@@ -56,6 +56,7 @@ public final class SharedCopies<T> {
     this.codec = codec;
     this.ttl = ttl;
     this.readTimeout = readTimeout;
+    this.outages = new OutageLog(LOG, "Stale cache " + name + " reaches its shared copies again");
   }
 
   /** Stores {@code value} in the background unless Redis holds a newer one. */
@@ -118,15 +119,11 @@ public final class SharedCopies<T> {
   }
 
   private void failed(String what, Throwable error) {
-    if (failing.compareAndSet(false, true)) {
-      LOG.warn("Stale cache {} cannot {} its shared copies; serving this node's values (logged once until it "
-          + "recovers): {}", name, what, error.toString());
-    }
+    outages.failed("Stale cache " + name + " cannot " + what + " its shared copies; serving this node's values"
+        + " (logged once until it recovers)", error);
   }
 
   private void recovered() {
-    if (failing.compareAndSet(true, false)) {
-      LOG.info("Stale cache {} reaches its shared copies again", name);
-    }
+    outages.succeeded();
   }
 }

@@ -6,8 +6,9 @@ import io.github.r4jredis.health.HealthPrediction;
 import io.github.r4jredis.health.HealthStatistics;
 import io.github.r4jredis.health.Probe;
 import io.github.r4jredis.health.ProbeResult;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.r4jredis.state.OutageLog;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -87,7 +88,8 @@ public final class RedisHealthMonitor implements HealthMonitor {
   private final Map<String, ServiceState> services = new LinkedHashMap<>();
   private final ScheduledExecutorService scheduler;
   private final ExecutorService workers;
-  private final AtomicBoolean redisFailing = new AtomicBoolean();
+  private final OutageLog outages =
+      new OutageLog(LOG, "Health monitor reaches Redis again; probing is coordinated again");
   private volatile boolean closed;
 
   /** Use {@link HealthMonitor#builder}. */
@@ -394,15 +396,11 @@ public final class RedisHealthMonitor implements HealthMonitor {
   }
 
   private void redisFailed(RedisException e) {
-    if (redisFailing.compareAndSet(false, true)) {
-      LOG.warn("Health monitor cannot reach Redis; each node checks on its own until it is back: {}", e.toString());
-    }
+    outages.failed("Health monitor cannot reach Redis; each node checks on its own until it is back", e);
   }
 
   private void redisRecovered() {
-    if (redisFailing.compareAndSet(true, false)) {
-      LOG.info("Health monitor reaches Redis again; probing is coordinated again");
-    }
+    outages.succeeded();
   }
 
   // ---------------------------------------------------------------- API

@@ -1,17 +1,18 @@
 package io.github.r4jredis.slo.internal;
 
 import io.github.r4jredis.slo.ServiceMetrics;
-import io.github.r4jredis.slo.SloAlert;
 import io.github.r4jredis.slo.SloAlert.Type;
+import io.github.r4jredis.slo.SloAlert;
 import io.github.r4jredis.slo.SloDefinition;
 import io.github.r4jredis.slo.SloMonitor;
-import io.github.r4jredis.slo.SloReports;
 import io.github.r4jredis.slo.SloReports.Direction;
+import io.github.r4jredis.slo.SloReports;
 import io.github.r4jredis.slo.SloStatus;
 import io.github.r4jredis.slo.SloStoreException;
+import io.github.r4jredis.state.OutageLog;
 import io.github.r4jredis.state.RedisCircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -37,7 +38,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -78,7 +78,7 @@ public final class RedisSloMonitor implements SloMonitor {
   /** The alerts this node announced and has not seen resolved: the answer while Redis is away. */
   private final Map<String, SloAlert> announced = new ConcurrentHashMap<>();
   private final Object flushLock = new Object();
-  private final AtomicBoolean failing = new AtomicBoolean();
+  private final OutageLog outages = new OutageLog(LOG, "SLO monitor reaches Redis again");
   private final ScheduledExecutorService scheduler;
 
   /** The outcome of one evaluation of a service: what the gauges show. */
@@ -127,16 +127,9 @@ public final class RedisSloMonitor implements SloMonitor {
   private void quietly(String what, Runnable task) {
     try {
       task.run();
-      if (failing.compareAndSet(true, false)) {
-        LOG.info("SLO monitor reaches Redis again");
-      }
+      outages.succeeded();
     } catch (RuntimeException e) {
-      if (failing.compareAndSet(false, true)) {
-        LOG.warn("SLO monitor cannot {} (counts stay pending, logged once until Redis answers): {}", what,
-            e.toString());
-      } else {
-        LOG.debug("SLO monitor cannot {}", what, e);
-      }
+      outages.failed("SLO monitor cannot " + what + " (counts stay pending, logged once until Redis answers)", e);
     }
   }
 
