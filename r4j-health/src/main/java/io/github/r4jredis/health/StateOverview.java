@@ -1,11 +1,12 @@
 package io.github.r4jredis.health;
 
 import io.github.r4jredis.health.internal.BoundedStream;
+import io.github.r4jredis.state.Health;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
 import io.github.r4jredis.state.RedisStateException;
 import io.github.r4jredis.state.SharedBreakerState;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,26 +59,18 @@ public final class StateOverview implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(StateOverview.class);
 
-  /** The health of the whole system. */
-  public enum Status {
-    /** Every breaker closed, every probe passing. */
-    HEALTHY,
-    /** Something is open, recovering or failing its probe, but nothing critical. */
-    DEGRADED,
-    /** A critical service is down, or more than half of the breakers are open. */
-    CRITICAL
-  }
-
   /**
    * The system's health and why.
    *
-   * @param status the verdict
+   * @param status the verdict: {@code HEALTHY} when every breaker is closed and every probe passes;
+   *     {@code CRITICAL} when a critical service is down or more than half of the breakers are open;
+   *     {@code DEGRADED} otherwise (something open, recovering or failing its probe)
    * @param reasons one sentence per problem; empty when HEALTHY
    * @param at when it was judged
    * @param fleetWide whether the breakers' states came from Redis (the fleet's) or, with Redis
    *     unreachable, from this node's breakers only
    */
-  public record SystemHealth(Status status, List<String> reasons, Instant at, boolean fleetWide) {
+  public record SystemHealth(Health status, List<String> reasons, Instant at, boolean fleetWide) {
 
     /** Copies the list. */
     public SystemHealth {
@@ -114,7 +107,7 @@ public final class StateOverview implements AutoCloseable {
     this.clock = builder.clock;
     this.snapshotKey = registry.keyPrefix() + ":health:snapshots";
     this.leaseKey = snapshotKey + ":lease";
-    this.last = new AtomicReference<>(new SystemHealth(Status.HEALTHY, List.of(), clock.instant(), false));
+    this.last = new AtomicReference<>(new SystemHealth(Health.HEALTHY, List.of(), clock.instant(), false));
     Gauge.builder("r4jredis.health.system", last, h -> h.get().status().ordinal())
         .description("Health of the system: 0 HEALTHY, 1 DEGRADED, 2 CRITICAL (as last judged)")
         .strongReference(true)
@@ -210,7 +203,7 @@ public final class StateOverview implements AutoCloseable {
         }
       }
     }
-    Status status = criticalDown ? Status.CRITICAL : reasons.isEmpty() ? Status.HEALTHY : Status.DEGRADED;
+    Health status = criticalDown ? Health.CRITICAL : reasons.isEmpty() ? Health.HEALTHY : Health.DEGRADED;
     SystemHealth verdict = new SystemHealth(status, reasons, clock.instant(), fleetWide);
     last.set(verdict);
     return verdict;

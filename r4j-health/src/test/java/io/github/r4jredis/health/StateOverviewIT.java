@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.github.r4jredis.health.StateOverview.Status;
+import io.github.r4jredis.state.Health;
 import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
 import io.github.r4jredis.state.SharedBreakerState;
@@ -12,8 +12,8 @@ import io.github.r4jredis.testkit.Dedicated;
 import io.github.r4jredis.testkit.KeyPrefix;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
@@ -88,27 +88,27 @@ class StateOverviewIT {
 
     assertThat(overview.getAllStates()).extracting(SharedBreakerState::name)
         .containsExactly("appointments", "calcom", "database", "retell");
-    assertThat(overview.getSystemHealth().status()).isEqualTo(Status.HEALTHY);
+    assertThat(overview.getSystemHealth().status()).isEqualTo(Health.HEALTHY);
 
     open(calcom); // on node a: node b's overview sees it
     await().atMost(AWAIT).until(() -> b.registry().circuitBreaker("calcom").getState() == State.OPEN);
     StateOverview.SystemHealth degraded = overview.getSystemHealth();
-    assertThat(degraded.status()).isEqualTo(Status.DEGRADED);
+    assertThat(degraded.status()).isEqualTo(Health.DEGRADED);
     assertThat(degraded.fleetWide()).isTrue();
     assertThat(degraded.reasons()).anySatisfy(r -> assertThat(r).startsWith("calcom is OPEN since "));
     assertThat(degraded.reasons()).contains("cascade: calcom is OPEN, impacting retell, appointments");
     assertThat(meters.get("r4jredis.health.system").gauge().value()).isEqualTo(1);
 
     open(b.registry().circuitBreaker("database")); // the node moves at once, the fleet's copy a sync later
-    await().atMost(AWAIT).until(() -> overview.getSystemHealth().status() == Status.CRITICAL);
+    await().atMost(AWAIT).until(() -> overview.getSystemHealth().status() == Health.CRITICAL);
     StateOverview.SystemHealth critical = overview.getSystemHealth();
-    assertThat(critical.status()).isEqualTo(Status.CRITICAL);
+    assertThat(critical.status()).isEqualTo(Health.CRITICAL);
     assertThat(critical.reasons()).contains("critical service database is down");
     assertThat(meters.get("r4jredis.health.system").gauge().value()).isEqualTo(2);
 
     a.registry().reset("calcom");
     b.registry().reset("database");
-    await().atMost(AWAIT).until(() -> overview.getSystemHealth().status() == Status.HEALTHY);
+    await().atMost(AWAIT).until(() -> overview.getSystemHealth().status() == Health.HEALTHY);
   }
 
   @Test
@@ -126,11 +126,11 @@ class StateOverviewIT {
     StateOverview overview = overview(a, o -> o.healthMonitor(health).criticalServices("search"));
 
     health.probeNow("database");
-    assertThat(overview.getSystemHealth().status()).isEqualTo(Status.HEALTHY);
+    assertThat(overview.getSystemHealth().status()).isEqualTo(Health.HEALTHY);
     health.probeNow("search");
     StateOverview.SystemHealth verdict = overview.getSystemHealth();
 
-    assertThat(verdict.status()).isEqualTo(Status.CRITICAL);
+    assertThat(verdict.status()).isEqualTo(Health.CRITICAL);
     assertThat(verdict.reasons()).containsExactly("probe of search failing: IOException: connection refused");
   }
 
@@ -212,7 +212,7 @@ class StateOverviewIT {
     StateOverview.SystemHealth verdict = overview.getSystemHealth();
 
     assertThat(verdict.fleetWide()).isFalse();
-    assertThat(verdict.status()).isEqualTo(Status.DEGRADED);
+    assertThat(verdict.status()).isEqualTo(Health.DEGRADED);
     assertThat(verdict.reasons()).containsExactly(
         "Redis unreachable: judged from this node's breakers only, each deciding locally");
     assertThatThrownBy(overview::captureStateSnapshot).isInstanceOf(io.github.r4jredis.state.RedisStateException.class);

@@ -1,5 +1,6 @@
 package io.github.r4jredis.slo;
 
+import io.github.r4jredis.state.Health;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,20 +80,11 @@ public final class SloReports {
     }
   }
 
-  /** The verdict of {@link HealthStatus}. */
-  public enum Health {
-    /** No alert. */
-    HEALTHY,
-    /** A warning alert fires. */
-    DEGRADED,
-    /** A critical alert fires. */
-    CRITICAL
-  }
-
   /**
    * The health the SLOs give: from the alerts firing.
    *
-   * @param health the verdict
+   * @param health the verdict: {@code CRITICAL} when a critical alert fires, {@code DEGRADED} when
+   *     only warnings do, {@code HEALTHY} when none fires
    * @param reasons the firing alerts' messages
    * @param at when
    */

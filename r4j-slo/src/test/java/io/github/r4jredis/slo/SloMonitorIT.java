@@ -6,6 +6,7 @@ import static org.assertj.core.data.Offset.offset;
 import static org.awaitility.Awaitility.await;
 
 import io.github.r4jredis.slo.SloAlert.Type;
+import io.github.r4jredis.state.Health;
 import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
 import io.github.r4jredis.testkit.Dedicated;
@@ -14,8 +15,8 @@ import io.github.r4jredis.testkit.MutableClock;
 import io.github.r4jredis.testkit.RedisServer;
 import io.github.r4jredis.testkit.RedisTest;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -268,7 +269,7 @@ class SloMonitorIT {
     assertThat(fast.message()).isEqualTo("calcom burns its error budget 100.0x over 1 h and 100.0x over 5 min "
         + "(page at 14.4x): 2% of a 30-day budget per hour");
     assertThat(fleet.get(2).activeAlerts()).hasSize(3);
-    assertThat(fleet.get(1).getHealthStatus().health()).isEqualTo(SloReports.Health.CRITICAL);
+    assertThat(fleet.get(1).getHealthStatus().health()).isEqualTo(Health.CRITICAL);
     assertThat(fleet.get(1).getSloMetrics("calcom").activeAlerts()).hasSize(3);
 
     alerts.clear();
@@ -283,7 +284,7 @@ class SloMonitorIT {
       assertThat(a.message()).startsWith("resolved: calcom ");
     });
     assertThat(fleet.get(0).activeAlerts()).isEmpty();
-    assertThat(fleet.get(0).getHealthStatus().health()).isEqualTo(SloReports.Health.HEALTHY);
+    assertThat(fleet.get(0).getHealthStatus().health()).isEqualTo(Health.HEALTHY);
   }
 
   /**

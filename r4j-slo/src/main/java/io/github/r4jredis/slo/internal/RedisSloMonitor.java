@@ -9,6 +9,7 @@ import io.github.r4jredis.slo.SloReports.Direction;
 import io.github.r4jredis.slo.SloReports;
 import io.github.r4jredis.slo.SloStatus;
 import io.github.r4jredis.slo.SloStoreException;
+import io.github.r4jredis.state.Health;
 import io.github.r4jredis.state.OutageLog;
 import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
@@ -559,8 +560,8 @@ public final class RedisSloMonitor implements SloMonitor {
   @Override
   public SloReports.HealthStatus getHealthStatus() {
     List<SloAlert> firing = activeAlerts();
-    SloReports.Health health = firing.stream().anyMatch(a -> a.severity().equals("critical"))
-        ? SloReports.Health.CRITICAL : firing.isEmpty() ? SloReports.Health.HEALTHY : SloReports.Health.DEGRADED;
+    Health health = firing.stream().anyMatch(a -> a.severity().equals("critical"))
+        ? Health.CRITICAL : firing.isEmpty() ? Health.HEALTHY : Health.DEGRADED;
     return new SloReports.HealthStatus(health, firing.stream().map(SloAlert::message).toList(), clock.instant());
   }
 
