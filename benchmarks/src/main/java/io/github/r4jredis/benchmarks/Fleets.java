@@ -160,10 +160,10 @@ abstract class Fleets implements AutoCloseable {
         });
         RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
             .withCircuitBreakerConfig(config)
-            .withKeyPrefix(prefix)
-            .withNodeId("sim-" + i)
-            .withSyncInterval(syncInterval)
-            .withMeterRegistry(meters)
+            .keyPrefix(prefix)
+            .nodeId("sim-" + i)
+            .syncInterval(syncInterval)
+            .meterRegistry(meters)
             .build();
         registries.add(registry);
         add(registry.circuitBreaker("dependency"));

@@ -70,7 +70,7 @@ public class HotPathBenchmark {
     redisson = Clients.redisson(redis, null);
     registry = RedisCircuitBreakerRegistry.builder(redisson)
         .withCircuitBreakerConfig(config)
-        .withKeyPrefix("bench-" + ProcessHandle.current().pid())
+        .keyPrefix("bench-" + ProcessHandle.current().pid())
         .build();
     sharedClosed = CircuitBreaker.decorateSupplier(registry.circuitBreaker("shared-closed"), NO_OP);
     CircuitBreaker sharedOpenBreaker = registry.circuitBreaker("shared-open");

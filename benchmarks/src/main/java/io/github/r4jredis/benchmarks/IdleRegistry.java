@@ -43,9 +43,9 @@ final class IdleRegistry {
     RedissonClient client = Clients.redisson(redis, null);
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
-        .withKeyPrefix(prefix)
-        .withMaxCircuitBreakers(breakers)
-        .withMeterRegistry(meters)
+        .keyPrefix(prefix)
+        .maxCircuitBreakers(breakers)
+        .meterRegistry(meters)
         .build()) {
       List<RedisCircuitBreaker> all = new ArrayList<>(breakers);
       for (int i = 0; i < breakers; i++) {

@@ -34,9 +34,9 @@ final class Memory {
     RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
         .withCircuitBreakerConfig(CircuitBreakerConfig.custom()
             .slidingWindow(60, 100, SlidingWindowType.TIME_BASED).build())
-        .withKeyPrefix(prefix)
+        .keyPrefix(prefix)
         // 1000 flushes per pipeline: 10,000 breakers take 10 pipelines, a second at 100 ms.
-        .withSyncInterval(count > 100 ? Duration.ofMillis(100) : Duration.ofMillis(20))
+        .syncInterval(count > 100 ? Duration.ofMillis(100) : Duration.ofMillis(20))
         .build();
     RedisStats stats = new RedisStats(client);
     try {

@@ -69,10 +69,10 @@ final class PairCost {
         clients.add(client);
         RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
             .withCircuitBreakerConfig(config)
-            .withKeyPrefix(prefix)
-            .withNodeId("node-" + n)
-            .withMaxFlushDelay(maxFlushDelay)
-            .withMeterRegistry(new SimpleMeterRegistry())
+            .keyPrefix(prefix)
+            .nodeId("node-" + n)
+            .maxFlushDelay(maxFlushDelay)
+            .meterRegistry(new SimpleMeterRegistry())
             .build();
         registries.add(registry);
         for (int b = 0; b < breakers; b++) {

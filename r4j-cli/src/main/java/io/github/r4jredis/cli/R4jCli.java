@@ -227,8 +227,8 @@ public final class R4jCli implements Runnable {
     RedisCircuitBreakerRegistry registry() {
       if (registry == null) {
         registry = RedisCircuitBreakerRegistry.builder(client())
-            .withKeyPrefix(connection.keyPrefix())
-            .withNodeId("r4j-cli-" + ProcessHandle.current().pid())
+            .keyPrefix(connection.keyPrefix())
+            .nodeId("r4j-cli-" + ProcessHandle.current().pid())
             .build();
       }
       return registry;

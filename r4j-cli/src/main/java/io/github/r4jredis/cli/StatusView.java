@@ -63,7 +63,7 @@ final class StatusView {
       m.put("since", s.since().toString());
       m.put("openUntil", s.openUntil().map(Instant::toString).orElse(null));
       m.put("attempts", s.attempts());
-      m.put("probeHolder", s.probeHolder().orElse(null));
+      m.put("trialHolder", s.trialHolder().orElse(null));
       m.put("calls", s.calls());
       m.put("failedCalls", s.failedCalls());
       m.put("slowCalls", s.slowCalls());
@@ -84,7 +84,7 @@ final class StatusView {
     return switch (s.state()) {
       case OPEN -> s.openUntil().map(until -> until.isAfter(now)
           ? "half-open in " + age(now, until) : "half-open due").orElse("") + ", opened " + s.attempts() + "x";
-      case HALF_OPEN -> s.probeHolder().map(holder -> "probing: " + holder).orElse("probe lease free");
+      case HALF_OPEN -> s.trialHolder().map(holder -> "trial calls: " + holder).orElse("trial lease free");
       case FORCED_OPEN -> "until reset";
       case DISABLED -> "every call permitted until reset";
       default -> "";

@@ -55,8 +55,8 @@ class R4jCliIT {
     RedissonClient client = redis.newRedisson();
     RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
         .withCircuitBreakerConfig(CircuitBreakerConfig.custom().slidingWindowSize(4).minimumNumberOfCalls(4).build())
-        .withKeyPrefix(prefix)
-        .withNodeId("orders-1")
+        .keyPrefix(prefix)
+        .nodeId("orders-1")
         .build();
     closeables.add(client::shutdown);
     closeables.add(registry);

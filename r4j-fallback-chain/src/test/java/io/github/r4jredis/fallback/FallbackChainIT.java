@@ -72,14 +72,14 @@ class FallbackChainIT {
     Node(RedisServer redis, String prefix, String id) {
       RedissonClient client = redis.newRedisson();
       closeables.add(client::shutdown);
-      registry = RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix).withNodeId(id)
+      registry = RedisCircuitBreakerRegistry.builder(client).keyPrefix(prefix).nodeId(id)
           .withCircuitBreakerConfig(CircuitBreakerConfig.custom()
               .slidingWindow(10, 10, SlidingWindowType.COUNT_BASED)
               .failureRateThreshold(50)
               .waitDurationInOpenState(Duration.ofMillis(500))
               .permittedNumberOfCallsInHalfOpenState(3)
               .build())
-          .withMeterRegistry(meters).build();
+          .meterRegistry(meters).build();
       closeables.add(registry::close);
       breaker = (RedisCircuitBreaker) registry.circuitBreaker("calcom");
       queue = RetryQueue.builder(client, "bookings").keyPrefix(prefix).nodeId(id).circuitBreaker(breaker)

@@ -162,7 +162,7 @@ public final class StateOverview implements AutoCloseable {
               + (breaker.reportingNodes() > 0 ? ", " + breaker.failingNodes() + " of " + breaker.reportingNodes()
               + " reporting nodes failing" : ""));
         } else if (breaker.state() == State.HALF_OPEN) {
-          reasons.add(breaker.name() + " is HALF_OPEN: recovering" + breaker.probeHolder()
+          reasons.add(breaker.name() + " is HALF_OPEN: recovering" + breaker.trialHolder()
               .map(node -> ", " + node + " runs the trial calls").orElse(""));
         }
       }

@@ -57,8 +57,8 @@ class StateOverviewIT {
   private Node node(RedisServer redis, String prefix, String id) {
     RedissonClient client = redis.newRedisson();
     closeables.add(client::shutdown);
-    RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix)
-        .withNodeId(id).withMeterRegistry(meters).build();
+    RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client).keyPrefix(prefix)
+        .nodeId(id).meterRegistry(meters).build();
     closeables.add(registry::close);
     return new Node(client, registry);
   }

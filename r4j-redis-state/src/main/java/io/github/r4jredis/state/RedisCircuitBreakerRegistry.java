@@ -65,7 +65,7 @@ public final class RedisCircuitBreakerRegistry
   /** Default interval between flushes of local outcomes. */
   public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMillis(20);
 
-  /** Default timeout of every Redis call (pipelines, the probe claim, manual commands). */
+  /** Default timeout of every Redis call (pipelines, the trial lease claim, manual commands). */
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
 
   /** Default time without an answer from Redis after which breakers decide locally. */
@@ -77,16 +77,16 @@ public final class RedisCircuitBreakerRegistry
    */
   public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(5);
 
-  /** Default lifetime of a half-open probe lease that its holder stops renewing. */
-  public static final Duration DEFAULT_PROBE_LEASE = Duration.ofSeconds(5);
+  /** Default lifetime of a half-open trial lease that its holder stops renewing. */
+  public static final Duration DEFAULT_TRIAL_LEASE = Duration.ofSeconds(5);
 
-  /** Default {@link Builder#withMaxFlushDelay}. */
+  /** Default {@link Builder#maxFlushDelay}. */
   public static final Duration DEFAULT_MAX_FLUSH_DELAY = Duration.ofSeconds(5);
 
   /** Default number of distinct failing nodes a shared breaker needs to open. */
   public static final int DEFAULT_MINIMUM_REPORTING_NODES = 1;
 
-  /** Default {@link Builder#withMaxCircuitBreakers}. */
+  /** Default {@link Builder#maxCircuitBreakers}. */
   public static final int DEFAULT_MAX_CIRCUIT_BREAKERS = 10_000;
 
   private final RegistryRuntime runtime;
@@ -106,7 +106,7 @@ public final class RedisCircuitBreakerRegistry
     this.runtime = new RegistryRuntime(builder.redisson, KeySpace.of(builder.keyPrefix),
         builder.nodeId != null ? builder.nodeId : FleetNames.defaultNodeId(),
         builder.syncInterval, builder.commandTimeout, builder.localModeAfter,
-        builder.reconcileInterval, builder.probeLease, builder.maxFlushDelay, builder.shardedPubSub,
+        builder.reconcileInterval, builder.trialLease, builder.maxFlushDelay, builder.shardedPubSub,
         builder.minimumReportingNodes, builder.history, builder.meterRegistry);
   }
 
@@ -215,7 +215,7 @@ public final class RedisCircuitBreakerRegistry
       throw new IllegalStateException("The registry under '" + keyPrefix() + "' holds its maximum of "
           + maxCircuitBreakers + " circuit breakers and cannot create '" + KeySpace.printable(name, 80)
           + "': are breaker names built from request data? Remove unused ones, or raise the bound with"
-          + " withMaxCircuitBreakers");
+          + " maxCircuitBreakers");
     }
     try {
       return runtime.create(name, config, tags);
@@ -386,7 +386,7 @@ public final class RedisCircuitBreakerRegistry
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private Duration localModeAfter = DEFAULT_LOCAL_MODE_AFTER;
     private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
-    private Duration probeLease = DEFAULT_PROBE_LEASE;
+    private Duration trialLease = DEFAULT_TRIAL_LEASE;
     private int minimumReportingNodes = DEFAULT_MINIMUM_REPORTING_NODES;
     private int maxCircuitBreakers = DEFAULT_MAX_CIRCUIT_BREAKERS;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
@@ -434,7 +434,7 @@ public final class RedisCircuitBreakerRegistry
      * Prefix of every key and channel: registries with the same prefix on the same Redis share
      * their breakers. 1-64 of {@code [A-Za-z0-9._-]}. Default {@value #DEFAULT_KEY_PREFIX}.
      */
-    public Builder withKeyPrefix(String keyPrefix) {
+    public Builder keyPrefix(String keyPrefix) {
       KeySpace.of(keyPrefix);
       this.keyPrefix = keyPrefix;
       return this;
@@ -444,19 +444,19 @@ public final class RedisCircuitBreakerRegistry
      * This node's id in the fleet: unique per running process, 1-100 of
      * {@code [A-Za-z0-9._:@-]}. Default: host name, process id and a random suffix.
      */
-    public Builder withNodeId(String nodeId) {
+    public Builder nodeId(String nodeId) {
       this.nodeId = FleetNames.requireNodeId("nodeId", nodeId);
       return this;
     }
 
     /** Interval between flushes of outcomes, in [1 ms, 10 s]. Default 20 ms. */
-    public Builder withSyncInterval(Duration syncInterval) {
+    public Builder syncInterval(Duration syncInterval) {
       this.syncInterval = requireRange("syncInterval", syncInterval, Duration.ofMillis(1), Duration.ofSeconds(10));
       return this;
     }
 
     /** Timeout of every Redis call, in [10 ms, 30 s]. Default 250 ms. */
-    public Builder withCommandTimeout(Duration commandTimeout) {
+    public Builder commandTimeout(Duration commandTimeout) {
       this.commandTimeout = requireRange("commandTimeout", commandTimeout, Duration.ofMillis(10), Duration.ofSeconds(30));
       return this;
     }
@@ -465,7 +465,7 @@ public final class RedisCircuitBreakerRegistry
      * How long Redis may fail to answer before breakers decide locally, in [50 ms, 60 s].
      * Default 500 ms.
      */
-    public Builder withLocalModeAfter(Duration localModeAfter) {
+    public Builder localModeAfter(Duration localModeAfter) {
       this.localModeAfter = requireRange("localModeAfter", localModeAfter, Duration.ofMillis(50), Duration.ofSeconds(60));
       return this;
     }
@@ -474,18 +474,18 @@ public final class RedisCircuitBreakerRegistry
      * Interval in which every breaker's shared state is read again, in [100 ms, 10 min]: a
      * safety net for lost messages, spread evenly over the sync ticks. Default 5 s.
      */
-    public Builder withReconcileInterval(Duration reconcileInterval) {
+    public Builder reconcileInterval(Duration reconcileInterval) {
       this.reconcileInterval = requireRange("reconcileInterval", reconcileInterval, Duration.ofMillis(100), Duration.ofMinutes(10));
       return this;
     }
 
     /**
-     * How long a half-open probe lease lives without renewal, in [100 ms, 10 min]: the holder
+     * How long a half-open trial lease lives without renewal, in [100 ms, 10 min]: the holder
      * renews it while its trial calls run; if it dies, another node takes over after this long.
      * Default 5 s.
      */
-    public Builder withProbeLeaseDuration(Duration probeLease) {
-      this.probeLease = requireRange("probeLeaseDuration", probeLease, Duration.ofMillis(100), Duration.ofMinutes(10));
+    public Builder trialLeaseDuration(Duration trialLease) {
+      this.trialLease = requireRange("trialLeaseDuration", trialLease, Duration.ofMillis(100), Duration.ofMinutes(10));
       return this;
     }
 
@@ -498,7 +498,7 @@ public final class RedisCircuitBreakerRegistry
      * nothing for longer than 10 s would no longer count as active for the quorum. Zero (or
      * anything up to the sync interval) sends at every sync. Default 5 s.
      */
-    public Builder withMaxFlushDelay(Duration maxFlushDelay) {
+    public Builder maxFlushDelay(Duration maxFlushDelay) {
       this.maxFlushDelay = requireRange("maxFlushDelay", maxFlushDelay, Duration.ZERO, Duration.ofSeconds(9));
       return this;
     }
@@ -514,7 +514,7 @@ public final class RedisCircuitBreakerRegistry
      * it has more). Every node of a fleet must use the same setting. Ignored unless the client is
      * connected to a Cluster. Default false.
      */
-    public Builder withShardedPubSub(boolean shardedPubSub) {
+    public Builder shardedPubSub(boolean shardedPubSub) {
       this.shardedPubSub = shardedPubSub;
       return this;
     }
@@ -524,7 +524,7 @@ public final class RedisCircuitBreakerRegistry
      * opens (at least 1). With 2 or more, one sick node cannot open the breaker for the fleet;
      * its own local state machine still protects it. Default 1.
      */
-    public Builder withMinimumReportingNodes(int minimumReportingNodes) {
+    public Builder minimumReportingNodes(int minimumReportingNodes) {
       if (minimumReportingNodes < 1) {
         throw new IllegalArgumentException(
             "minimumReportingNodes must be at least 1, was " + minimumReportingNodes);
@@ -539,7 +539,7 @@ public final class RedisCircuitBreakerRegistry
      * configuration and code, not from requests; the bound stops a name built from request data
      * from filling the heap and Redis. Default {@value #DEFAULT_MAX_CIRCUIT_BREAKERS}.
      */
-    public Builder withMaxCircuitBreakers(int maxCircuitBreakers) {
+    public Builder maxCircuitBreakers(int maxCircuitBreakers) {
       if (maxCircuitBreakers < 1) {
         throw new IllegalArgumentException("maxCircuitBreakers must be at least 1, was " + maxCircuitBreakers);
       }
@@ -548,13 +548,13 @@ public final class RedisCircuitBreakerRegistry
     }
 
     /** Where the sync meters ({@code r4jredis.*}) go. Default: Micrometer's global registry. */
-    public Builder withMeterRegistry(MeterRegistry meterRegistry) {
+    public Builder meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
       return this;
     }
 
-    /** Test seam: observes accepted versions, probe permits and flushes (history checker). */
-    Builder withHistory(History history) {
+    /** Test seam: observes accepted versions, trial permits and flushes (history checker). */
+    Builder history(History history) {
       this.history = Objects.requireNonNull(history, "history");
       return this;
     }

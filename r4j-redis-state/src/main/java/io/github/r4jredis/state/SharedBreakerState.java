@@ -13,7 +13,7 @@ import java.util.Optional;
  * @param since when the last transition happened (Redis server time)
  * @param openUntil when an OPEN breaker may go HALF_OPEN (Redis server time); empty otherwise
  * @param attempts consecutive opens, which drive the backoff of the wait in OPEN
- * @param probeHolder node holding the trial episode: in HALF_OPEN the one running its trial calls,
+ * @param trialHolder node holding the trial episode: in HALF_OPEN the one running its trial calls,
  *     in OPEN the one reserved for the next episode (the node whose calls opened the breaker,
  *     until it gives the reservation up or it lapses); empty otherwise
  * @param calls calls in the shared window
@@ -31,7 +31,7 @@ public record SharedBreakerState(
     Instant since,
     Optional<Instant> openUntil,
     int attempts,
-    Optional<String> probeHolder,
+    Optional<String> trialHolder,
     long calls,
     long failedCalls,
     long slowCalls,

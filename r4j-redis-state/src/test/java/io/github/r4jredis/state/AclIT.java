@@ -76,7 +76,7 @@ class AclIT {
       for (int i = 0; i < clients.size(); i++) {
         registries.add(RedisCircuitBreakerRegistry.builder(clients.get(i))
             .withCircuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofMinutes(5)).build())
-            .withKeyPrefix(prefix).withNodeId("node-" + i).build());
+            .keyPrefix(prefix).nodeId("node-" + i).build());
       }
       RedisCircuitBreaker a = (RedisCircuitBreaker) registries.get(0).circuitBreaker("payments");
       RedisCircuitBreaker b = (RedisCircuitBreaker) registries.get(1).circuitBreaker("payments");
@@ -108,7 +108,7 @@ class AclIT {
     engine.addAppender(logs);
     RedissonClient client = clientAs(redis, "r4j-app", PASSWORD);
     try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
-        .withKeyPrefix(prefix + "-other").build()) {
+        .keyPrefix(prefix + "-other").build()) {
       RedisCircuitBreaker breaker = (RedisCircuitBreaker) registry.circuitBreaker("payments");
       await().atMost(Fleet.AWAIT).until(() -> breaker.syncMode() == SyncMode.LOCAL);
 
@@ -133,7 +133,7 @@ class AclIT {
     logs.start();
     root.addAppender(logs);
     RedissonClient client = clientAs(redis, "r4j-app", wrong);
-    try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix).build()) {
+    try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client).keyPrefix(prefix).build()) {
       RedisCircuitBreaker breaker = (RedisCircuitBreaker) registry.circuitBreaker("payments");
       await().atMost(Fleet.AWAIT).until(() -> breaker.syncMode() == SyncMode.LOCAL);
       assertThat(breaker.tryAcquirePermission()).isTrue(); // it protects locally meanwhile

@@ -72,7 +72,7 @@ class ClusterPubSubIT {
     List<RedisCircuitBreakerRegistry> registries = new ArrayList<>();
     try {
       ClusterRestartIT.start(cluster, prefix, clients, registries,
-          b -> b.withReconcileInterval(Duration.ofMinutes(10)).withShardedPubSub(sharded));
+          b -> b.reconcileInterval(Duration.ofMinutes(10)).shardedPubSub(sharded));
       List<RedisCircuitBreaker> breakers = registries.stream()
           .map(r -> (RedisCircuitBreaker) r.circuitBreaker("payments")).toList();
       FleetIT.awaitSeeded(breakers);

@@ -59,7 +59,7 @@ class ClusterRestartIT {
       clients.add(client);
       RedisCircuitBreakerRegistry.Builder builder = RedisCircuitBreakerRegistry.builder(client)
           .withCircuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofMinutes(5)).build())
-          .withKeyPrefix(prefix).withNodeId("node-" + i);
+          .keyPrefix(prefix).nodeId("node-" + i);
       customizer.accept(builder);
       registries.add(builder.build());
     }
@@ -129,7 +129,7 @@ class ClusterRestartIT {
       // Every pipeline then carries the breaker's flush, to its slot: what the survivors answer.
       // (Held successes would leave reads and the heartbeat, whose key may live on the dead
       // master: no answer, as good as down too.)
-      start(cluster, prefix, clients, registries, b -> b.withMaxFlushDelay(Duration.ZERO));
+      start(cluster, prefix, clients, registries, b -> b.maxFlushDelay(Duration.ZERO));
       int channelMaster = master(cluster, clients.get(0).getKeys().getSlot(prefix + ":events"));
       String name = "payments";
       for (int i = 0; master(cluster, clients.get(0).getKeys().getSlot(prefix + ":{" + name + "}:state")) != channelMaster; i++) {

@@ -47,7 +47,7 @@ class ConcurrencyIT {
     AtomicInteger calls = new AtomicInteger();
     List<Throwable> thrown = new CopyOnWriteArrayList<>();
     try (Fleet fleet = new Fleet(redis, NODES, prefix, config,
-        b -> b.withProbeLeaseDuration(Duration.ofMillis(300)).withHistory(history))) {
+        b -> b.trialLeaseDuration(Duration.ofMillis(300)).history(history))) {
       List<RedisCircuitBreaker> all = history.watchAll(fleet, NODES, List.of("calcom", "retell"));
       FleetIT.awaitSeeded(all);
       List<Thread> threads = new ArrayList<>();

@@ -65,8 +65,8 @@ class ConformanceIT {
   private RedisCircuitBreaker breaker(CircuitBreakerConfig.Builder config) {
     registry = RedisCircuitBreakerRegistry.builder(client)
         .withCircuitBreakerConfig(config.clock(clock).build())
-        .withKeyPrefix(prefix)
-        .withNodeId("conformance")
+        .keyPrefix(prefix)
+        .nodeId("conformance")
         .build();
     RedisCircuitBreaker breaker = (RedisCircuitBreaker) registry.circuitBreaker("backend");
     breaker.getEventPublisher().onEvent(events::add);

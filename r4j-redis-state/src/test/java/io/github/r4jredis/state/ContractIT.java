@@ -391,7 +391,7 @@ class ContractIT {
     // Real time: leases lapse on the system clock here.
     HistoryChecker history = new HistoryChecker();
     Fleet fleet = new Fleet(redis, 2, prefix, tenOfTen(Duration.ofMillis(200)).build(),
-        b -> b.withProbeLeaseDuration(Duration.ofMillis(300)).withHistory(history));
+        b -> b.trialLeaseDuration(Duration.ofMillis(300)).history(history));
     closing.add(fleet);
     RedisCircuitBreaker a = fleet.breaker(0, "payments");
     RedisCircuitBreaker b = fleet.breaker(1, "payments");
@@ -418,7 +418,7 @@ class ContractIT {
   @Tag("fault")
   void aLeaseWhoseClaimReplyTimedOutIsUsedByItsHolder(@Dedicated RedisServer redis, @KeyPrefix String prefix) {
     Fleet fleet = fleet(redis, 2, prefix, tenOfTen(), b -> b
-        .withProbeLeaseDuration(Duration.ofSeconds(1)).withLocalModeAfter(Duration.ofSeconds(3)));
+        .trialLeaseDuration(Duration.ofSeconds(1)).localModeAfter(Duration.ofSeconds(3)));
     RedisCircuitBreaker a = fleet.breaker(0, "payments");
     RedisCircuitBreaker b = fleet.breaker(1, "payments");
     fail(a, 10);
@@ -434,7 +434,7 @@ class ContractIT {
 
     await().atMost(Fleet.AWAIT).until(b::tryAcquirePermission);
     assertThat(b.sharedState()).isEqualTo(State.HALF_OPEN);
-    assertThat(fleet.node(1).sharedBreaker("payments").orElseThrow().probeHolder()).contains("node-1");
+    assertThat(fleet.node(1).sharedBreaker("payments").orElseThrow().trialHolder()).contains("node-1");
   }
 
   @Test
@@ -449,7 +449,7 @@ class ContractIT {
         .automaticTransitionFromOpenToHalfOpenEnabled(true);
     HistoryChecker history = new HistoryChecker();
     Fleet fleet = fleet(redis, 1, prefix, config,
-        b -> b.withLocalModeAfter(Duration.ofSeconds(5)).withHistory(history));
+        b -> b.localModeAfter(Duration.ofSeconds(5)).history(history));
     RedisCircuitBreaker breaker = fleet.breaker(0, "payments");
     history.watch("node-0", breaker);
     fail(breaker, 10);

@@ -53,7 +53,7 @@ class FaultHistoryIT {
     List<String> faults = new ArrayList<>();
     try (TcpProxy proxy = TcpProxy.to(redis);
         Fleet fleet = new Fleet(redis, NODES, prefix, config,
-            b -> b.withProbeLeaseDuration(Duration.ofMillis(300)).withHistory(history),
+            b -> b.trialLeaseDuration(Duration.ofMillis(300)).history(history),
             node -> node == 0 ? proxy.address() : redis.address())) {
       List<RedisCircuitBreaker> all = history.watchAll(fleet, NODES, List.of("calcom", "retell"));
       FleetIT.awaitSeeded(all);

@@ -56,9 +56,9 @@ final class Fleet implements AutoCloseable {
       clients.add(redisson);
       RedisCircuitBreakerRegistry.Builder builder = RedisCircuitBreakerRegistry.builder(redisson)
           .withCircuitBreakerConfig(config)
-          .withKeyPrefix(prefix)
-          .withNodeId("node-" + i)
-          .withMeterRegistry(meters);
+          .keyPrefix(prefix)
+          .nodeId("node-" + i)
+          .meterRegistry(meters);
       customizer.accept(builder);
       registries.add(builder.build());
     }

@@ -258,7 +258,7 @@ class FleetIT {
     CircuitBreakerConfig config = countWindow(10).permittedNumberOfCallsInHalfOpenState(2)
         .waitDurationInOpenState(Duration.ofMillis(100)).build();
     try (Fleet fleet = new Fleet(redis, NODES, prefix, config,
-        b -> b.withProbeLeaseDuration(Duration.ofMillis(600)))) {
+        b -> b.trialLeaseDuration(Duration.ofMillis(600)))) {
       List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
       awaitSeeded(breakers);
       breakers.get(0).transitionToOpenState();
@@ -272,7 +272,7 @@ class FleetIT {
       await().atMost(Fleet.AWAIT).until(() -> survivors.stream().anyMatch(RedisCircuitBreaker::tryAcquirePermission));
       await().atMost(Fleet.AWAIT).untilAsserted(() ->
           assertThat(survivors).allSatisfy(b -> assertThat(b.stateVersion()).isGreaterThan(episode)));
-      assertThat(fleet.node(1).sharedBreaker("payments").orElseThrow().probeHolder()).isNotEqualTo(java.util.Optional.of("node-0"));
+      assertThat(fleet.node(1).sharedBreaker("payments").orElseThrow().trialHolder()).isNotEqualTo(java.util.Optional.of("node-0"));
     }
   }
 
@@ -313,7 +313,7 @@ class FleetIT {
   @Test
   void aQuorumKeepsOneSickNodeFromOpeningTheFleet(RedisServer redis, @KeyPrefix String prefix) {
     try (Fleet fleet = new Fleet(redis, NODES, prefix, countWindow(10).build(),
-        b -> b.withMinimumReportingNodes(2))) {
+        b -> b.minimumReportingNodes(2))) {
       List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
       awaitSeeded(breakers);
       RedisCircuitBreaker sick = breakers.get(0);

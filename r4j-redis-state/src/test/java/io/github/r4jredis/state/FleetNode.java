@@ -23,7 +23,7 @@ import org.redisson.config.Config;
  * (calls fail), {@code up} (they succeed), {@code slow} (they succeed after 3 s: trial calls hold
  * the episode open).
  *
- * <p>Arguments: Redis address, key prefix, node id, probe lease in ms.
+ * <p>Arguments: Redis address, key prefix, node id, trial lease in ms.
  */
 public final class FleetNode {
 
@@ -51,7 +51,7 @@ public final class FleetNode {
       }
 
       @Override
-      public void probePermitted(String n, String name, long episode) {
+      public void trialPermitted(String n, String name, long episode) {
         out.println("H permit " + n + " " + episode);
       }
 
@@ -67,10 +67,10 @@ public final class FleetNode {
             .waitDurationInOpenState(Duration.ofSeconds(1))
             .permittedNumberOfCallsInHalfOpenState(TRIALS)
             .build())
-        .withKeyPrefix(prefix)
-        .withNodeId(node)
-        .withProbeLeaseDuration(lease)
-        .withHistory(history)
+        .keyPrefix(prefix)
+        .nodeId(node)
+        .trialLeaseDuration(lease)
+        .history(history)
         .build();
     RedisCircuitBreaker breaker = (RedisCircuitBreaker) registry.circuitBreaker(BREAKER);
     breaker.getEventPublisher().onStateTransition(e -> out.println("H transition " + node + " "

@@ -110,7 +110,7 @@ class ForgedMessagesIT {
   void aBurstOfRisingForgedVersionsDoesNotStickThoughStaleMessagesKeepComing(
       RedisServer redis, @KeyPrefix String prefix) {
     // No load: a flush's reply would check the state too, only reads are left to do it.
-    try (Fleet fleet = new Fleet(redis, NODES, prefix, config(), b -> b.withReconcileInterval(Duration.ofSeconds(30)))) {
+    try (Fleet fleet = new Fleet(redis, NODES, prefix, config(), b -> b.reconcileInterval(Duration.ofSeconds(30)))) {
       List<RedisCircuitBreaker> breakers = fleet.breakers(NAME);
       FleetIT.awaitSeeded(breakers);
       long version = breakers.get(0).stateVersion();

@@ -39,7 +39,7 @@ final class HistoryChecker implements History {
   }
 
   @Override
-  public void probePermitted(String node, String name, long episode) {
+  public void trialPermitted(String node, String name, long episode) {
     permits.computeIfAbsent(name + "@" + episode, k -> new CopyOnWriteArrayList<>()).add(node + "@" + sinceStart());
   }
 

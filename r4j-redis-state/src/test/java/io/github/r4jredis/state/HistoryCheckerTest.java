@@ -16,8 +16,8 @@ class HistoryCheckerTest {
     history.viewAccepted("node-1", "calcom", 2, State.OPEN);
     history.transitionPublished("node-1", "calcom", StateTransition.CLOSED_TO_OPEN);
     history.transitionPublished("node-1", "calcom", StateTransition.OPEN_TO_HALF_OPEN);
-    history.probePermitted("node-1", "calcom", 3);
-    history.probePermitted("node-2", "calcom", 3);
+    history.trialPermitted("node-1", "calcom", 3);
+    history.trialPermitted("node-2", "calcom", 3);
     history.flushAcknowledged("node-1", "calcom", 7, "OK");
     history.flushAcknowledged("node-1", "calcom", 7, "DUP"); // a replay Redis recognised
 
@@ -31,9 +31,9 @@ class HistoryCheckerTest {
     history.viewAccepted("node-1", "calcom", 2, State.CLOSED);
     history.transitionPublished("node-2", "calcom", StateTransition.CLOSED_TO_OPEN);
     history.transitionPublished("node-2", "calcom", StateTransition.HALF_OPEN_TO_CLOSED);
-    history.probePermitted("node-1", "calcom", 5);
-    history.probePermitted("node-2", "calcom", 5);
-    history.probePermitted("node-3", "calcom", 5);
+    history.trialPermitted("node-1", "calcom", 5);
+    history.trialPermitted("node-2", "calcom", 5);
+    history.trialPermitted("node-3", "calcom", 5);
     history.flushAcknowledged("node-1", "calcom", 9, "OK");
     history.flushAcknowledged("node-1", "calcom", 9, "OK");
 

@@ -35,7 +35,7 @@ class IdleBreakersIT {
   @Test
   void idleBreakersAreNotReadAndTheirFirstCallReadsThemAgain(@Dedicated RedisServer redis, @KeyPrefix String prefix) {
     CircuitBreakerConfig config = CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofMinutes(5)).build();
-    try (Fleet fleet = new Fleet(redis, 1, prefix, config, b -> b.withReconcileInterval(RECONCILE));
+    try (Fleet fleet = new Fleet(redis, 1, prefix, config, b -> b.reconcileInterval(RECONCILE));
         RedisRefusesIT.Admin admin = new RedisRefusesIT.Admin(redis)) {
       RedisCircuitBreakerRegistry registry = fleet.node(0);
       List<RedisCircuitBreaker> breakers = new ArrayList<>();
@@ -78,7 +78,7 @@ class IdleBreakersIT {
   @Test
   void aDisabledBreakerUnderCallsIsNotIdle(RedisServer redis, @KeyPrefix String prefix) {
     try (Fleet fleet = new Fleet(redis, 1, prefix, CircuitBreakerConfig.ofDefaults(),
-        b -> b.withReconcileInterval(RECONCILE));
+        b -> b.reconcileInterval(RECONCILE));
         Load load = new Load(List.of(fleet.breaker(0, "disabled")))) {
       RedisCircuitBreaker breaker = fleet.breaker(0, "disabled");
       FleetIT.awaitSeeded(List.of(breaker));
@@ -102,7 +102,7 @@ class IdleBreakersIT {
   @Test
   void idleBreakersGoColdAndACallBringsOneBackAtOnce(@Dedicated RedisServer redis, @KeyPrefix String prefix) {
     int count = 1_000;
-    try (Fleet fleet = new Fleet(redis, 1, prefix, CircuitBreakerConfig.ofDefaults(), b -> b.withReconcileInterval(RECONCILE))) {
+    try (Fleet fleet = new Fleet(redis, 1, prefix, CircuitBreakerConfig.ofDefaults(), b -> b.reconcileInterval(RECONCILE))) {
       List<RedisCircuitBreaker> breakers = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         breakers.add(fleet.breaker(0, "cold-" + i));

@@ -44,7 +44,7 @@ class NoFalseOpenIT {
         .failureRateThreshold(50)
         .build();
     try (Fleet fleet = new Fleet(redis, NODES, prefix, config,
-        b -> b.withMinimumReportingNodes(oneSick ? 2 : 1))) {
+        b -> b.minimumReportingNodes(oneSick ? 2 : 1))) {
       List<RedisCircuitBreaker> breakers = fleet.breakers("payments");
       FleetIT.awaitSeeded(breakers);
       AtomicLong opened = new AtomicLong();

@@ -75,7 +75,7 @@ class NodeProcessIT {
           } else if (line.startsWith("H view ")) {
             history.viewAccepted(f[2], FleetNode.BREAKER, Long.parseLong(f[3]), State.valueOf(f[4]));
           } else if (line.startsWith("H permit ")) {
-            history.probePermitted(f[2], FleetNode.BREAKER, Long.parseLong(f[3]));
+            history.trialPermitted(f[2], FleetNode.BREAKER, Long.parseLong(f[3]));
           } else if (line.startsWith("H flush ")) {
             history.flushAcknowledged(f[2], FleetNode.BREAKER, Long.parseLong(f[3]), f[4]);
           } else if (line.startsWith("H transition ")) {
@@ -122,7 +122,7 @@ class NodeProcessIT {
 
     Processes(RedisServer redis, String prefix) throws IOException {
       client = redis.newRedisson();
-      observer = RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix).withNodeId("observer").build();
+      observer = RedisCircuitBreakerRegistry.builder(client).keyPrefix(prefix).nodeId("observer").build();
       for (int i = 0; i < NODES; i++) {
         nodes.add(new Node("node-" + i, redis, prefix, history));
       }
@@ -134,8 +134,8 @@ class NodeProcessIT {
     /** Fails the dependency on every node until the fleet is OPEN; the node reserved for its next episode. */
     Node openFleetsHolder() {
       nodes.forEach(n -> n.send("down"));
-      SharedBreakerState open = await(s -> s.state() == State.OPEN && s.probeHolder().isPresent());
-      return nodes.stream().filter(n -> n.id.equals(open.probeHolder().orElseThrow())).findFirst().orElseThrow();
+      SharedBreakerState open = await(s -> s.state() == State.OPEN && s.trialHolder().isPresent());
+      return nodes.stream().filter(n -> n.id.equals(open.trialHolder().orElseThrow())).findFirst().orElseThrow();
     }
 
     SharedBreakerState await(java.util.function.Predicate<SharedBreakerState> condition) {
@@ -209,7 +209,7 @@ class NodeProcessIT {
       holder.send("slow"); // its trial calls hang: it holds the episode
       fleet.nodes.stream().filter(n -> n != holder).forEach(n -> n.send("up"));
       SharedBreakerState episode = fleet.await(
-          s -> s.state() == State.HALF_OPEN && s.probeHolder().equals(Optional.of(holder.id)));
+          s -> s.state() == State.HALF_OPEN && s.trialHolder().equals(Optional.of(holder.id)));
       holder.signal("KILL");
       long killed = System.nanoTime();
       AtomicLong takenOver = new AtomicLong();

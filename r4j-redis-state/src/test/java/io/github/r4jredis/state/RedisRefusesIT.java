@@ -340,7 +340,7 @@ class RedisRefusesIT {
   void stepsWaitingForARefusingRedisAreBounded(@KeyPrefix String prefix) {
     try (RedisServer redis = RedisServer.start();
         Admin admin = new Admin(redis);
-        Fleet fleet = new Fleet(redis, 1, prefix, config(), b -> b.withLocalModeAfter(Duration.ofSeconds(60)))) {
+        Fleet fleet = new Fleet(redis, 1, prefix, config(), b -> b.localModeAfter(Duration.ofSeconds(60)))) {
       RedisCircuitBreaker breaker = fleet.breakers("payments").get(0);
       FleetIT.awaitSeeded(List.of(breaker));
       long version = breaker.stateVersion();

@@ -36,24 +36,24 @@ class RegistryBuilderTest {
     assertThatThrownBy(() -> RedisCircuitBreakerRegistry.builder(null))
         .isInstanceOf(NullPointerException.class).hasMessage("redisson");
     RedisCircuitBreakerRegistry.Builder builder = builder();
-    assertThatThrownBy(() -> builder.withKeyPrefix("a b"))
+    assertThatThrownBy(() -> builder.keyPrefix("a b"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("keyPrefix must be 1-64 of [A-Za-z0-9._-], was 'a b'");
-    assertThatThrownBy(() -> builder.withNodeId("node|1"))
+    assertThatThrownBy(() -> builder.nodeId("node|1"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("nodeId must be 1-100 of [A-Za-z0-9._:@-], was 'node|1'");
-    assertThatThrownBy(() -> builder.withSyncInterval(Duration.ZERO))
+    assertThatThrownBy(() -> builder.syncInterval(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("syncInterval must be in [PT0.001S, PT10S], was PT0S");
-    assertThatThrownBy(() -> builder.withCommandTimeout(Duration.ofMinutes(1)))
+    assertThatThrownBy(() -> builder.commandTimeout(Duration.ofMinutes(1)))
         .hasMessage("commandTimeout must be in [PT0.01S, PT30S], was PT1M");
-    assertThatThrownBy(() -> builder.withLocalModeAfter(null))
+    assertThatThrownBy(() -> builder.localModeAfter(null))
         .isInstanceOf(NullPointerException.class).hasMessage("localModeAfter");
-    assertThatThrownBy(() -> builder.withProbeLeaseDuration(Duration.ofMillis(5)))
-        .hasMessage("probeLeaseDuration must be in [PT0.1S, PT10M], was PT0.005S");
-    assertThatThrownBy(() -> builder.withMaxFlushDelay(Duration.ofSeconds(10)))
+    assertThatThrownBy(() -> builder.trialLeaseDuration(Duration.ofMillis(5)))
+        .hasMessage("trialLeaseDuration must be in [PT0.1S, PT10M], was PT0.005S");
+    assertThatThrownBy(() -> builder.maxFlushDelay(Duration.ofSeconds(10)))
         .hasMessage("maxFlushDelay must be in [PT0S, PT9S], was PT10S");
-    assertThatThrownBy(() -> builder.withMinimumReportingNodes(0))
+    assertThatThrownBy(() -> builder.minimumReportingNodes(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("minimumReportingNodes must be at least 1, was 0");
     assertThatThrownBy(() -> builder.addCircuitBreakerConfig("default", io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.ofDefaults()))
@@ -63,8 +63,8 @@ class RegistryBuilderTest {
   @Test
   void buildRefusesATimeoutThatCannotFitBeforeLocalMode() {
     RedisCircuitBreakerRegistry.Builder builder = builder()
-        .withCommandTimeout(Duration.ofSeconds(1))
-        .withLocalModeAfter(Duration.ofMillis(500));
+        .commandTimeout(Duration.ofSeconds(1))
+        .localModeAfter(Duration.ofMillis(500));
 
     assertThatThrownBy(builder::build)
         .isInstanceOf(IllegalStateException.class)

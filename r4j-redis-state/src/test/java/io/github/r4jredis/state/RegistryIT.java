@@ -148,7 +148,7 @@ class RegistryIT {
   /** Regression: reconcile reads once filled every pipeline, and breakers past the first 1000 never got seeded. */
   @Test
   void everyBreakerOfALargeRegistryIsSeeded(RedisServer redis, @KeyPrefix String prefix) {
-    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL, b -> b.withReconcileInterval(java.time.Duration.ofMillis(100)))) {
+    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL, b -> b.reconcileInterval(java.time.Duration.ofMillis(100)))) {
       List<RedisCircuitBreaker> breakers = new java.util.ArrayList<>();
       for (int i = 0; i < 2_500; i++) {
         breakers.add(fleet.breaker(0, "b" + i));
@@ -176,7 +176,7 @@ class RegistryIT {
         config.setLazyInitialization(true);
         RedissonClient redisson = Redisson.create(config);
         try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(redisson)
-            .withKeyPrefix(prefix).withCircuitBreakerConfig(SMALL).build()) {
+            .keyPrefix(prefix).withCircuitBreakerConfig(SMALL).build()) {
           registry.circuitBreaker("calcom").onError(0, TimeUnit.NANOSECONDS, new IOException("down"));
         } finally {
           redisson.shutdown(0, 2, TimeUnit.SECONDS);
@@ -209,7 +209,7 @@ class RegistryIT {
         .setRetryAttempts(0);
     RedissonClient redisson = Redisson.create(config);
     try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(redisson)
-        .withKeyPrefix(prefix).withCircuitBreakerConfig(SMALL).build()) {
+        .keyPrefix(prefix).withCircuitBreakerConfig(SMALL).build()) {
       CircuitBreaker breaker = registry.circuitBreaker("calcom");
 
       breaker.transitionToOpenState();
@@ -233,7 +233,7 @@ class RegistryIT {
    */
   @Test
   void aRegistryHoldsAtMostItsMaximumOfBreakers(RedisServer redis, @KeyPrefix String prefix) {
-    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL, b -> b.withMaxCircuitBreakers(3))) {
+    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL, b -> b.maxCircuitBreakers(3))) {
       RedisCircuitBreakerRegistry registry = fleet.node(0);
       registry.circuitBreaker("a");
       registry.circuitBreaker("b");
@@ -242,12 +242,12 @@ class RegistryIT {
 
       assertThatThrownBy(() -> registry.circuitBreaker("d")).isExactlyInstanceOf(IllegalStateException.class)
           .hasMessageContaining("3 circuit breakers").hasMessageContaining("'d'")
-          .hasMessageContaining("withMaxCircuitBreakers");
+          .hasMessageContaining("maxCircuitBreakers");
       assertThat(registry.getAllCircuitBreakers()).hasSize(3);
 
       registry.remove("b");
       assertThat(registry.circuitBreaker("d").getName()).isEqualTo("d");
-      assertThatThrownBy(() -> RedisCircuitBreakerRegistry.builder(fleet.clients.get(0)).withMaxCircuitBreakers(0))
+      assertThatThrownBy(() -> RedisCircuitBreakerRegistry.builder(fleet.clients.get(0)).maxCircuitBreakers(0))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxCircuitBreakers");
     }
   }
@@ -259,7 +259,7 @@ class RegistryIT {
    */
   @Test
   void aBreakerTheRegistryDidNotStoreIsNotHeld(RedisServer redis, @KeyPrefix String prefix) {
-    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL, b -> b.withMaxCircuitBreakers(1))) {
+    try (Fleet fleet = new Fleet(redis, 1, prefix, SMALL, b -> b.maxCircuitBreakers(1))) {
       RedisCircuitBreakerRegistry registry = fleet.node(0);
       java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean(true);
       registry.getEventPublisher().onEntryAdded(event -> {
@@ -299,7 +299,7 @@ class RegistryIT {
     config.useClusterServers().setNodeAddresses(cluster.nodeAddresses());
     List<RedissonClient> clients = List.of(Redisson.create(config), Redisson.create(config));
     List<RedisCircuitBreakerRegistry> registries = clients.stream().map(c -> RedisCircuitBreakerRegistry.builder(c)
-        .withCircuitBreakerConfig(SMALL).withKeyPrefix(prefix).build()).toList();
+        .withCircuitBreakerConfig(SMALL).keyPrefix(prefix).build()).toList();
     try {
       List<String> names = List.of("calcom", "retell", "appointments", "webhooks", "database");
       for (String name : names) {

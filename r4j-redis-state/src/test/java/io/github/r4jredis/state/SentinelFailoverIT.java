@@ -47,8 +47,8 @@ class SentinelFailoverIT {
         clients.add(client);
         registries.add(RedisCircuitBreakerRegistry.builder(client)
             .withCircuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofMinutes(5)).build())
-            .withKeyPrefix(prefix)
-            .withNodeId("node-" + i)
+            .keyPrefix(prefix)
+            .nodeId("node-" + i)
             .build());
       }
       List<RedisCircuitBreaker> breakers = registries.stream()
@@ -123,9 +123,9 @@ class SentinelFailoverIT {
         meters.add(new SimpleMeterRegistry());
         registries.add(RedisCircuitBreakerRegistry.builder(client)
             .withCircuitBreakerConfig(config)
-            .withKeyPrefix(prefix)
-            .withNodeId("node-" + i)
-            .withMeterRegistry(meters.get(i))
+            .keyPrefix(prefix)
+            .nodeId("node-" + i)
+            .meterRegistry(meters.get(i))
             .build());
       }
       List<RedisCircuitBreaker> breakers = registries.stream()

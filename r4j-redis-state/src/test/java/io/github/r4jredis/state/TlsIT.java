@@ -78,7 +78,7 @@ class TlsIT {
         clients.add(client);
         registries.add(RedisCircuitBreakerRegistry.builder(client)
             .withCircuitBreakerConfig(CircuitBreakerConfig.custom().waitDurationInOpenState(Duration.ofMinutes(5)).build())
-            .withKeyPrefix(prefix).withNodeId("node-" + i).build());
+            .keyPrefix(prefix).nodeId("node-" + i).build());
       }
       List<RedisCircuitBreaker> breakers = registries.stream()
           .map(r -> (RedisCircuitBreaker) r.circuitBreaker("payments")).toList();

@@ -50,8 +50,8 @@ class GrafanaAndPrometheusIT {
   static void scrapeATestApplication(RedisServer redis, @KeyPrefix String prefix) {
     PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RedissonClient client = redis.newRedisson();
-    try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix)
-        .withMeterRegistry(prometheus).build();
+    try (RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client).keyPrefix(prefix)
+        .meterRegistry(prometheus).build();
         SloMonitor slo = SloMonitor.builder(client).keyPrefix(prefix).meterRegistry(prometheus)
             .flushInterval(Duration.ZERO).evaluationInterval(Duration.ZERO).build()) {
       TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry).bindTo(prometheus);

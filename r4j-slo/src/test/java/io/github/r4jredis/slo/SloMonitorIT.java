@@ -131,7 +131,7 @@ class SloMonitorIT {
     closeables.add(client::shutdown);
     io.github.r4jredis.state.RedisCircuitBreakerRegistry registry =
         io.github.r4jredis.state.RedisCircuitBreakerRegistry.builder(client).withCircuitBreakerConfig(config)
-            .withKeyPrefix(prefix + "-ours").withNodeId("a").withMeterRegistry(new SimpleMeterRegistry()).build();
+            .keyPrefix(prefix + "-ours").nodeId("a").meterRegistry(new SimpleMeterRegistry()).build();
     closeables.add(registry::close);
     CircuitBreaker ours = registry.circuitBreaker("calcom");
     CircuitBreaker theirs = CircuitBreaker.of("calcom", config);
@@ -351,8 +351,8 @@ class SloMonitorIT {
     for (int n = 0; n < 3; n++) {
       RedissonClient client = redis.newRedisson();
       closeables.add(client::shutdown);
-      RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client).withKeyPrefix(prefix)
-          .withNodeId("node-" + n).withCircuitBreakerConfig(STEADY).withMeterRegistry(meters).build();
+      RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client).keyPrefix(prefix)
+          .nodeId("node-" + n).withCircuitBreakerConfig(STEADY).meterRegistry(meters).build();
       closeables.add(registry::close);
       registries.add(registry);
       fleet.add(node("node-" + n, b -> b).bindAll(registry));

@@ -54,12 +54,12 @@ public class R4jRedisEndpoint {
    * counts are unknown (-1, null) for a node's own view.
    */
   public record Breaker(String name, String state, long version, @Nullable String since, @Nullable String openUntil,
-      @Nullable String probeHolder, long calls, long failedCalls, long slowCalls, @Nullable Float failureRate,
+      @Nullable String trialHolder, long calls, long failedCalls, long slowCalls, @Nullable Float failureRate,
       int reportingNodes, int failingNodes) {
 
     static Breaker of(SharedBreakerState s) {
       return new Breaker(s.name(), s.state().name(), s.version(), s.since().toString(),
-          s.openUntil().map(Instant::toString).orElse(null), s.probeHolder().orElse(null), s.calls(),
+          s.openUntil().map(Instant::toString).orElse(null), s.trialHolder().orElse(null), s.calls(),
           s.failedCalls(), s.slowCalls(), s.failureRate() < 0 ? null : s.failureRate(), s.reportingNodes(),
           s.failingNodes());
     }

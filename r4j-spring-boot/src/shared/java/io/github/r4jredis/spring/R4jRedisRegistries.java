@@ -76,17 +76,17 @@ final class R4jRedisRegistries {
       RegistryEventConsumer<CircuitBreaker> circuitBreakerRegistryEventConsumer,
       CompositeCustomizer<CircuitBreakerConfigCustomizer> customizers, ObjectProvider<MeterRegistry> meterRegistry) {
     RedisCircuitBreakerRegistry.Builder builder = RedisCircuitBreakerRegistry.builder(redisson)
-        .withKeyPrefix(properties.getKeyPrefix())
-        .withSyncInterval(properties.getSyncInterval())
-        .withMaxFlushDelay(properties.getMaxFlushDelay())
-        .withShardedPubSub(properties.isShardedPubSub())
-        .withMinimumReportingNodes(properties.getMinimumReportingNodes())
+        .keyPrefix(properties.getKeyPrefix())
+        .syncInterval(properties.getSyncInterval())
+        .maxFlushDelay(properties.getMaxFlushDelay())
+        .shardedPubSub(properties.isShardedPubSub())
+        .minimumReportingNodes(properties.getMinimumReportingNodes())
         .withTags(Map.copyOf(circuitBreakerProperties.getTags()))
         .addRegistryEventConsumer(circuitBreakerRegistryEventConsumer);
     if (properties.getNodeId() != null) {
-      builder.withNodeId(properties.getNodeId());
+      builder.nodeId(properties.getNodeId());
     }
-    meterRegistry.ifAvailable(builder::withMeterRegistry);
+    meterRegistry.ifAvailable(builder::meterRegistry);
     circuitBreakerProperties.getConfigs().forEach((name, instance) -> {
       CircuitBreakerConfig config = circuitBreakerProperties.createCircuitBreakerConfig(name, instance, customizers);
       if ("default".equals(name)) {

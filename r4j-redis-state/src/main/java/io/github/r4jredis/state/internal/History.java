@@ -4,7 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 
 /**
  * Observes what a node's breakers do, for the history checker of the fault suite: every shared
- * state a node accepted, every probe permit it granted, every flush Redis acknowledged.
+ * state a node accepted, every trial permit it granted, every flush Redis acknowledged.
  * Implementations must be thread-safe and fast; the default does nothing.
  */
 public interface History {
@@ -16,7 +16,7 @@ public interface History {
   default void viewAccepted(String node, String name, long version, State state) {}
 
   /** {@code node} granted a trial call in the HALF_OPEN episode {@code episode}. */
-  default void probePermitted(String node, String name, long episode) {}
+  default void trialPermitted(String node, String name, long episode) {}
 
   /** Redis answered the flush {@code sequence} of {@code node} with OK (merged) or DUP. */
   default void flushAcknowledged(String node, String name, long sequence, String status) {}

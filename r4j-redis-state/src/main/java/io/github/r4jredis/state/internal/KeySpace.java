@@ -165,7 +165,7 @@ public final class KeySpace {
     return prefix + ":{" + encode(name) + "}";
   }
 
-  /** The breaker's state hash: state, version, deadlines, probe lease. */
+  /** The breaker's state hash: state, version, deadlines, trial lease. */
   public String stateKey(String name) {
     return breaker(name) + ":state";
   }

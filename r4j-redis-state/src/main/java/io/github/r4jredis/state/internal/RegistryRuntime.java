@@ -21,19 +21,19 @@ public final class RegistryRuntime implements AutoCloseable {
   private final KeySpace keys;
   private final SyncEngine engine;
   private final int quorum;
-  private final Duration probeLease;
+  private final Duration trialLease;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Creates the runtime; {@link #start()} starts syncing. */
   public RegistryRuntime(RedissonClient redisson, KeySpace keys, String nodeId, Duration syncInterval,
-      Duration commandTimeout, Duration localModeAfter, Duration reconcileInterval, Duration probeLease,
+      Duration commandTimeout, Duration localModeAfter, Duration reconcileInterval, Duration trialLease,
       Duration maxFlushDelay, boolean shardedPubSub, int quorum, History history, MeterRegistry meterRegistry) {
     this.keys = keys;
     this.quorum = quorum;
-    this.probeLease = probeLease;
+    this.trialLease = trialLease;
     this.engine = new SyncEngine(redisson, keys, nodeId,
         new SyncEngine.Settings(syncInterval, commandTimeout, localModeAfter, reconcileInterval,
-            probeLease, maxFlushDelay, shardedPubSub, history),
+            trialLease, maxFlushDelay, shardedPubSub, history),
         meterRegistry);
   }
 
@@ -45,7 +45,7 @@ public final class RegistryRuntime implements AutoCloseable {
   /** A new shared breaker, registered for syncing. */
   public CircuitBreaker create(String name, CircuitBreakerConfig config, Map<String, String> tags) {
     SharedCircuitBreaker breaker = new SharedCircuitBreaker(name, config,
-        SharedConfig.of(config, quorum, probeLease), tags, engine);
+        SharedConfig.of(config, quorum, trialLease), tags, engine);
     engine.register(breaker);
     return breaker;
   }

@@ -370,7 +370,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         lock.unlock();
       }
       if (episode > 0) {
-        engine.history().probePermitted(engine.nodeId(), name, episode);
+        engine.history().trialPermitted(engine.nodeId(), name, episode);
       }
       LOG.trace("Circuit breaker '{}' on {}: trial call permitted in episode {} (shared {} v{})", name,
           engine.nodeId(), episode, v.state(), v.version());
@@ -389,7 +389,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   private void report(UnconfirmedTrials trials, long episode) {
     for (int i = 0; i < trials.permits; i++) {
-      engine.history().probePermitted(engine.nodeId(), name, episode);
+      engine.history().trialPermitted(engine.nodeId(), name, episode);
     }
   }
 
@@ -1486,7 +1486,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       sync.clearRequests();
       updatePredicted();
       if (v.state() == State.HALF_OPEN && !v.heldBy(engine.nodeId()) && local.getState() != State.HALF_OPEN) {
-        // Cut off from the fleet's trial episode, this node probes for itself.
+        // Cut off from the fleet's trial episode, this node runs trial calls for itself.
         localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
       }
       eagerThreshold = Long.MAX_VALUE;

@@ -44,8 +44,8 @@ public final class SharedConfig {
     this.fingerprint = fingerprint;
   }
 
-  /** The shared part of {@code config}, with the registry's quorum and probe lease. */
-  public static SharedConfig of(CircuitBreakerConfig config, int quorum, Duration probeLease) {
+  /** The shared part of {@code config}, with the registry's quorum and trial lease. */
+  public static SharedConfig of(CircuitBreakerConfig config, int quorum, Duration trialLease) {
     // Run-length encoded ("60000*32"): a constant wait stays a short value, which keeps the
     // state hash in Redis's compact listpack encoding (values up to 64 bytes).
     StringJoiner waits = new StringJoiner(",");
@@ -75,7 +75,7 @@ public final class SharedConfig {
         Long.toString(Math.min(MAX_WAIT_MILLIS, config.getMaxWaitDurationInHalfOpenState().toMillis())),
         afterWait == State.CLOSED ? "CLOSED" : "OPEN",
         Integer.toString(quorum),
-        Long.toString(probeLease.toMillis()),
+        Long.toString(trialLease.toMillis()),
         waits.toString());
     return new SharedConfig(config, quorum, fields, fingerprint(fields));
   }

@@ -61,7 +61,7 @@ public final class SyncEngine implements AutoCloseable {
       Duration commandTimeout,
       Duration localModeAfter,
       Duration reconcileInterval,
-      Duration probeLease,
+      Duration trialLease,
       Duration maxFlushDelay,
       boolean shardedPubSub,
       History history) {}
@@ -234,7 +234,7 @@ public final class SyncEngine implements AutoCloseable {
     this.reconcileNanos = settings.reconcileInterval().toNanos();
     this.rounds = new Rounds<>(syncNanos, reconcileNanos);
     this.meters.rounds(rounds::hotCount, rounds::coldCount);
-    this.leaseNanos = settings.probeLease().toNanos();
+    this.leaseNanos = settings.trialLease().toNanos();
     this.holdNanos = settings.maxFlushDelay().compareTo(settings.syncInterval()) > 0
         ? settings.maxFlushDelay().toNanos() : 0;
     this.commandMillis = settings.commandTimeout().toMillis();
@@ -517,7 +517,7 @@ public final class SyncEngine implements AutoCloseable {
     if (modes.mode() == SyncMode.LOCAL) {
       if (now - lastSentNanos >= syncNanos * 5) {
         if (scriptsLoaded || pipeline.loadsInPipeline()) {
-          send(probe(), now);
+          send(redisCheck(), now);
         } else {
           loadScripts(); // a Redis that lost them (restarted, SCRIPT FLUSH) must run one to rejoin
         }
@@ -582,7 +582,7 @@ public final class SyncEngine implements AutoCloseable {
    * (a script: a Redis whose script cache is flushed over and over does not) and the heartbeat
    * write. Its reply is not applied: the breakers re-read everything when they rejoin.
    */
-  private List<Call> probe() {
+  private List<Call> redisCheck() {
     for (String encoded : breakers.keySet()) {
       return List.of(new Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
     }
@@ -810,7 +810,7 @@ public final class SyncEngine implements AutoCloseable {
             if (error == null) {
               scriptsLoaded = true; // Redis answered; whether it does the work, the next pipeline tells
               if (modes.mode() == SyncMode.LOCAL) {
-                lastSentNanos = System.nanoTime() - syncNanos * 5; // the probe goes at once
+                lastSentNanos = System.nanoTime() - syncNanos * 5; // the Redis check goes at once
               }
             } else {
               failed(error);

@@ -250,9 +250,9 @@ class DifferentialIT {
   private static RedisCircuitBreakerRegistry registry(CircuitBreakerConfig config, String prefix, String node) {
     return RedisCircuitBreakerRegistry.builder(client)
         .withCircuitBreakerConfig(config)
-        .withKeyPrefix(prefix)
-        .withNodeId(node)
-        .withMeterRegistry(new SimpleMeterRegistry())
+        .keyPrefix(prefix)
+        .nodeId(node)
+        .meterRegistry(new SimpleMeterRegistry())
         .build();
   }
 

@@ -123,8 +123,8 @@ class FleetDifferentialIT {
     try {
       for (int n = 0; n < nodes; n++) {
         RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
-            .withCircuitBreakerConfig(config).withKeyPrefix(prefix).withNodeId("n" + n)
-            .withSyncInterval(Duration.ofMillis(2)).withMeterRegistry(new SimpleMeterRegistry()).build();
+            .withCircuitBreakerConfig(config).keyPrefix(prefix).nodeId("n" + n)
+            .syncInterval(Duration.ofMillis(2)).meterRegistry(new SimpleMeterRegistry()).build();
         registries.add(registry);
         fleet.add((SharedCircuitBreaker) registry.circuitBreaker("b"));
       }

@@ -47,9 +47,9 @@ class RedundantSuccessesIT {
       clients.add(client);
       registries.add(RedisCircuitBreakerRegistry.builder(client)
           .withCircuitBreakerConfig(CONFIG)
-          .withKeyPrefix(prefix)
-          .withNodeId("node-" + i)
-          .withMaxFlushDelay(Duration.ofSeconds(1))
+          .keyPrefix(prefix)
+          .nodeId("node-" + i)
+          .maxFlushDelay(Duration.ofSeconds(1))
           .build());
     }
   }

@@ -253,10 +253,10 @@ abstract class DemoFleet implements AutoCloseable {
         clients.add(client);
         MeterRegistry meters = new SimpleMeterRegistry(); // each node its own, as on separate servers
         RedisCircuitBreakerRegistry registry = RedisCircuitBreakerRegistry.builder(client)
-            .withMeterRegistry(meters)
+            .meterRegistry(meters)
             .withCircuitBreakerConfig(BREAKER)
-            .withKeyPrefix(keyPrefix)
-            .withNodeId(nodeId)
+            .keyPrefix(keyPrefix)
+            .nodeId(nodeId)
             .build();
         registries.add(registry);
         CircuitBreaker breaker = registry.circuitBreaker("calcom");

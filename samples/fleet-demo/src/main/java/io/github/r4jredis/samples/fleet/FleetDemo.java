@@ -319,7 +319,7 @@ public final class FleetDemo implements Callable<Integer> {
         int halfOpen = states.getOrDefault(State.HALF_OPEN, 0);
         if (!inHalfOpen && halfOpen > 0) {
           inHalfOpen = true;
-          say(String.format(Locale.ROOT, "%s: HALF_OPEN on %d of %d nodes; one node holds the fleet's probe lease",
+          say(String.format(Locale.ROOT, "%s: HALF_OPEN on %d of %d nodes; one node holds the fleet's trial lease",
               fleet.label, halfOpen, fleet.size));
         } else if (inHalfOpen && halfOpen == 0) {
           inHalfOpen = false;
@@ -361,7 +361,7 @@ public final class FleetDemo implements Callable<Integer> {
         i.wastedWhileClosed() + i.trialsWhileDown());
     out.printf(row, "  from CLOSED breakers, before they opened", s.wastedWhileClosed(), i.wastedWhileClosed());
     out.printf(row, "  HALF_OPEN trial calls", s.trialsWhileDown(), i.trialsWhileDown());
-    out.printf(row, "HALF_OPEN trial calls in all (probes sent)", s.trials(), i.trials());
+    out.printf(row, "HALF_OPEN trial calls in all", s.trials(), i.trials());
     out.printf(row, "first to last node OPEN", millis(s.openSpreadMillis()), millis(i.openSpreadMillis()));
     out.printf(row, "all nodes CLOSED after calcom came back", millis(s.closedAfterRecoveryMillis()),
         millis(i.closedAfterRecoveryMillis()));
@@ -373,7 +373,7 @@ public final class FleetDemo implements Callable<Integer> {
         i.liveBookings() + " / " + i.queuedBookings() + " / " + i.refusedBookings());
     out.printf(row, "bookings accepted but never made (must be 0)", s.bookingsLost(), "-");
     out.println();
-    out.println("The shared breaker opened the whole fleet at once and let one node probe; the independent"
+    out.println("The shared breaker opened the whole fleet at once and let one node run the trial calls; the independent"
         + " breakers each paid for the outage themselves.");
   }
 

@@ -25,7 +25,7 @@ public class QuickStart {
             .failureRateThreshold(50)
             .slidingWindow(10, 10, SlidingWindowType.COUNT_BASED)
             .build())
-        .withKeyPrefix("quickstart")                             // default "r4j"
+        .keyPrefix("quickstart")                             // default "r4j"
         .build();                                                // never blocks on Redis
 
     CircuitBreaker calcom = registry.circuitBreaker("calcom");   // a Resilience4j CircuitBreaker

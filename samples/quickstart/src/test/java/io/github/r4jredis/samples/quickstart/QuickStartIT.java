@@ -45,7 +45,7 @@ class QuickStartIT {
           .endsWith("sync mode SHARED, fleet window 10 failed of 10");
       RedissonClient redisson = redis.newRedisson();
       try (RedisCircuitBreakerRegistry operator =
-          RedisCircuitBreakerRegistry.builder(redisson).withKeyPrefix("quickstart").build()) {
+          RedisCircuitBreakerRegistry.builder(redisson).keyPrefix("quickstart").build()) {
         assertThat(operator.sharedBreakers()).extracting(SharedBreakerState::name, SharedBreakerState::state)
             .containsExactly(org.assertj.core.groups.Tuple.tuple("calcom", State.OPEN));
       } finally {
