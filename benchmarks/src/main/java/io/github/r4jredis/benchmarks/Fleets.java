@@ -221,9 +221,9 @@ abstract class Fleets implements AutoCloseable {
 
     /** Mean and maximum pipeline round trip over every node, in ms. */
     String roundTrips() {
-      double mean = meters.find("r4jredis.sync.round.trip").timers().stream()
+      double mean = meters.find("r4jredis.state.sync.round.trip").timers().stream()
           .mapToDouble(t -> t.mean(TimeUnit.MILLISECONDS)).average().orElse(Double.NaN);
-      double max = meters.find("r4jredis.sync.round.trip").timers().stream()
+      double max = meters.find("r4jredis.state.sync.round.trip").timers().stream()
           .mapToDouble(t -> t.max(TimeUnit.MILLISECONDS)).max().orElse(Double.NaN);
       return String.format(Locale.ROOT, "sync round trip mean %.2f ms, max %.1f ms", mean, max);
     }

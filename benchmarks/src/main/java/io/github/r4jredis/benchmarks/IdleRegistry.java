@@ -55,7 +55,7 @@ final class IdleRegistry {
       long seeded = System.nanoTime();
       long sync = syncThread("r4j-redis-sync-" + prefix);
       double hot = cpuPercent(sync, Duration.ofSeconds(5));
-      await(() -> meters.get("r4jredis.sync.breakers").tag("round", "cold").gauge().value() == breakers,
+      await(() -> meters.get("r4jredis.state.sync.breakers").tag("round", "cold").gauge().value() == breakers,
           Duration.ofMinutes(2), "all cold");
       double coldAfter = (System.nanoTime() - seeded) / 1e9;
       double cold = cpuPercent(sync, Duration.ofSeconds(10));

@@ -117,14 +117,14 @@ public final class Degradation {
     this.totalWeight = builder.dependencies.values().stream().mapToDouble(Dependency::weight).sum();
     this.messages = new TreeMap<>(builder.messages.isEmpty() ? Builder.DEFAULT_MESSAGES : builder.messages);
     this.features = Map.copyOf(builder.features);
-    Gauge.builder("r4jredis.degradation.level", this, Degradation::level)
-        .description("Degradation from the states of the breakers the application depends on: 0 none, 100 all open")
-        .tag("name", name)
+    Gauge.builder(FallbackMeters.DEGRADATION_LEVEL.getName(), this, Degradation::level)
+        .description(FallbackMeters.DEGRADATION_LEVEL.description())
+        .tag("degradation", name)
         .strongReference(true)
         .register(builder.meterRegistry);
   }
 
-  /** A builder of the degradation {@code name} (the {@code name} tag of its gauge). */
+  /** A builder of the degradation {@code name} (the {@code degradation} tag of its gauge). */
   public static Builder builder(String name) {
     return new Builder(name);
   }
@@ -291,7 +291,7 @@ public final class Degradation {
       return this;
     }
 
-    /** Where the {@code r4jredis.degradation.level} gauge goes. Default Micrometer's global registry. */
+    /** Where the {@code r4jredis.fallback.degradation.level} gauge goes. Default Micrometer's global registry. */
     public Builder meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
       return this;

@@ -79,8 +79,8 @@ public final class FallbackChain<T> {
     this.notKeptMessage = builder.notKeptMessage;
     for (Tier tier : Tier.values()) {
       counts.put(tier, new LongAdder());
-      answers.put(tier, Counter.builder("r4jredis.fallback.answers")
-          .description("Answers of a fallback chain by the tier that gave them")
+      answers.put(tier, Counter.builder(FallbackMeters.ANSWERS.getName())
+          .description(FallbackMeters.ANSWERS.description())
           .tag("chain", name)
           .tag("tier", tier.name().toLowerCase(Locale.ROOT))
           .register(builder.meterRegistry));

@@ -52,7 +52,8 @@ class DegradationTest {
     Degradation degradation = degradation();
     search.transitionToOpenState();
 
-    assertThat(meters.get("r4jredis.degradation.level").tag("name", "booking-app").gauge().value()).isEqualTo(25);
+    assertThat(meters.get("r4jredis.fallback.degradation.level").tag("degradation", "booking-app").gauge().value())
+        .isEqualTo(25);
     assertThat(degradation.toString()).isEqualTo("Degradation[booking-app, level=25]");
   }
 

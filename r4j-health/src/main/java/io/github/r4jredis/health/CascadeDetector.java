@@ -62,8 +62,8 @@ public final class CascadeDetector {
     for (String service : graph.services()) {
       breakers.put(service, registry.circuitBreaker(service));
     }
-    Gauge.builder("r4jredis.health.cascades", this, d -> d.impactedServices())
-        .description("Services impacted by an open breaker of something they call")
+    Gauge.builder(HealthMeters.CASCADES.getName(), this, d -> d.impactedServices())
+        .description(HealthMeters.CASCADES.description())
         .strongReference(true)
         .register(meters);
   }
@@ -136,8 +136,8 @@ public final class CascadeDetector {
   public <T> Callable<T> decorateCallable(String service, Callable<T> callable) {
     breaker(service);
     Objects.requireNonNull(callable, "callable");
-    Counter rejected = Counter.builder("r4jredis.health.cascade.rejected")
-        .description("Calls failed fast because a service they need is down")
+    Counter rejected = Counter.builder(HealthMeters.CASCADE_REJECTED.getName())
+        .description(HealthMeters.CASCADE_REJECTED.description())
         .tag("service", service)
         .register(meters);
     return () -> {

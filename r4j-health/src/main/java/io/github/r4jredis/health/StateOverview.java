@@ -108,12 +108,12 @@ public final class StateOverview implements AutoCloseable {
     this.snapshotKey = registry.keyPrefix() + ":health:snapshots";
     this.leaseKey = snapshotKey + ":lease";
     this.last = new AtomicReference<>(new SystemHealth(Health.HEALTHY, List.of(), clock.instant(), false));
-    Gauge.builder("r4jredis.health.system", last, h -> h.get().status().ordinal())
-        .description("Health of the system: 0 HEALTHY, 1 DEGRADED, 2 CRITICAL (as last judged)")
+    Gauge.builder(HealthMeters.SYSTEM.getName(), last, h -> h.get().status().ordinal())
+        .description(HealthMeters.SYSTEM.description())
         .strongReference(true)
         .register(builder.meterRegistry);
-    this.unreadable = Counter.builder("r4jredis.health.unreadable")
-        .description("Snapshot entries and fields in Redis that could not be read (tampered or foreign), skipped")
+    this.unreadable = Counter.builder(HealthMeters.UNREADABLE.getName())
+        .description(HealthMeters.UNREADABLE.description())
         .tag("key", "snapshots")
         .register(builder.meterRegistry);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {

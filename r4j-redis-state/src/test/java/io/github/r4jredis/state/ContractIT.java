@@ -407,7 +407,7 @@ class ContractIT {
       assertThat(b.tryAcquirePermission()).as("b's call while a's trial calls run").isFalse();
       return a.getState() == State.HALF_OPEN && b.sharedState() == State.HALF_OPEN;
     });
-    assertThat(fleet.meters.find("r4jredis.probe.claims").tag("node", "node-1").tag("outcome", "granted")
+    assertThat(fleet.meters.find("r4jredis.state.trial.claims").tag("node", "node-1").tag("outcome", "granted")
         .counters()).allMatch(c -> c.count() == 0);
     succeed(a, 2); // the trials end: the verdict (3 successes of 2 permitted calls plus one earlier)
     await().atMost(Fleet.AWAIT).until(() -> b.getState() == State.CLOSED);
@@ -428,7 +428,7 @@ class ContractIT {
 
     redis.pause(); // b's claim reaches Redis, its reply does not come back in time
     assertThat(b.tryAcquirePermission()).isFalse(); // asks for the lease, in the background
-    await().atMost(Fleet.AWAIT).until(() -> fleet.meters.find("r4jredis.sync.failures").tag("node", "node-1")
+    await().atMost(Fleet.AWAIT).until(() -> fleet.meters.find("r4jredis.state.sync.failures").tag("node", "node-1")
         .counters().stream().mapToDouble(c -> c.count()).sum() > 0);
     redis.resume();
 

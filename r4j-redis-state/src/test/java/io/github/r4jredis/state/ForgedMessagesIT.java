@@ -74,7 +74,7 @@ class ForgedMessagesIT {
           + " the dead dependency (%d nodes, a call per ms each); %d WARN lines%n", sent, reached, NODES, warnings.size());
       assertThat(reached).isLessThanOrEqualTo(BOUND);
       assertThat(warnings).hasSizeLessThanOrEqualTo(NODES); // one per node and incident
-      assertThat(fleet.meters.get("r4jredis.messages.rejected").tag("reason", "forged").counters())
+      assertThat(fleet.meters.get("r4jredis.state.messages.rejected").tag("reason", "forged").counters())
           .isNotEmpty();
     }
   }

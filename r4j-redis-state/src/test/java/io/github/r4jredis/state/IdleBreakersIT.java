@@ -123,7 +123,7 @@ class IdleBreakersIT {
   }
 
   private static double rounds(Fleet fleet, String round) {
-    return fleet.meters.get("r4jredis.sync.breakers").tag("round", round).gauge().value();
+    return fleet.meters.get("r4jredis.state.sync.breakers").tag("round", round).gauge().value();
   }
 
   private static long calls(RedisRefusesIT.Admin admin, String command) {

@@ -158,11 +158,11 @@ class RedisFaultIT {
       channel.publish("r4j1|payments|" + (version - 1) + "|OPEN|CLOSED|0|0||0|0|"); // a replayed old one
 
       await().atMost(Fleet.AWAIT).untilAsserted(() -> {
-        assertThat(fleet.meters.get("r4jredis.messages.rejected").tag("reason", "malformed").counters())
+        assertThat(fleet.meters.get("r4jredis.state.messages.rejected").tag("reason", "malformed").counters())
             .extracting(c -> c.count()).contains(3.0);
-        assertThat(fleet.meters.get("r4jredis.messages.rejected").tag("reason", "forged").counters())
+        assertThat(fleet.meters.get("r4jredis.state.messages.rejected").tag("reason", "forged").counters())
             .extracting(c -> c.count()).contains(1.0);
-        assertThat(fleet.meters.get("r4jredis.messages.rejected").tag("reason", "stale").counters())
+        assertThat(fleet.meters.get("r4jredis.state.messages.rejected").tag("reason", "stale").counters())
             .extracting(c -> c.count()).contains(1.0);
       });
       await().atMost(Fleet.AWAIT).untilAsserted(() -> assertThat(breakers).allSatisfy(b -> {

@@ -255,7 +255,7 @@ class RedisRefusesIT {
         assertThat(silenceWarnings)
             .isLessThanOrEqualTo(linesWhileRefused.stream().filter(line -> line.contains("no answer")).count());
         assertThat(all).hasSize(2 * NODES + (int) silenceWarnings);
-        assertThat(fleet.meters.get("r4jredis.sync.failures").tag("kind", refusal.name().toLowerCase(Locale.ROOT))
+        assertThat(fleet.meters.get("r4jredis.state.sync.failures").tag("kind", refusal.name().toLowerCase(Locale.ROOT))
             .counters()).isNotEmpty();
         System.out.printf("FIGURE %s (%s): all %d nodes LOCAL %d ms after it began; the first call reached the"
             + " recovered dependency after %d ms, every node CLOSED after %d ms, %d calls through while Redis refused;"
@@ -316,7 +316,7 @@ class RedisRefusesIT {
         long sharedMillis = millisSince(healed);
 
         assertThat(load.breakerExceptions).isEmpty();
-        assertThat(fleet.meters.get("r4jredis.sync.failures").tag("kind", "noscript").counters()).isNotEmpty();
+        assertThat(fleet.meters.get("r4jredis.state.sync.failures").tag("kind", "noscript").counters()).isNotEmpty();
         assertThat(linesDuringStorm).hasSizeLessThanOrEqualTo(2 * NODES)
             .filteredOn(line -> line.contains("unreachable")).hasSizeLessThanOrEqualTo(NODES)
             .allSatisfy(line -> assertThat(line).containsAnyOf("refuses the work: NOSCRIPT", "no answer"));
@@ -355,7 +355,7 @@ class RedisRefusesIT {
         }
       }
       long waiting = breaker.stateVersion() - version;
-      double dropped = fleet.meters.get("r4jredis.steps.dropped").counter().count();
+      double dropped = fleet.meters.get("r4jredis.state.steps.dropped").counter().count();
       assertThat(breaker.syncMode()).isEqualTo(SyncMode.SHARED);
       assertThat(waiting).isBetween(1L, 64L);
       assertThat(dropped).isGreaterThan(moves - 2_000);
@@ -367,7 +367,7 @@ class RedisRefusesIT {
           .map(shared -> shared.state() == breaker.getState() && shared.version() == breaker.stateVersion())
           .orElse(false));
       System.out.printf("FIGURE %d manual moves while Redis refused writes: %d steps waited, %.0f kept local"
-          + " (r4jredis.steps.dropped); after Redis took writes again the node followed the fleet's %s%n",
+          + " (r4jredis.state.steps.dropped); after Redis took writes again the node followed the fleet's %s%n",
           moves, waiting, dropped, breaker.sharedState());
     }
   }

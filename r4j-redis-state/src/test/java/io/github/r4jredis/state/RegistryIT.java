@@ -72,7 +72,7 @@ class RegistryIT {
           .isEqualTo(1.0));
       assertThat(meters.get("resilience4j.circuitbreaker.failure.rate").tags("name", "calcom").gauge().value())
           .isEqualTo(100.0);
-      assertThat(fleet.meters.get("r4jredis.sync.mode").tags("node", "node-1").gauge().value()).isEqualTo(1.0);
+      assertThat(fleet.meters.get("r4jredis.state.sync.mode").tags("node", "node-1").gauge().value()).isEqualTo(1.0);
     }
   }
 
@@ -273,8 +273,8 @@ class RegistryIT {
       assertThat(registry.circuitBreaker("kept").getName()).isEqualTo("kept");
       RedisCircuitBreaker kept = (RedisCircuitBreaker) registry.circuitBreaker("kept");
       FleetIT.awaitSeeded(List.of(kept));
-      assertThat(fleet.meters.get("r4jredis.sync.breakers").tag("round", "hot").gauge().value()
-          + fleet.meters.get("r4jredis.sync.breakers").tag("round", "cold").gauge().value())
+      assertThat(fleet.meters.get("r4jredis.state.sync.breakers").tag("round", "hot").gauge().value()
+          + fleet.meters.get("r4jredis.state.sync.breakers").tag("round", "cold").gauge().value())
           .as("the engine syncs the stored breaker only").isEqualTo(1.0);
     }
   }

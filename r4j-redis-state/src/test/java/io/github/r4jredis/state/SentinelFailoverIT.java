@@ -149,7 +149,7 @@ class SentinelFailoverIT {
 
         assertThat(load.breakerExceptions).isEmpty();
         assertThat(meters).as("the nodes saw Redis TIME jump").anySatisfy(m ->
-            assertThat(m.get("r4jredis.redis.time.jumps").counter().count()).isPositive());
+            assertThat(m.get("r4jredis.state.redis.time.jumps").counter().count()).isPositive());
         // The fleet opened up to a sync before 'opened', and the scripts' margin is a second.
         assertThat(firstReachMillis).as("no call before the fleet's wait in OPEN is over")
             .isGreaterThanOrEqualTo(waitMillis - 1_500);

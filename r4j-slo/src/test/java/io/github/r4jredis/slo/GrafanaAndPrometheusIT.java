@@ -104,12 +104,12 @@ class GrafanaAndPrometheusIT {
 
     Set<String> queried = queried(expressions);
 
-    assertThat(queried).contains("r4jredis_slo_burn_rate", "r4jredis_sync_mode", "resilience4j_circuitbreaker_state",
+    assertThat(queried).contains("r4jredis_slo_burn_rate", "r4jredis_state_sync_mode", "resilience4j_circuitbreaker_state",
         "resilience4j_circuitbreaker_not_permitted_calls_total");
     assertThat(exposed()).containsAll(queried);
     // and the label values its filters rely on
     assertThat(scrape).contains("resilience4j_circuitbreaker_state{name=\"calcom\",state=\"open\"} 1.0")
-        .contains("state=\"half_open\"").containsPattern("r4jredis_sync_round_trip_seconds\\{.*quantile=\"0.99\"")
+        .contains("state=\"half_open\"").containsPattern("r4jredis_state_sync_round_trip_seconds\\{.*quantile=\"0.99\"")
         .containsPattern("r4jredis_slo_latency_seconds\\{quantile=\"0.99\",service=\"calcom\"");
   }
 

@@ -10,7 +10,7 @@ import org.springframework.boot.health.contributor.Health;
  * <p>Always UP, by design: with Redis away the breakers go on deciding locally, and an
  * orchestrator that restarted every instance because Redis died would turn a degraded store
  * into an outage. The details say {@code syncMode: LOCAL}; alert on the
- * {@code r4jredis.sync.mode} gauge instead.
+ * {@code r4jredis.state.sync.mode} gauge instead.
  */
 public class R4jRedisHealthIndicator extends AbstractHealthIndicator {
 

@@ -1,6 +1,7 @@
 package io.github.r4jredis.fallback.internal;
 
 import io.github.r4jredis.fallback.DrainResult;
+import io.github.r4jredis.fallback.FallbackMeters;
 import io.github.r4jredis.fallback.FallbackStoreException;
 import io.github.r4jredis.fallback.ManualReview;
 import io.github.r4jredis.fallback.Operation;
@@ -168,26 +169,21 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
 
   private void registerMeters(MeterRegistry meters) {
     Tags tags = Tags.of("queue", name);
-    gauge(meters, tags, "r4jredis.fallback.queue.depth", "Operations queued: ready, in progress or delayed",
-        QueueStats::depth);
-    gauge(meters, tags, "r4jredis.fallback.queue.oldest.age", "Seconds since the oldest queued operation was queued",
-        s -> s.oldestAge().toMillis() / 1000.0);
-    gauge(meters, tags, "r4jredis.fallback.dead.letters", "Operations in the dead letters", QueueStats::deadLetters);
-    gauge(meters, tags, "r4jredis.fallback.review.backlog", "Operations waiting for manual review",
-        QueueStats::reviewBacklog);
+    gauge(meters, tags, FallbackMeters.QUEUE_DEPTH, QueueStats::depth);
+    gauge(meters, tags, FallbackMeters.QUEUE_OLDEST_AGE, s -> s.oldestAge().toMillis() / 1000.0);
+    gauge(meters, tags, FallbackMeters.DEAD_LETTERS, QueueStats::deadLetters);
+    gauge(meters, tags, FallbackMeters.REVIEW_BACKLOG, QueueStats::reviewBacklog);
     for (Outcome outcome : Outcome.values()) {
-      counters.put(outcome, Counter.builder("r4jredis.fallback.queue.operations")
-          .description("Operations of a retry queue by outcome: queued, duplicate, succeeded, retried, dead, "
-              + "reviewed, deferred, unhandled")
+      counters.put(outcome, Counter.builder(FallbackMeters.QUEUE_OPERATIONS.getName())
+          .description(FallbackMeters.QUEUE_OPERATIONS.description())
           .tags(tags).tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(meters));
     }
   }
 
   /** The gauges show the figures of the last drain or {@link #stats()} call: a scrape never waits for Redis. */
-  private void gauge(MeterRegistry meters, Tags tags, String meter, String description,
-      ToDoubleFunction<QueueStats> value) {
-    Gauge.builder(meter, lastStats, s -> value.applyAsDouble(s.get())).description(description).tags(tags)
-        .strongReference(true).register(meters);
+  private void gauge(MeterRegistry meters, Tags tags, FallbackMeters meter, ToDoubleFunction<QueueStats> value) {
+    Gauge.builder(meter.getName(), lastStats, s -> value.applyAsDouble(s.get())).description(meter.description())
+        .tags(tags).strongReference(true).register(meters);
   }
 
   private void createGroup() {

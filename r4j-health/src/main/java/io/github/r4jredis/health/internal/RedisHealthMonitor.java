@@ -1,6 +1,7 @@
 package io.github.r4jredis.health.internal;
 
 import io.github.r4jredis.health.HealthCheckException;
+import io.github.r4jredis.health.HealthMeters;
 import io.github.r4jredis.health.HealthMonitor;
 import io.github.r4jredis.health.HealthPrediction;
 import io.github.r4jredis.health.HealthStatistics;
@@ -144,21 +145,21 @@ public final class RedisHealthMonitor implements HealthMonitor {
       this.leaseKey = keys + "lease";
       this.historyKey = keys + "history";
       Tags tags = Tags.of("service", probe.service());
-      this.latency = Timer.builder("r4jredis.health.probe.latency")
-          .description("Latency of the health checks this node ran").tags(tags).register(meters);
+      this.latency = Timer.builder(HealthMeters.PROBE_LATENCY.getName())
+          .description(HealthMeters.PROBE_LATENCY.description()).tags(tags).register(meters);
       this.up = checks(meters, tags, "up");
       this.down = checks(meters, tags, "down");
-      Gauge.builder("r4jredis.health.probe.up", this, s -> s.latestResult().map(r -> r.healthy() ? 1.0 : 0.0)
+      Gauge.builder(HealthMeters.PROBE_UP.getName(), this, s -> s.latestResult().map(r -> r.healthy() ? 1.0 : 0.0)
               .orElse(Double.NaN))
-          .description("1 when the service's last check (by any node) passed, 0 when it failed").tags(tags)
+          .description(HealthMeters.PROBE_UP.description()).tags(tags)
           .strongReference(true).register(meters);
-      Gauge.builder("r4jredis.health.uptime", this, s -> HealthStatistics.of(s.snapshot()).uptimePercent())
-          .description("Percentage of passed checks in the service's history").tags(tags)
+      Gauge.builder(HealthMeters.UPTIME.getName(), this, s -> HealthStatistics.of(s.snapshot()).uptimePercent())
+          .description(HealthMeters.UPTIME.description()).tags(tags)
           .strongReference(true).register(meters);
     }
 
     private Counter checks(MeterRegistry meters, Tags tags, String outcome) {
-      return Counter.builder("r4jredis.health.probe.checks").description("Health checks this node ran, by outcome")
+      return Counter.builder(HealthMeters.PROBE_CHECKS.getName()).description(HealthMeters.PROBE_CHECKS.description())
           .tags(tags).tag("outcome", outcome).register(meters);
     }
 

@@ -720,7 +720,7 @@ public final class SyncEngine implements AutoCloseable {
       jumpLoggedNanos = now;
       LOG.warn("Redis TIME jumped by {} ms (a failover to a server whose clock is off, or a stepped clock):"
           + " circuit breakers under '{}' keep the fleet's time (further jumps within a minute are counted in"
-          + " r4jredis.redis.time.jumps)", String.format("%+d", jump), keys.prefix());
+          + " r4jredis.state.redis.time.jumps)", String.format("%+d", jump), keys.prefix());
     } else {
       LOG.debug("Redis TIME jumped by {} ms", jump);
     }

@@ -1,5 +1,18 @@
 package io.github.r4jredis.state.internal;
 
+import static io.github.r4jredis.state.StateMeters.MESSAGES_REJECTED;
+import static io.github.r4jredis.state.StateMeters.OUTCOMES_DROPPED;
+import static io.github.r4jredis.state.StateMeters.REDIS_TIME_JUMPS;
+import static io.github.r4jredis.state.StateMeters.REPAIRS;
+import static io.github.r4jredis.state.StateMeters.STEPS_DROPPED;
+import static io.github.r4jredis.state.StateMeters.SYNC_BREAKERS;
+import static io.github.r4jredis.state.StateMeters.SYNC_FAILURES;
+import static io.github.r4jredis.state.StateMeters.SYNC_MODE;
+import static io.github.r4jredis.state.StateMeters.SYNC_MODE_CHANGES;
+import static io.github.r4jredis.state.StateMeters.SYNC_ROUND_TRIP;
+import static io.github.r4jredis.state.StateMeters.TRIAL_CLAIMS;
+
+import io.github.r4jredis.state.StateMeters;
 import io.github.r4jredis.state.SyncMode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -11,9 +24,9 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
- * Meters of one registry's synchronisation with Redis. Names and tags are listed in
- * {@code docs/architecture.md}; every meter carries the key prefix ({@code prefix}) and the
- * node id ({@code node}, one value per process) as tags.
+ * Meters of one registry's synchronisation with Redis, as {@link StateMeters} declares them;
+ * every meter carries the key prefix ({@code prefix}) and the node id ({@code node}, one value
+ * per process) as tags.
  *
  * <p>Thread-safe (Micrometer meters).
  */
@@ -28,20 +41,17 @@ public final class SyncMeters {
   public SyncMeters(MeterRegistry registry, String prefix, String node, Supplier<SyncMode> mode) {
     this.registry = registry;
     this.tags = Tags.of("prefix", prefix, "node", node);
-    Gauge.builder("r4jredis.sync.mode", mode, m -> m.get() == SyncMode.SHARED ? 1 : 0)
-        .description("1 while the registry follows the fleet through Redis, 0 in LOCAL mode")
+    Gauge.builder(SYNC_MODE.getName(), mode, m -> m.get() == SyncMode.SHARED ? 1 : 0)
+        .description(SYNC_MODE.description())
         .tags(tags)
         .strongReference(true)
         .register(registry);
-    this.roundTrip = Timer.builder("r4jredis.sync.round.trip")
-        .description("Round trip of one pipeline of flushes and reads")
+    this.roundTrip = Timer.builder(SYNC_ROUND_TRIP.getName())
+        .description(SYNC_ROUND_TRIP.description())
         .tags(tags)
         .publishPercentiles(0.5, 0.99)
         .register(registry);
-    this.repairs = Counter.builder("r4jredis.state.repairs")
-        .description("Shared states found missing or invalid in Redis and re-seeded")
-        .tags(tags)
-        .register(registry);
+    this.repairs = counter(REPAIRS).register(registry);
   }
 
   /**
@@ -54,8 +64,7 @@ public final class SyncMeters {
   }
 
   private void round(String round, IntSupplier count) {
-    Gauge.builder("r4jredis.sync.breakers", count, IntSupplier::getAsInt)
-        .description("Circuit breakers the sync thread visits every tick (hot) or, idle, once per reconcile interval (cold)")
+    Gauge.builder(SYNC_BREAKERS.getName(), count, IntSupplier::getAsInt).description(SYNC_BREAKERS.description())
         .tags(tags).tag("round", round).strongReference(true).register(registry);
   }
 
@@ -64,44 +73,38 @@ public final class SyncMeters {
   }
 
   void failure(String kind) {
-    counter("r4jredis.sync.failures", "Pipelines or script calls that failed", "kind", kind).increment();
+    counter(SYNC_FAILURES).tag("kind", kind).register(registry).increment();
   }
 
   void outcomesDropped(long calls) {
-    Counter.builder("r4jredis.outcomes.dropped")
-        .description("Outcomes counted on this node that no window could hold any more before Redis took them")
-        .tags(tags).register(registry).increment(calls);
+    counter(OUTCOMES_DROPPED).register(registry).increment(calls);
   }
 
   void stepDropped() {
-    Counter.builder("r4jredis.steps.dropped")
-        .description("Moves of this node's breakers kept local because too many of its steps already waited for Redis")
-        .tags(tags).register(registry).increment();
+    counter(STEPS_DROPPED).register(registry).increment();
   }
 
   void clockJump() {
-    Counter.builder("r4jredis.redis.time.jumps")
-        .description("Jumps of Redis TIME this node saw (a failover to a server whose clock is off, a stepped clock)")
-        .tags(tags).register(registry).increment();
+    counter(REDIS_TIME_JUMPS).register(registry).increment();
   }
 
   void modeChange(SyncMode mode) {
-    counter("r4jredis.sync.mode.changes", "Switches between SHARED and LOCAL mode", "mode", mode.name()).increment();
+    counter(SYNC_MODE_CHANGES).tag("mode", mode.name()).register(registry).increment();
   }
 
   void rejected(String reason) {
-    counter("r4jredis.messages.rejected", "Pub/sub messages or replies ignored", "reason", reason).increment();
+    counter(MESSAGES_REJECTED).tag("reason", reason).register(registry).increment();
   }
 
   void claim(String outcome) {
-    counter("r4jredis.probe.claims", "Half-open probe lease claims by outcome", "outcome", outcome).increment();
+    counter(TRIAL_CLAIMS).tag("outcome", outcome).register(registry).increment();
   }
 
   void repaired() {
     repairs.increment();
   }
 
-  private Counter counter(String name, String description, String tag, String value) {
-    return Counter.builder(name).description(description).tags(tags).tag(tag, value).register(registry);
+  private Counter.Builder counter(StateMeters meter) {
+    return Counter.builder(meter.getName()).description(meter.description()).tags(tags);
   }
 }

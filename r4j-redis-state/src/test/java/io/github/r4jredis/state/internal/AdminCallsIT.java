@@ -93,7 +93,7 @@ class AdminCallsIT {
     Map<String, SharedView> all = admin.readAll(encoded -> call(new LuaScripts.Read(), encoded));
 
     assertThat(all).hasSize(breakers).containsKey("b0").containsKey("b" + (breakers - 1));
-    assertThat(meterRegistry.get("r4jredis.messages.rejected").tag("reason", "malformed").counter().count()).isEqualTo(1);
+    assertThat(meterRegistry.get("r4jredis.state.messages.rejected").tag("reason", "malformed").counter().count()).isEqualTo(1);
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.github.r4jredis.slo.ServiceMetrics;
 import io.github.r4jredis.slo.SloAlert.Type;
 import io.github.r4jredis.slo.SloAlert;
 import io.github.r4jredis.slo.SloDefinition;
+import io.github.r4jredis.slo.SloMeters;
 import io.github.r4jredis.slo.SloMonitor;
 import io.github.r4jredis.slo.SloReports.Direction;
 import io.github.r4jredis.slo.SloReports;
@@ -190,7 +191,7 @@ public final class RedisSloMonitor implements SloMonitor {
 
   /** Registered with the service's other meters: a dashboard or alert sees 0 before the first repair. */
   private Counter repairs(String service) {
-    return Counter.builder("r4jredis.slo.repairs").description("Fleet totals in Redis that were not numbers, reset")
+    return Counter.builder(SloMeters.REPAIRS.getName()).description(SloMeters.REPAIRS.description())
         .tag("service", service).register(meters);
   }
 
@@ -203,61 +204,46 @@ public final class RedisSloMonitor implements SloMonitor {
     outcome(tags, "failure", recorder.failures);
     outcome(tags, "not_permitted", recorder.notPermitted);
     outcome(tags, "ignored", recorder.ignored);
-    FunctionCounter.builder("r4jredis.slo.slow.calls", recorder.slow, a -> a.sum())
-        .description("Calls slower than the breaker's slow-call threshold, on this node").tags(tags).register(meters);
-    gauge(last, tags, "r4jredis.slo.availability", "Share of successful calls over the SLO window, fleet-wide",
-        null, e -> e.status().availability());
-    gauge(last, tags, "r4jredis.slo.availability.target", "The availability objective", null,
-        e -> e.status().definition().availabilityTarget());
-    gauge(last, tags, "r4jredis.slo.error.budget.remaining", "Share of the SLO window's error budget left", null,
-        e -> e.status().errorBudgetRemaining());
+    FunctionCounter.builder(SloMeters.SLOW_CALLS.getName(), recorder.slow, a -> a.sum())
+        .description(SloMeters.SLOW_CALLS.description()).tags(tags).register(meters);
+    gauge(last, tags, SloMeters.AVAILABILITY, e -> e.status().availability());
+    gauge(last, tags, SloMeters.AVAILABILITY_TARGET, e -> e.status().definition().availabilityTarget());
+    gauge(last, tags, SloMeters.ERROR_BUDGET_REMAINING, e -> e.status().errorBudgetRemaining());
     for (String window : BURN_WINDOWS.keySet()) {
-      gauge(last, tags.and("window", window), "r4jredis.slo.burn.rate",
-          "How many times faster than sustainable the error budget burns", null,
-          e -> e.status().burnRates().getOrDefault(window, 0.0));
+      gauge(last, tags.and("window", window), SloMeters.BURN_RATE, e -> e.status().burnRates().getOrDefault(window, 0.0));
     }
-    gauge(last, tags.and("quantile", "0.5"), "r4jredis.slo.latency", "Latency over the last hour, fleet-wide",
-        "seconds", e -> seconds(e.lastHour().latencyP50()));
-    gauge(last, tags.and("quantile", "0.95"), "r4jredis.slo.latency", "Latency over the last hour, fleet-wide",
-        "seconds", e -> seconds(e.lastHour().latencyP95()));
-    gauge(last, tags.and("quantile", "0.99"), "r4jredis.slo.latency", "Latency over the last hour, fleet-wide",
-        "seconds", e -> seconds(e.lastHour().latencyP99()));
+    gauge(last, tags.and("quantile", "0.5"), SloMeters.LATENCY, e -> seconds(e.lastHour().latencyP50()));
+    gauge(last, tags.and("quantile", "0.95"), SloMeters.LATENCY, e -> seconds(e.lastHour().latencyP95()));
+    gauge(last, tags.and("quantile", "0.99"), SloMeters.LATENCY, e -> seconds(e.lastHour().latencyP99()));
     SloDefinition definition = definition(service);
-    Gauge.builder("r4jredis.slo.latency.threshold", definition, d -> seconds(d.latencyThreshold()))
-        .description("The latency objective's threshold").baseUnit("seconds").tags(tags).strongReference(true)
-        .register(meters);
-    gauge(last, tags.and("stat", "mean"), "r4jredis.slo.recovery.time", "Time from opening to closing again",
-        "seconds", e -> seconds(e.status().meanRecovery()));
-    gauge(last, tags.and("stat", "max"), "r4jredis.slo.recovery.time", "Time from opening to closing again",
-        "seconds", e -> seconds(e.status().maxRecovery()));
-    gauge(last, tags.and("objective", "availability"), "r4jredis.slo.objective.met", "1 when the objective is met",
-        null, e -> e.status().availabilityMet() ? 1 : 0);
-    gauge(last, tags.and("objective", "latency"), "r4jredis.slo.objective.met", "1 when the objective is met",
-        null, e -> e.status().latencyMet() ? 1 : 0);
-    gauge(last, tags.and("objective", "recovery"), "r4jredis.slo.objective.met", "1 when the objective is met",
-        null, e -> e.status().recoveryMet() ? 1 : 0);
-    gauge(last, tags, "r4jredis.slo.transitions", "State transitions in the last hour, fleet-wide", null,
-        e -> e.lastHour().transitions());
+    Gauge.builder(SloMeters.LATENCY_THRESHOLD.getName(), definition, d -> seconds(d.latencyThreshold()))
+        .description(SloMeters.LATENCY_THRESHOLD.description()).baseUnit(SloMeters.LATENCY_THRESHOLD.getBaseUnit())
+        .tags(tags).strongReference(true).register(meters);
+    gauge(last, tags.and("stat", "mean"), SloMeters.RECOVERY_TIME, e -> seconds(e.status().meanRecovery()));
+    gauge(last, tags.and("stat", "max"), SloMeters.RECOVERY_TIME, e -> seconds(e.status().maxRecovery()));
+    gauge(last, tags.and("objective", "availability"), SloMeters.OBJECTIVE_MET,
+        e -> e.status().availabilityMet() ? 1 : 0);
+    gauge(last, tags.and("objective", "latency"), SloMeters.OBJECTIVE_MET, e -> e.status().latencyMet() ? 1 : 0);
+    gauge(last, tags.and("objective", "recovery"), SloMeters.OBJECTIVE_MET, e -> e.status().recoveryMet() ? 1 : 0);
+    gauge(last, tags, SloMeters.TRANSITIONS, e -> e.lastHour().transitions());
     for (State state : State.values()) {
-      gauge(last, tags.and("state", state.name().toLowerCase(Locale.ROOT)), "r4jredis.slo.time.in.state",
-          "Time in each state in the last hour", "seconds",
+      gauge(last, tags.and("state", state.name().toLowerCase(Locale.ROOT)), SloMeters.TIME_IN_STATE,
           e -> seconds(e.lastHour().timeInState().getOrDefault(state, Duration.ZERO)));
     }
-    gauge(last, tags, "r4jredis.slo.alerts.active", "Alerts firing for the service", null,
-        e -> e.status().activeAlerts().size());
+    gauge(last, tags, SloMeters.ALERTS_ACTIVE, e -> e.status().activeAlerts().size());
   }
 
   private void outcome(Tags tags, String outcome, LongAdder adder) {
-    FunctionCounter.builder("r4jredis.slo.calls", adder, a -> a.sum())
-        .description("Calls seen by this node, by outcome (sum over the fleet's nodes for rates)")
+    FunctionCounter.builder(SloMeters.CALLS.getName(), adder, a -> a.sum())
+        .description(SloMeters.CALLS.description())
         .tags(tags).tag("outcome", outcome).register(meters);
   }
 
   /** A gauge of the last evaluation: NaN before the first. */
-  private void gauge(AtomicReference<Evaluation> last, Tags tags, String name, String description,
-      @Nullable String unit, ToDoubleFunction<Evaluation> value) {
-    Gauge.builder(name, last, ref -> ref.get() == null ? Double.NaN : value.applyAsDouble(ref.get()))
-        .description(description).baseUnit(unit).tags(tags).strongReference(true).register(meters);
+  private void gauge(AtomicReference<Evaluation> last, Tags tags, SloMeters meter, ToDoubleFunction<Evaluation> value) {
+    Gauge.builder(meter.getName(), last, ref -> ref.get() == null ? Double.NaN : value.applyAsDouble(ref.get()))
+        .description(meter.description()).baseUnit(meter.getBaseUnit()).tags(tags).strongReference(true)
+        .register(meters);
   }
 
   private static double seconds(Duration duration) {

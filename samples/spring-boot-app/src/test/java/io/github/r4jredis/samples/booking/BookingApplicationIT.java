@@ -95,7 +95,7 @@ class BookingApplicationIT {
     await().atMost(AWAIT).until(() -> dependencies.bookings() == 1); // the queued booking, made after recovery
 
     String scrape = app.get("/actuator/prometheus").body();
-    assertThat(scrape).contains("resilience4j_circuitbreaker_state{", "r4jredis_sync_mode{", "r4jredis_slo_calls_total{");
+    assertThat(scrape).contains("resilience4j_circuitbreaker_state{", "r4jredis_state_sync_mode{", "r4jredis_slo_calls_total{");
     assertThat(json(app.get("/actuator/health")).get("components").get("r4jRedis").get("status").asText()).isEqualTo("UP");
   }
 
