@@ -13,7 +13,6 @@ import io.github.r4jredis.fallback.QueueStats;
 import io.github.r4jredis.fallback.Receipt;
 import io.github.r4jredis.fallback.RetryPolicy;
 import io.github.r4jredis.fallback.RetryQueue;
-import io.github.r4jredis.state.LuaScript;
 import io.github.r4jredis.state.OutageLog;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -24,7 +23,6 @@ import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -34,21 +32,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
-import org.redisson.api.RScript;
 import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.api.stream.StreamReadGroupArgs;
 import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
@@ -56,40 +50,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link RetryQueue} on Redis. All keys of a queue share the hash tag {@code {<name>}}, so the
- * scripts that move an operation between them are atomic, also on Redis Cluster. Every script
- * gets the same keys, in this order:
- *
- * <pre>
- * KEYS[1] &lt;prefix&gt;:fb:{&lt;name&gt;}:stream       ready operations, read by the consumer group "workers"
- * KEYS[2] &lt;prefix&gt;:fb:{&lt;name&gt;}:queued       ZSET of the keys of queued operations (score: first enqueue ms)
- * KEYS[3] &lt;prefix&gt;:fb:{&lt;name&gt;}:done         ZSET of done keys (score: completion ms), pruned after the retention
- * KEYS[4] &lt;prefix&gt;:fb:{&lt;name&gt;}:delayed      ZSET of operations waiting for their next attempt (score: due ms)
- * KEYS[5] &lt;prefix&gt;:fb:{&lt;name&gt;}:dead         dead-letter stream
- * KEYS[6] &lt;prefix&gt;:fb:{&lt;name&gt;}:review       manual review stream
- * KEYS[7] &lt;prefix&gt;:fb:{&lt;name&gt;}:reviewing    ZSET of the keys under review
- * KEYS[8] &lt;prefix&gt;:fb:{&lt;name&gt;}:resolved     audit stream of resolved reviews (about 10,000 kept)
- * </pre>
- *
- * <p>An operation is always in exactly one of stream, delayed, dead, review (or done): each move
- * is one script, and every script is safe to run twice (Redisson re-sends after a timeout).
+ * A {@link RetryQueue} on Redis: its keys and scripts are {@link QueueStore}'s, its manual review
+ * is {@link RedisManualReview}; this class registers handlers, enqueues, drains and counts.
  *
  * <p>Thread-safe. Drains run on one background thread per queue, or on the caller's; a node
  * runs one drain at a time.
  */
-public final class RedisRetryQueue implements RetryQueue, ManualReview {
+public final class RedisRetryQueue implements RetryQueue {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisRetryQueue.class);
   private static final String GROUP = "workers";
   private static final int MAX_ERROR_LENGTH = 500;
-  private static final LuaScript ENQUEUE = script("enqueue.lua");
-  private static final LuaScript COMPLETE = script("complete.lua");
-  private static final LuaScript RESCHEDULE = script("reschedule.lua");
-  private static final LuaScript BURY = script("bury.lua");
-  private static final LuaScript PROMOTE = script("promote.lua");
-  private static final LuaScript RESOLVE = script("resolve.lua");
-  private static final LuaScript REQUEUE = script("requeue.lua");
-  private static final LuaScript STATS = script("stats.lua");
 
   /** What happened to one operation; the names are the values of the {@code outcome} tag. */
   private enum Outcome { QUEUED, DUPLICATE, SUCCEEDED, RETRIED, DEAD, REVIEWED, DEFERRED, UNHANDLED }
@@ -111,10 +82,9 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   /** Operations this node has no handler for that it has already said so about. */
   private final Set<String> unhandledLogged = ConcurrentHashMap.newKeySet();
   private final Clock clock;
-  private final String stream;
-  private final List<Object> keys;
+  private final QueueStore store;
+  private final RedisManualReview review;
   private final Map<String, Handler<?>> handlers = new ConcurrentHashMap<>();
-  private final List<Consumer<QueueEntry>> reviewListeners = new CopyOnWriteArrayList<>();
   private final @Nullable ScheduledExecutorService scheduler;
   private final Object drainLock = new Object();
   private final OutageLog outages;
@@ -139,11 +109,9 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     this.unhandledDelayMillis = drainInterval.isZero() ? 1000 : drainInterval.toMillis();
     this.operationsOwnFailure = operationsOwnFailure;
     this.clock = clock;
-    String tag = prefix + ":fb:{" + name + "}:";
-    this.stream = tag + "stream";
+    this.store = new QueueStore(redisson, prefix, name);
+    this.review = new RedisManualReview(this, store, nodeId, clock);
     this.outages = new OutageLog(LOG, "Queue " + name + " drains again");
-    this.keys = List.of(stream, tag + "queued", tag + "done", tag + "delayed", tag + "dead", tag + "review",
-        tag + "reviewing", tag + "resolved");
     registerMeters(meters);
     createGroup();
     if (drainInterval.isZero()) {
@@ -188,7 +156,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
 
   private void createGroup() {
     try {
-      redisson.getStream(stream, StringCodec.INSTANCE)
+      redisson.getStream(store.stream(), StringCodec.INSTANCE)
           .createGroup(StreamCreateGroupArgs.name(GROUP).id(StreamMessageId.ALL).makeStream());
     } catch (RedisException e) {
       if (e.getMessage() == null || !e.getMessage().contains("BUSYGROUP")) {
@@ -228,12 +196,13 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     return receipt;
   }
 
-  private Receipt add(Operation<?> operation, String target, Map<String, String> extra) {
+  /** Adds {@code operation} to the stream ({@code target} "queue") or the review ("review"). */
+  Receipt add(Operation<?> operation, String target, Map<String, String> extra) {
     long now = clock.millis();
     Map<String, String> fields = fields(operation, encode(operation), now);
     fields.putAll(extra);
-    List<Object> reply = eval(ENQUEUE, "queue " + operation,
-        args(List.of(operation.idempotencyKey(), target, Long.toString(now)), fields));
+    List<Object> reply = store.eval(QueueStore.ENQUEUE, "queue " + operation,
+        QueueStore.args(List.of(operation.idempotencyKey(), target, Long.toString(now)), fields));
     boolean duplicate = "DUPLICATE".equals(reply.get(0));
     return new Receipt(duplicate ? "" : reply.get(1).toString(), duplicate);
   }
@@ -251,6 +220,11 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     }
     // Queued on a node without the handler (a web node; workers run it): strings as they are, else JSON.
     return operation.payload() instanceof String text ? text : Json.writeValue(operation.payload());
+  }
+
+  /** The fields an entry of {@code operation} has in Redis, enqueued now. */
+  Map<String, String> fields(Operation<?> operation) {
+    return fields(operation, encode(operation), clock.millis());
   }
 
   private static Map<String, String> fields(Operation<?> operation, String payload, long enqueuedAt) {
@@ -280,7 +254,8 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
   public DrainResult drain() {
     synchronized (drainLock) {
       Map<Outcome, Integer> tally = new EnumMap<>(Outcome.class);
-      eval(PROMOTE, "promote due operations", List.of(Long.toString(clock.millis()), Integer.toString(batchSize)));
+      store.eval(QueueStore.PROMOTE, "promote due operations",
+          List.of(Long.toString(clock.millis()), Integer.toString(batchSize)));
       // One permission up front, and only when there is work: while the breaker permits nothing
       // the queue is not even read, and an idle queue never claims a half-open breaker's trial call.
       boolean permitted = stats().ready() > 0 && (breaker == null || breaker.tryAcquirePermission());
@@ -318,7 +293,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
 
   /** Operations abandoned by a dead node first, then new ones, {@code batchSize} in all. */
   private Map<StreamMessageId, Map<String, String>> read() {
-    RStream<String, String> entries = redisson.getStream(stream, StringCodec.INSTANCE);
+    RStream<String, String> entries = redisson.getStream(store.stream(), StringCodec.INSTANCE);
     try {
       Map<StreamMessageId, Map<String, String>> batch = new LinkedHashMap<>(
           entries.autoClaim(GROUP, nodeId, claimAfter.toMillis(), TimeUnit.MILLISECONDS, StreamMessageId.MIN,
@@ -350,7 +325,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
       this.fields = fields;
       this.operation = fields.getOrDefault("op", "");
       this.key = fields.getOrDefault("key", id);
-      this.attempt = parseInt(fields.get("attempt")) + 1;
+      this.attempt = QueueStore.parseInt(fields.get("attempt")) + 1;
       this.permitted = permitted;
     }
 
@@ -365,7 +340,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     }
 
     private Outcome decideAndRun() {
-      if (isDone(key)) {
+      if (store.isDone(key)) {
         complete(id, key); // a second copy of something done: drop it
         return count(Outcome.DUPLICATE);
       }
@@ -388,7 +363,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
       long start = System.nanoTime();
       try {
         prepared.run(new OperationContext(operation, key, attempt,
-            Instant.ofEpochMilli(parseLong(fields.get("enqueuedAt")))));
+            Instant.ofEpochMilli(QueueStore.parseLong(fields.get("enqueuedAt")))));
       } catch (Exception e) {
         boolean declared = operationsOwnFailure.test(e);
         if (breaker != null) {
@@ -414,7 +389,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
      */
     private Outcome unhandled() {
       long now = clock.millis();
-      long since = parseLong(fields.get(UNHANDLED_SINCE));
+      long since = QueueStore.parseLong(fields.get(UNHANDLED_SINCE));
       if (since > 0 && now - since >= unhandledTimeout.toMillis()) {
         return bury(id, "dead", with(attempt - 1, ""), "no node had a handler for operation '" + operation
             + "' for " + unhandledTimeout + " (last: " + nodeId + ")", Map.of()) ? Outcome.DEAD : Outcome.DUPLICATE;
@@ -504,21 +479,14 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     return outcome;
   }
 
-  private boolean isDone(String key) {
-    try {
-      return redisson.getScoredSortedSet(keys.get(2).toString(), StringCodec.INSTANCE).getScore(key) != null;
-    } catch (RedisException e) {
-      throw new FallbackStoreException("Cannot read the done keys of queue " + name, e);
-    }
-  }
-
   private void complete(String id, String key) {
-    eval(COMPLETE, "complete " + id,
+    store.eval(QueueStore.COMPLETE, "complete " + id,
         List.of(GROUP, id, key, Long.toString(clock.millis()), Long.toString(retention.toMillis())));
   }
 
   private void reschedule(String id, Map<String, String> fields, long dueMillis) {
-    eval(RESCHEDULE, "reschedule " + id, List.of(GROUP, id, Long.toString(dueMillis), Json.write(fields)));
+    store.eval(QueueStore.RESCHEDULE, "reschedule " + id,
+        List.of(GROUP, id, Long.toString(dueMillis), Json.write(fields)));
   }
 
   /** Put back untried (the breaker said no): due at the next drain, attempts unchanged. */
@@ -541,108 +509,34 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     entry.put("reason", reason);
     entry.put("context", Json.write(context));
     String key = fields.getOrDefault("key", id);
-    Object newId = eval(BURY, "move " + id + " to " + target,
-        args(List.of(GROUP, id, target, key, Long.toString(clock.millis())), entry)).get(0);
+    Object newId = store.eval(QueueStore.BURY, "move " + id + " to " + target,
+        QueueStore.args(List.of(GROUP, id, target, key, Long.toString(clock.millis())), entry)).get(0);
     if (newId.toString().isEmpty()) {
       return false;
     }
     if (target.equals("review")) {
-      announce(toEntry(newId.toString(), entry));
+      review.announce(QueueStore.toEntry(newId.toString(), entry));
     }
     return true;
-  }
-
-  private void announce(QueueEntry entry) {
-    for (Consumer<QueueEntry> listener : reviewListeners) {
-      try {
-        listener.accept(entry);
-      } catch (RuntimeException e) {
-        LOG.warn("A review listener of queue {} failed on {}", name, entry.id(), e);
-      }
-    }
   }
 
   // ---------------------------------------------------------------- manual review
 
   @Override
   public ManualReview review() {
-    return this;
+    return review;
   }
 
-  @Override
-  public Receipt submit(Operation<?> operation, String reason, Map<String, String> context) {
-    Objects.requireNonNull(reason, "reason");
-    Map<String, String> extra = new LinkedHashMap<>();
-    extra.put("reason", reason);
-    extra.put("context", Json.write(Objects.requireNonNull(context, "context")));
-    Receipt receipt = add(operation, "review", extra);
-    if (receipt.duplicate()) {
-      counters.get(Outcome.DUPLICATE).increment();
-    } else {
-      counters.get(Outcome.REVIEWED).increment();
-      announce(toEntry(receipt.id(), fields(operation, encode(operation), clock.millis()), extra));
-    }
-    return receipt;
-  }
-
-  @Override
-  public List<QueueEntry> list(int max) {
-    return range(keys.get(5).toString(), max);
-  }
-
-  @Override
-  public boolean resolve(String id, String note) {
-    Objects.requireNonNull(note, "note");
-    QueueEntry entry = find(keys.get(5).toString(), id);
-    if (entry == null) {
-      return false;
-    }
-    Map<String, String> audit = new LinkedHashMap<>();
-    audit.put("reviewId", id);
-    audit.put("op", entry.operation());
-    audit.put("key", entry.idempotencyKey());
-    audit.put("note", note);
-    audit.put("by", nodeId);
-    Object result = eval(RESOLVE, "resolve " + id,
-        args(List.of(id, entry.idempotencyKey(), Long.toString(clock.millis())), audit)).get(0);
-    return Long.valueOf(1L).equals(result);
-  }
-
-  @Override
-  public boolean requeue(String id) {
-    QueueEntry entry = find(keys.get(5).toString(), id);
-    if (entry == null) {
-      return false;
-    }
-    Map<String, String> fields = new LinkedHashMap<>();
-    fields.put("op", entry.operation());
-    fields.put("key", entry.idempotencyKey());
-    fields.put("payload", entry.payload());
-    fields.put("attempt", "0");
-    fields.put("enqueuedAt", Long.toString(entry.enqueuedAt().toEpochMilli()));
-    fields.put("critical", "1"); // it was worth a review once: if it fails again, it comes back
-    fields.put("review", "0");
-    String enqueuedAt = Long.toString(entry.enqueuedAt().toEpochMilli());
-    Object newId = eval(REQUEUE, "requeue " + id, args(List.of(id, entry.idempotencyKey(), enqueuedAt), fields)).get(0);
-    return !newId.toString().isEmpty();
-  }
-
-  @Override
-  public long backlog() {
-    return stats().reviewBacklog();
-  }
-
-  @Override
-  public ManualReview onSubmitted(Consumer<QueueEntry> listener) {
-    reviewListeners.add(Objects.requireNonNull(listener, "listener"));
-    return this;
+  /** Counts an operation submitted for review ({@code duplicate}: it was there already). */
+  void submitted(boolean duplicate) {
+    counters.get(duplicate ? Outcome.DUPLICATE : Outcome.REVIEWED).increment();
   }
 
   // ---------------------------------------------------------------- stats and reads
 
   @Override
   public QueueStats stats() {
-    List<Object> reply = eval(STATS, "read the state", List.of());
+    List<Object> reply = store.eval(QueueStore.STATS, "read the state", List.of());
     long oldest = ((Number) reply.get(4)).longValue();
     Duration age = oldest < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - oldest));
     QueueStats stats = new QueueStats(((Number) reply.get(0)).longValue(), ((Number) reply.get(1)).longValue(), age,
@@ -653,7 +547,7 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
 
   @Override
   public List<QueueEntry> deadLetters(int max) {
-    return range(keys.get(4).toString(), max);
+    return store.range(store.deadLetters(), max);
   }
 
   @Override
@@ -661,112 +555,9 @@ public final class RedisRetryQueue implements RetryQueue, ManualReview {
     return policy;
   }
 
-  private List<QueueEntry> range(String key, int max) {
-    if (max < 1) {
-      throw new IllegalArgumentException("max must be at least 1, was " + max);
-    }
-    try {
-      Map<StreamMessageId, Map<String, String>> entries =
-          redisson.<String, String>getStream(key, StringCodec.INSTANCE).range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX).count(max));
-      List<QueueEntry> result = new ArrayList<>();
-      entries.forEach((id, fields) -> result.add(toEntry(id.toString(), fields)));
-      return result;
-    } catch (RedisException e) {
-      throw new FallbackStoreException("Cannot read " + key + ": " + e.getMessage(), e);
-    }
-  }
-
-  private @Nullable QueueEntry find(String key, String id) {
-    StreamMessageId messageId = parseId(Objects.requireNonNull(id, "id"));
-    try {
-      Map<StreamMessageId, Map<String, String>> entries =
-          redisson.<String, String>getStream(key, StringCodec.INSTANCE).range(StreamRangeArgs.startId(messageId).endId(messageId).count(1));
-      return entries.isEmpty() ? null : toEntry(id, entries.values().iterator().next());
-    } catch (RedisException e) {
-      throw new FallbackStoreException("Cannot read " + key + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static StreamMessageId parseId(String id) {
-    String[] parts = id.split("-", -1);
-    try {
-      if (parts.length == 2) {
-        return new StreamMessageId(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException("not a stream entry id (like 1700000000000-0): '" + id + "'");
-  }
-
-  private static QueueEntry toEntry(String id, Map<String, String> fields, Map<String, String> extra) {
-    Map<String, String> all = new LinkedHashMap<>(fields);
-    all.putAll(extra);
-    return toEntry(id, all);
-  }
-
-  private static QueueEntry toEntry(String id, Map<String, String> fields) {
-    Map<String, String> context = new LinkedHashMap<>(Json.readMap(fields.getOrDefault("context", "")));
-    String lastError = fields.getOrDefault("lastError", "");
-    if (!lastError.isEmpty()) {
-      context.putIfAbsent("lastError", lastError);
-    }
-    return new QueueEntry(id, fields.getOrDefault("op", ""), fields.getOrDefault("key", ""),
-        parseInt(fields.get("attempt")), Instant.ofEpochMilli(parseLong(fields.get("enqueuedAt"))),
-        fields.getOrDefault("payload", ""), fields.getOrDefault("reason", ""), context);
-  }
-
-  // ---------------------------------------------------------------- scripts
-
-  private static List<Object> args(List<String> head, Map<String, String> fields) {
-    List<Object> args = new ArrayList<>(head);
-    fields.forEach((k, v) -> {
-      args.add(k);
-      args.add(v);
-    });
-    return args;
-  }
-
-  /** Runs a queue script with all the queue's keys; the reply as a list (a scalar reply is one element). */
-  private List<Object> eval(LuaScript script, String what, List<Object> args) {
-    Object result;
-    try {
-      result = script.eval(redisson, RScript.Mode.READ_WRITE, RScript.ReturnType.LIST, keys, args.toArray());
-    } catch (RedisException e) {
-      throw new FallbackStoreException("Cannot " + what + " on queue " + name + ": " + e.getMessage(), e);
-    }
-    if (result instanceof List<?> list) {
-      return new ArrayList<>(list);
-    }
-    List<Object> single = new ArrayList<>();
-    single.add(result == null ? "" : result);
-    return single;
-  }
-
-  /** A script of this module's {@code lua} folder. */
-  static LuaScript script(String file) {
-    return LuaScript.fromResource(RedisRetryQueue.class, "/io/github/r4jredis/fallback/lua/" + file);
-  }
-
   private static String describe(Throwable error) {
     String text = error.getClass().getSimpleName() + (error.getMessage() == null ? "" : ": " + error.getMessage());
     return text.length() > MAX_ERROR_LENGTH ? text.substring(0, MAX_ERROR_LENGTH) : text;
-  }
-
-  private static int parseInt(@Nullable String value) {
-    try {
-      return value == null ? 0 : Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
-  }
-
-  private static long parseLong(@Nullable String value) {
-    try {
-      return value == null ? 0 : Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
   }
 
   @Override

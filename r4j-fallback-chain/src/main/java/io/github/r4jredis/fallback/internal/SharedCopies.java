@@ -35,7 +35,7 @@ public final class SharedCopies<T> {
   public record Copy<T>(T value, long storedAt) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedCopies.class);
-  private static final LuaScript PUT = RedisRetryQueue.script("cache-put.lua");
+  private static final LuaScript PUT = QueueStore.script("cache-put.lua");
   private static final long BACKOFF_MILLIS = 1000;
 
   private final RedissonClient redisson;
