@@ -4,7 +4,6 @@ import io.github.r4jredis.slo.ServiceMetrics;
 import io.github.r4jredis.slo.SloAlert.Type;
 import io.github.r4jredis.slo.SloAlert;
 import io.github.r4jredis.slo.SloDefinition;
-import io.github.r4jredis.slo.SloMeters;
 import io.github.r4jredis.slo.SloMonitor;
 import io.github.r4jredis.slo.SloReports.Direction;
 import io.github.r4jredis.slo.SloReports;
@@ -13,20 +12,14 @@ import io.github.r4jredis.slo.SloStoreException;
 import io.github.r4jredis.state.Health;
 import io.github.r4jredis.state.OutageLog;
 import io.github.r4jredis.state.RedisCircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,21 +33,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
-import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link SloMonitor} whose figures live in Redis ({@link FleetStore}). Flushes and evaluations
- * run on one scheduler thread; the call path only touches {@link Recorder}'s adders.
+ * A {@link SloMonitor} whose figures live in Redis ({@link FleetStore}): it binds breakers, flushes
+ * their counts and computes each service's figures; {@link SloGauges} shows them and
+ * {@link AlertBook} fires and resolves the alerts they call for. Flushes and evaluations run on one
+ * scheduler thread; the call path only touches {@link Recorder}'s adders.
  *
- * <p>Thread-safe: recorders in a concurrent map, flushes serialised by {@code flushLock}, the last
- * evaluation of each service in an atomic reference the gauges read.
+ * <p>Thread-safe: recorders in a concurrent map, flushes serialised by {@code flushLock}.
  */
 public final class RedisSloMonitor implements SloMonitor {
 
@@ -71,20 +61,14 @@ public final class RedisSloMonitor implements SloMonitor {
   private final Duration openAlertAfter;
   private final int minRequests;
   private final boolean notPermittedIsFailure;
-  private final List<AlertListener> listeners;
   private final Supplier<List<String>> cascades;
   private final Clock clock;
-  private final MeterRegistry meters;
   private final Map<String, Recorder> recorders = new ConcurrentHashMap<>();
-  private final Map<String, AtomicReference<Evaluation>> evaluations = new ConcurrentHashMap<>();
-  /** The alerts this node announced and has not seen resolved: the answer while Redis is away. */
-  private final Map<String, SloAlert> announced = new ConcurrentHashMap<>();
+  private final SloGauges gauges;
+  private final AlertBook alerts;
   private final Object flushLock = new Object();
   private final OutageLog outages = new OutageLog(LOG, "SLO monitor reaches Redis again");
   private final ScheduledExecutorService scheduler;
-
-  /** The outcome of one evaluation of a service: what the gauges show. */
-  private record Evaluation(SloStatus status, ServiceMetrics lastHour) {}
 
   /** Use {@link SloMonitor#builder}. */
   public RedisSloMonitor(RedissonClient redisson, String prefix, String nodeId, SloDefinition defaultDefinition,
@@ -98,10 +82,10 @@ public final class RedisSloMonitor implements SloMonitor {
     this.openAlertAfter = openAlertAfter;
     this.minRequests = minRequests;
     this.notPermittedIsFailure = notPermittedIsFailure;
-    this.listeners = listeners;
     this.cascades = cascades;
     this.clock = clock;
-    this.meters = meters;
+    this.gauges = new SloGauges(meters);
+    this.alerts = new AlertBook(store, listeners);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "r4j-slo");
       thread.setDaemon(true);
@@ -156,7 +140,7 @@ public final class RedisSloMonitor implements SloMonitor {
     } else {
       breaker.getEventPublisher().onEvent(recorder::onEvent);
     }
-    registerMeters(recorder);
+    gauges.register(recorder, definition(breaker.getName()));
     return true;
   }
 
@@ -187,69 +171,6 @@ public final class RedisSloMonitor implements SloMonitor {
     return recorder;
   }
 
-  // ---------------------------------------------------------------- meters
-
-  /** Registered with the service's other meters: a dashboard or alert sees 0 before the first repair. */
-  private Counter repairs(String service) {
-    return Counter.builder(SloMeters.REPAIRS.getName()).description(SloMeters.REPAIRS.description())
-        .tag("service", service).register(meters);
-  }
-
-  private void registerMeters(Recorder recorder) {
-    String service = recorder.service();
-    Tags tags = Tags.of("service", service);
-    repairs(service);
-    AtomicReference<Evaluation> last = evaluations.computeIfAbsent(service, s -> new AtomicReference<>());
-    outcome(tags, "success", recorder.successes);
-    outcome(tags, "failure", recorder.failures);
-    outcome(tags, "not_permitted", recorder.notPermitted);
-    outcome(tags, "ignored", recorder.ignored);
-    FunctionCounter.builder(SloMeters.SLOW_CALLS.getName(), recorder.slow, a -> a.sum())
-        .description(SloMeters.SLOW_CALLS.description()).tags(tags).register(meters);
-    gauge(last, tags, SloMeters.AVAILABILITY, e -> e.status().availability());
-    gauge(last, tags, SloMeters.AVAILABILITY_TARGET, e -> e.status().definition().availabilityTarget());
-    gauge(last, tags, SloMeters.ERROR_BUDGET_REMAINING, e -> e.status().errorBudgetRemaining());
-    for (String window : BURN_WINDOWS.keySet()) {
-      gauge(last, tags.and("window", window), SloMeters.BURN_RATE, e -> e.status().burnRates().getOrDefault(window, 0.0));
-    }
-    gauge(last, tags.and("quantile", "0.5"), SloMeters.LATENCY, e -> seconds(e.lastHour().latencyP50()));
-    gauge(last, tags.and("quantile", "0.95"), SloMeters.LATENCY, e -> seconds(e.lastHour().latencyP95()));
-    gauge(last, tags.and("quantile", "0.99"), SloMeters.LATENCY, e -> seconds(e.lastHour().latencyP99()));
-    SloDefinition definition = definition(service);
-    Gauge.builder(SloMeters.LATENCY_THRESHOLD.getName(), definition, d -> seconds(d.latencyThreshold()))
-        .description(SloMeters.LATENCY_THRESHOLD.description()).baseUnit(SloMeters.LATENCY_THRESHOLD.getBaseUnit())
-        .tags(tags).strongReference(true).register(meters);
-    gauge(last, tags.and("stat", "mean"), SloMeters.RECOVERY_TIME, e -> seconds(e.status().meanRecovery()));
-    gauge(last, tags.and("stat", "max"), SloMeters.RECOVERY_TIME, e -> seconds(e.status().maxRecovery()));
-    gauge(last, tags.and("objective", "availability"), SloMeters.OBJECTIVE_MET,
-        e -> e.status().availabilityMet() ? 1 : 0);
-    gauge(last, tags.and("objective", "latency"), SloMeters.OBJECTIVE_MET, e -> e.status().latencyMet() ? 1 : 0);
-    gauge(last, tags.and("objective", "recovery"), SloMeters.OBJECTIVE_MET, e -> e.status().recoveryMet() ? 1 : 0);
-    gauge(last, tags, SloMeters.TRANSITIONS, e -> e.lastHour().transitions());
-    for (State state : State.values()) {
-      gauge(last, tags.and("state", state.name().toLowerCase(Locale.ROOT)), SloMeters.TIME_IN_STATE,
-          e -> seconds(e.lastHour().timeInState().getOrDefault(state, Duration.ZERO)));
-    }
-    gauge(last, tags, SloMeters.ALERTS_ACTIVE, e -> e.status().activeAlerts().size());
-  }
-
-  private void outcome(Tags tags, String outcome, LongAdder adder) {
-    FunctionCounter.builder(SloMeters.CALLS.getName(), adder, a -> a.sum())
-        .description(SloMeters.CALLS.description())
-        .tags(tags).tag("outcome", outcome).register(meters);
-  }
-
-  /** A gauge of the last evaluation: NaN before the first. */
-  private void gauge(AtomicReference<Evaluation> last, Tags tags, SloMeters meter, ToDoubleFunction<Evaluation> value) {
-    Gauge.builder(meter.getName(), last, ref -> ref.get() == null ? Double.NaN : value.applyAsDouble(ref.get()))
-        .description(meter.description()).baseUnit(meter.getBaseUnit()).tags(tags).strongReference(true)
-        .register(meters);
-  }
-
-  private static double seconds(Duration duration) {
-    return duration.toNanos() / 1e9;
-  }
-
   // ---------------------------------------------------------------- flush
 
   @Override
@@ -266,7 +187,7 @@ public final class RedisSloMonitor implements SloMonitor {
           long repaired = store.flush(recorder.service(), pending, now, definition(recorder.service()).window());
           recorder.sent(pending);
           if (repaired > 0) {
-            repairs(recorder.service()).increment(repaired);
+            gauges.repairs(recorder.service()).increment(repaired);
             LOG.warn("{} fleet total(s) of service '{}' in Redis were not numbers (tampered?); reset to this"
                 + " node's counts", repaired, recorder.service());
           }
@@ -370,7 +291,7 @@ public final class RedisSloMonitor implements SloMonitor {
   @Override
   public void evaluate() {
     long now = clock.millis();
-    Map<String, String> firing = store.alerts();
+    Map<String, String> firing = alerts.firing();
     Instant at = Instant.ofEpochMilli(now);
     for (Recorder recorder : recorders.values()) {
       String service = recorder.service();
@@ -381,108 +302,48 @@ public final class RedisSloMonitor implements SloMonitor {
       Duration recentLatency = LatencyBuckets.quantile(recent.buckets(), definition.latencyPercentile());
       Optional<Duration> outage = figures.sloTimeline().currentOutage();
 
-      judge(firing, Type.BREAKER_OPEN, service, "critical",
+      alerts.judge(firing, Type.BREAKER_OPEN, service, "critical",
           outage.isPresent() && outage.get().compareTo(openAlertAfter) > 0,
           outage.map(d -> d.toMillis() / 1000.0).orElse(0.0), openAlertAfter.toMillis() / 1000.0,
           service + " has not closed for " + outage.map(RedisSloMonitor::human).orElse("0 s") + " (alert after "
               + human(openAlertAfter) + ")", at);
-      judge(firing, Type.LATENCY, service, "warning",
+      alerts.judge(firing, Type.LATENCY, service, "warning",
           recent.requests(true) >= minRequests && recentLatency.compareTo(definition.latencyThreshold()) > 0,
-          seconds(recentLatency), seconds(definition.latencyThreshold()),
+          SloGauges.seconds(recentLatency), SloGauges.seconds(definition.latencyThreshold()),
           String.format(Locale.ROOT, "%s p%s latency over the last 5 min is %d ms, above %d ms", service,
               percentile(definition.latencyPercentile()), recentLatency.toMillis(),
               definition.latencyThreshold().toMillis()), at);
-      judge(firing, Type.AVAILABILITY, service, "warning",
+      alerts.judge(firing, Type.AVAILABILITY, service, "warning",
           status.requests() >= minRequests && !status.availabilityMet(), status.availability(),
           definition.availabilityTarget(), String.format(Locale.ROOT, "%s availability over %s is %.3f%%, below %.3f%%",
               service, human(definition.window()), status.availability() * 100, definition.availabilityTarget() * 100),
           at);
       double burn1h = status.burnRates().get("1h");
       double burn5m = status.burnRates().get("5m");
-      judge(firing, Type.FAST_BURN, service, "critical",
+      alerts.judge(firing, Type.FAST_BURN, service, "critical",
           figures.burn().get("1h").requests(notPermittedIsFailure) >= minRequests && burn1h >= FAST_BURN
               && burn5m >= FAST_BURN,
           burn1h, FAST_BURN, String.format(Locale.ROOT, "%s burns its error budget %.1fx over 1 h and %.1fx over 5 min "
               + "(page at %.1fx): 2%% of a 30-day budget per hour", service, burn1h, burn5m, FAST_BURN), at);
       double burn6h = status.burnRates().get("6h");
       double burn30m = status.burnRates().get("30m");
-      judge(firing, Type.SLOW_BURN, service, "warning",
+      alerts.judge(firing, Type.SLOW_BURN, service, "warning",
           figures.burn().get("6h").requests(notPermittedIsFailure) >= minRequests && burn6h >= SLOW_BURN
               && burn30m >= SLOW_BURN,
           burn6h, SLOW_BURN, String.format(Locale.ROOT, "%s burns its error budget %.1fx over 6 h and %.1fx over "
               + "30 min (ticket at %.1fx)", service, burn6h, burn30m, SLOW_BURN), at);
 
-      evaluations.get(service).set(new Evaluation(status(service, figures, activeFrom(firing), now),
+      gauges.show(service, new SloGauges.Evaluation(status(service, figures, AlertBook.activeFrom(firing), now),
           metrics(service, Duration.ofHours(1), figures.burn().get("1h"), figures.hourTimeline())));
     }
     List<String> cascading = cascades.get();
-    judge(firing, Type.CASCADE, "*", "warning", !cascading.isEmpty(), cascading.size(), 0,
+    alerts.judge(firing, Type.CASCADE, "*", "warning", !cascading.isEmpty(), cascading.size(), 0,
         "cascading failure: " + String.join("; ", cascading), at);
-  }
-
-  /** Fires or resolves one alert, announcing it only when this node changed it in Redis. */
-  private void judge(Map<String, String> firing, Type type, String service, String severity, boolean condition,
-      double value, double threshold, String message, Instant at) {
-    String key = type + "|" + service;
-    if (condition && !firing.containsKey(key)) {
-      String stored = at.toEpochMilli() + "|" + severity + "|" + value + "|" + threshold + "|" + message;
-      if (store.fire(key, stored)) {
-        firing.put(key, stored);
-        SloAlert alert = new SloAlert(type, service, severity, true, message, value, threshold, at);
-        announced.put(key, alert);
-        announce(alert);
-      }
-    } else if (!condition && firing.containsKey(key)) {
-      SloAlert fired = parse(key, firing.get(key));
-      firing.remove(key);
-      if (store.resolve(key)) {
-        announced.remove(key);
-        announce(new SloAlert(type, service, fired == null ? severity : fired.severity(), false,
-            "resolved: " + (fired == null ? message : fired.message()), value, threshold, at));
-      }
-    }
-  }
-
-  private void announce(SloAlert alert) {
-    for (AlertListener listener : listeners) {
-      try {
-        listener.onAlert(alert);
-      } catch (RuntimeException e) {
-        LOG.warn("An SLO alert listener failed on {}", alert.key(), e);
-      }
-    }
   }
 
   @Override
   public List<SloAlert> activeAlerts() {
-    try {
-      return activeFrom(store.alerts());
-    } catch (SloStoreException e) {
-      return List.copyOf(announced.values());
-    }
-  }
-
-  private static List<SloAlert> activeFrom(Map<String, String> firing) {
-    List<SloAlert> alerts = new ArrayList<>();
-    new TreeMap<>(firing).forEach((key, value) -> {
-      SloAlert alert = parse(key, value);
-      if (alert != null) {
-        alerts.add(alert);
-      }
-    });
-    return alerts;
-  }
-
-  private static @Nullable SloAlert parse(String key, String value) {
-    String[] keyParts = key.split("\\|", 2);
-    String[] parts = value.split("\\|", 5);
-    try {
-      return new SloAlert(Type.valueOf(keyParts[0]), keyParts[1], parts[1], true, parts[4], Double.parseDouble(parts[2]),
-          Double.parseDouble(parts[3]), Instant.ofEpochMilli(Long.parseLong(parts[0])));
-    } catch (RuntimeException e) {
-      LOG.debug("Ignoring an unreadable alert {} = {}", key, value);
-      return null;
-    }
+    return alerts.active();
   }
 
   // ---------------------------------------------------------------- reports
