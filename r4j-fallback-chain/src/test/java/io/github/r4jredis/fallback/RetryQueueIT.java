@@ -30,6 +30,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
 
 /** The retry queue against a real Redis: delivery, retries, dead letters, review, breaker, several nodes. */
@@ -77,6 +80,53 @@ class RetryQueueIT {
 
   private static Operation<Booking> booking(String key) {
     return Operation.of("create-booking", new Booking("p-" + key, "mon-09:00")).withIdempotencyKey(key);
+  }
+
+  /**
+   * Stamps and due times are the fleet's clock, Redis {@code TIME}, not the node's (nodes' clocks
+   * differ; a due time one writes, another reads). On a Redis whose clock is an hour behind this
+   * JVM's, an operation is stamped an hour back, its backoff runs on Redis's clock, and its age is
+   * measured on the clock that stamped it.
+   */
+  @Test
+  void stampsAndDueTimesAreRedisTime(@KeyPrefix String prefix) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(RedisServer.canShiftClocks(), "needs Linux and a C compiler (cc)");
+    try (RedisServer behind = RedisServer.builder().clockOffset(Duration.ofHours(-1)).start()) {
+      RedissonClient client = behind.newRedisson();
+      closeables.add(client::shutdown);
+      AtomicInteger calls = new AtomicInteger();
+      RetryQueue queue = RetryQueue.builder(client, "bookings").keyPrefix(prefix).drainInterval(Duration.ZERO)
+          .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialInterval(Duration.ofSeconds(30)).randomization(0)
+              .build())
+          .build() // the system clock: the fleet's is Redis TIME
+          .register("create-booking", Booking.class, (booking, ctx) -> {
+            calls.incrementAndGet();
+            throw new IOException("calcom down");
+          });
+      closeables.add(queue);
+
+      queue.enqueue(booking("b-1"));
+      long redisNow = redisMillis(client);
+      String stream = prefix + ":fb:{bookings}:stream";
+      long stamped = Long.parseLong(client.<String, String>getStream(stream, StringCodec.INSTANCE)
+          .range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX).count(1)).values().iterator()
+          .next().get("enqueuedAt"));
+      assertThat(stamped).isBetween(redisNow - 5_000, redisNow);
+      assertThat(queue.stats().oldestAge()).isLessThan(Duration.ofMinutes(1)); // not an hour: one clock
+
+      assertThat(queue.drain().retried()).isEqualTo(1);
+      long due = client.<String>getScoredSortedSet(prefix + ":fb:{bookings}:delayed", StringCodec.INSTANCE)
+          .firstScore().longValue();
+      assertThat(due).isBetween(redisNow + 30_000, redisMillis(client) + 30_000);
+      queue.drain(); // not due on Redis's clock
+      assertThat(calls).hasValue(1);
+    }
+  }
+
+  private static long redisMillis(RedissonClient client) {
+    org.redisson.client.protocol.Time time =
+        client.getRedisNodes(org.redisson.api.redisnode.RedisNodes.SINGLE).getInstance().time();
+    return time.getSeconds() * 1000L + time.getMicroseconds() / 1000;
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.github.r4jredis.fallback.internal;
 import io.github.r4jredis.fallback.FallbackStoreException;
 import io.github.r4jredis.fallback.QueueEntry;
 import io.github.r4jredis.state.LuaScript;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +36,8 @@ import org.redisson.client.codec.StringCodec;
  *
  * <p>An operation is always in exactly one of stream, delayed, dead, review (or done), and every
  * script is safe to run twice (Redisson re-sends after a timeout). Every Redis failure is a
- * {@link FallbackStoreException} naming the queue. Thread-safe.
+ * {@link FallbackStoreException} naming the queue. Stamps and due times are Redis {@code TIME}
+ * (see {@link #now}). Thread-safe.
  */
 final class QueueStore {
 
@@ -51,18 +53,33 @@ final class QueueStore {
   private final RedissonClient redisson;
   private final String name;
   private final List<Object> keys;
+  private final Clock clock;
+  private final boolean systemClock;
 
-  QueueStore(RedissonClient redisson, String prefix, String name) {
+  QueueStore(RedissonClient redisson, String prefix, String name, Clock clock) {
     this.redisson = redisson;
     this.name = name;
+    this.clock = clock;
+    this.systemClock = clock.equals(Clock.system(clock.getZone()));
     String tag = prefix + ":fb:{" + name + "}:";
     this.keys = List.of(tag + "stream", tag + "queued", tag + "done", tag + "delayed", tag + "dead", tag + "review",
         tag + "reviewing", tag + "resolved");
   }
 
-  /** A script of this module's {@code lua} folder. */
+  /** A script of this module's {@code lua} folder, after {@code clock.lua}. */
   static LuaScript script(String file) {
-    return LuaScript.fromResource(QueueStore.class, "/io/github/r4jredis/fallback/lua/" + file);
+    String folder = "/io/github/r4jredis/fallback/lua/";
+    return LuaScript.of(LuaScript.resource(QueueStore.class, folder + "clock.lua") + "\n"
+        + LuaScript.resource(QueueStore.class, folder + file));
+  }
+
+  /**
+   * The time argument of a script: empty, so that the script stamps with Redis {@code TIME} (the
+   * fleet's clock: a due time one node writes and another reads must not depend on either node's
+   * clock), or the queue's own clock when it was given one (tests).
+   */
+  String now() {
+    return systemClock ? "" : Long.toString(clock.millis());
   }
 
   String stream() {

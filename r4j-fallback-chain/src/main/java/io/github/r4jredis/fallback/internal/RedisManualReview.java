@@ -4,7 +4,6 @@ import io.github.r4jredis.fallback.ManualReview;
 import io.github.r4jredis.fallback.Operation;
 import io.github.r4jredis.fallback.QueueEntry;
 import io.github.r4jredis.fallback.Receipt;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,14 +25,12 @@ final class RedisManualReview implements ManualReview {
   private final RedisRetryQueue queue;
   private final QueueStore store;
   private final String nodeId;
-  private final Clock clock;
   private final List<Consumer<QueueEntry>> listeners = new CopyOnWriteArrayList<>();
 
-  RedisManualReview(RedisRetryQueue queue, QueueStore store, String nodeId, Clock clock) {
+  RedisManualReview(RedisRetryQueue queue, QueueStore store, String nodeId) {
     this.queue = queue;
     this.store = store;
     this.nodeId = nodeId;
-    this.clock = clock;
   }
 
   @Override
@@ -69,7 +66,7 @@ final class RedisManualReview implements ManualReview {
     audit.put("note", note);
     audit.put("by", nodeId);
     Object result = store.eval(QueueStore.RESOLVE, "resolve " + id,
-        QueueStore.args(List.of(id, entry.idempotencyKey(), Long.toString(clock.millis())), audit)).get(0);
+        QueueStore.args(List.of(id, entry.idempotencyKey(), store.now()), audit)).get(0);
     return Long.valueOf(1L).equals(result);
   }
 

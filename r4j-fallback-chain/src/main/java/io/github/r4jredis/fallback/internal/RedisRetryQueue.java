@@ -109,8 +109,8 @@ public final class RedisRetryQueue implements RetryQueue {
     this.unhandledDelayMillis = drainInterval.isZero() ? 1000 : drainInterval.toMillis();
     this.operationsOwnFailure = operationsOwnFailure;
     this.clock = clock;
-    this.store = new QueueStore(redisson, prefix, name);
-    this.review = new RedisManualReview(this, store, nodeId, clock);
+    this.store = new QueueStore(redisson, prefix, name, clock);
+    this.review = new RedisManualReview(this, store, nodeId);
     this.outages = new OutageLog(LOG, "Queue " + name + " drains again");
     registerMeters(meters);
     createGroup();
@@ -198,11 +198,10 @@ public final class RedisRetryQueue implements RetryQueue {
 
   /** Adds {@code operation} to the stream ({@code target} "queue") or the review ("review"). */
   Receipt add(Operation<?> operation, String target, Map<String, String> extra) {
-    long now = clock.millis();
-    Map<String, String> fields = fields(operation, encode(operation), now);
+    Map<String, String> fields = fields(operation); // the script stamps enqueuedAt on the fleet's clock
     fields.putAll(extra);
     List<Object> reply = store.eval(QueueStore.ENQUEUE, "queue " + operation,
-        QueueStore.args(List.of(operation.idempotencyKey(), target, Long.toString(now)), fields));
+        QueueStore.args(List.of(operation.idempotencyKey(), target, store.now()), fields));
     boolean duplicate = "DUPLICATE".equals(reply.get(0));
     return new Receipt(duplicate ? "" : reply.get(1).toString(), duplicate);
   }
@@ -255,7 +254,7 @@ public final class RedisRetryQueue implements RetryQueue {
     synchronized (drainLock) {
       Map<Outcome, Integer> tally = new EnumMap<>(Outcome.class);
       store.eval(QueueStore.PROMOTE, "promote due operations",
-          List.of(Long.toString(clock.millis()), Integer.toString(batchSize)));
+          List.of(store.now(), Integer.toString(batchSize)));
       // One permission up front, and only when there is work: while the breaker permits nothing
       // the queue is not even read, and an idle queue never claims a half-open breaker's trial call.
       boolean permitted = stats().ready() > 0 && (breaker == null || breaker.tryAcquirePermission());
@@ -402,7 +401,7 @@ public final class RedisRetryQueue implements RetryQueue {
       if (since <= 0) {
         next.put(UNHANDLED_SINCE, Long.toString(now));
       }
-      reschedule(id, next, now + unhandledDelayMillis);
+      reschedule(id, next, unhandledDelayMillis);
       return Outcome.UNHANDLED;
     }
 
@@ -427,7 +426,7 @@ public final class RedisRetryQueue implements RetryQueue {
         return review(next, "failed, flagged for review: " + message);
       }
       if (policy.shouldRetry(operation, attempt)) {
-        reschedule(id, next, clock.millis() + policy.backoff(attempt).toMillis());
+        reschedule(id, next, policy.backoff(attempt).toMillis());
         return Outcome.RETRIED;
       }
       String reason = "failed " + attempt + (attempt == 1 ? " time" : " times") + ", last: " + message;
@@ -481,12 +480,13 @@ public final class RedisRetryQueue implements RetryQueue {
 
   private void complete(String id, String key) {
     store.eval(QueueStore.COMPLETE, "complete " + id,
-        List.of(GROUP, id, key, Long.toString(clock.millis()), Long.toString(retention.toMillis())));
+        List.of(GROUP, id, key, store.now(), Long.toString(retention.toMillis())));
   }
 
-  private void reschedule(String id, Map<String, String> fields, long dueMillis) {
+  /** Back in the delayed set, due {@code delayMillis} from now on the fleet's clock. */
+  private void reschedule(String id, Map<String, String> fields, long delayMillis) {
     store.eval(QueueStore.RESCHEDULE, "reschedule " + id,
-        List.of(GROUP, id, Long.toString(dueMillis), Json.write(fields)));
+        List.of(GROUP, id, store.now(), Long.toString(delayMillis), Json.write(fields)));
   }
 
   /** Put back untried (the breaker said no): due at the next drain, attempts unchanged. */
@@ -496,7 +496,7 @@ public final class RedisRetryQueue implements RetryQueue {
       next = new LinkedHashMap<>(fields);
       next.remove(UNHANDLED_SINCE); // a node with the handler holds it: the wait for one is over
     }
-    reschedule(id, next, clock.millis());
+    reschedule(id, next, 0);
   }
 
   /** The field that says since when no node that saw an operation had its handler. */
@@ -510,7 +510,7 @@ public final class RedisRetryQueue implements RetryQueue {
     entry.put("context", Json.write(context));
     String key = fields.getOrDefault("key", id);
     Object newId = store.eval(QueueStore.BURY, "move " + id + " to " + target,
-        QueueStore.args(List.of(GROUP, id, target, key, Long.toString(clock.millis())), entry)).get(0);
+        QueueStore.args(List.of(GROUP, id, target, key, store.now()), entry)).get(0);
     if (newId.toString().isEmpty()) {
       return false;
     }
@@ -536,9 +536,10 @@ public final class RedisRetryQueue implements RetryQueue {
 
   @Override
   public QueueStats stats() {
-    List<Object> reply = store.eval(QueueStore.STATS, "read the state", List.of());
+    List<Object> reply = store.eval(QueueStore.STATS, "read the state", List.of(store.now()));
     long oldest = ((Number) reply.get(4)).longValue();
-    Duration age = oldest < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - oldest));
+    long now = ((Number) reply.get(5)).longValue(); // the clock that stamped it
+    Duration age = oldest < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, now - oldest));
     QueueStats stats = new QueueStats(((Number) reply.get(0)).longValue(), ((Number) reply.get(1)).longValue(), age,
         ((Number) reply.get(2)).longValue(), ((Number) reply.get(3)).longValue());
     lastStats.set(stats);

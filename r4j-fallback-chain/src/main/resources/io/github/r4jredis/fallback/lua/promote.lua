@@ -1,7 +1,7 @@
 -- Moves delayed operations that are due back onto the stream, earliest first, at most ARGV[2].
 -- A member that is not a JSON object of strings goes to the dead letters, raw.
--- ARGV[1] now ms, ARGV[2] limit. Returns the number moved.
-local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+-- ARGV[1] now ms ('': Redis TIME), ARGV[2] limit. Returns the number moved.
+local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now_ms(ARGV[1]), 'LIMIT', 0, tonumber(ARGV[2]))
 for _, member in ipairs(due) do
   local ok, entry = pcall(cjson.decode, member)
   local fields = {}
