@@ -1,6 +1,7 @@
 package io.github.r4jredis.fallback;
 
 import io.github.r4jredis.fallback.internal.RedisRetryQueue;
+import io.github.r4jredis.state.Bounds;
 import io.github.r4jredis.state.FleetNames;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -160,20 +161,13 @@ public interface RetryQueue extends AutoCloseable {
 
     /** Interval of the background drain; zero for none (drain by hand). Default 1 s. */
     public Builder drainInterval(Duration drainInterval) {
-      Objects.requireNonNull(drainInterval, "drainInterval");
-      if (drainInterval.isNegative()) {
-        throw new IllegalArgumentException("drainInterval must not be negative, was " + drainInterval);
-      }
-      this.drainInterval = drainInterval;
+      this.drainInterval = Bounds.notNegative("drainInterval", drainInterval);
       return this;
     }
 
     /** Operations a node runs per drain, 1-10,000: keeps a recovering dependency from a stampede. Default 50. */
     public Builder batchSize(int batchSize) {
-      if (batchSize < 1 || batchSize > 10_000) {
-        throw new IllegalArgumentException("batchSize must be in [1,10000], was " + batchSize);
-      }
-      this.batchSize = batchSize;
+      this.batchSize = Bounds.within("batchSize", batchSize, 1, 10_000);
       return this;
     }
 
@@ -182,21 +176,13 @@ public interface RetryQueue extends AutoCloseable {
      * (the node died); longer than the slowest handler run. At least 100 ms. Default 30 s.
      */
     public Builder claimAfter(Duration claimAfter) {
-      Objects.requireNonNull(claimAfter, "claimAfter");
-      if (claimAfter.toMillis() < 100) {
-        throw new IllegalArgumentException("claimAfter must be at least 100 ms, was " + claimAfter);
-      }
-      this.claimAfter = claimAfter;
+      this.claimAfter = Bounds.atLeast("claimAfter", claimAfter, Duration.ofMillis(100));
       return this;
     }
 
     /** How long a done idempotency key keeps duplicates out, at least 1 s. Default 24 h. */
     public Builder idempotencyRetention(Duration idempotencyRetention) {
-      Objects.requireNonNull(idempotencyRetention, "idempotencyRetention");
-      if (idempotencyRetention.toMillis() < 1000) {
-        throw new IllegalArgumentException("idempotencyRetention must be at least 1 s, was " + idempotencyRetention);
-      }
-      this.idempotencyRetention = idempotencyRetention;
+      this.idempotencyRetention = Bounds.atLeast("idempotencyRetention", idempotencyRetention, Duration.ofSeconds(1));
       return this;
     }
 
@@ -207,11 +193,7 @@ public interface RetryQueue extends AutoCloseable {
      * attempts unchanged. At least 1 s. Default 1 h.
      */
     public Builder unhandledTimeout(Duration unhandledTimeout) {
-      Objects.requireNonNull(unhandledTimeout, "unhandledTimeout");
-      if (unhandledTimeout.toMillis() < 1000) {
-        throw new IllegalArgumentException("unhandledTimeout must be at least 1 s, was " + unhandledTimeout);
-      }
-      this.unhandledTimeout = unhandledTimeout;
+      this.unhandledTimeout = Bounds.atLeast("unhandledTimeout", unhandledTimeout, Duration.ofSeconds(1));
       return this;
     }
 

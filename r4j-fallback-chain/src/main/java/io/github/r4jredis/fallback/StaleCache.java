@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.github.r4jredis.fallback.internal.SharedCopies;
+import io.github.r4jredis.state.Bounds;
 import io.github.r4jredis.state.FleetNames;
 import java.time.Clock;
 import java.time.Duration;
@@ -207,16 +208,13 @@ public final class StaleCache<T> {
 
     /** Keys kept on this node, at least 1; the least used go first. Default 10,000. */
     public Builder<T> maximumSize(long maximumSize) {
-      if (maximumSize < 1) {
-        throw new IllegalArgumentException("maximumSize must be at least 1, was " + maximumSize);
-      }
-      this.maximumSize = maximumSize;
+      this.maximumSize = Bounds.atLeast("maximumSize", maximumSize, 1);
       return this;
     }
 
     /** Age after which a value is never served, at least 1 ms. Default 1 h. */
     public Builder<T> maxStaleness(Duration maxStaleness) {
-      this.maxStaleness = requirePositive("maxStaleness", maxStaleness);
+      this.maxStaleness = Bounds.atLeast("maxStaleness", maxStaleness, Duration.ofMillis(1));
       return this;
     }
 
@@ -241,17 +239,13 @@ public final class StaleCache<T> {
      * read 1,000 times a second costs one Redis write a second. Zero writes every time. Default 1 s.
      */
     public Builder<T> sharedWriteInterval(Duration sharedWriteInterval) {
-      Objects.requireNonNull(sharedWriteInterval, "sharedWriteInterval");
-      if (sharedWriteInterval.isNegative()) {
-        throw new IllegalArgumentException("sharedWriteInterval must not be negative, was " + sharedWriteInterval);
-      }
-      this.sharedWriteInterval = sharedWriteInterval;
+      this.sharedWriteInterval = Bounds.notNegative("sharedWriteInterval", sharedWriteInterval);
       return this;
     }
 
     /** Longest wait for the shared copy before answering without it, at least 1 ms. Default 100 ms. */
     public Builder<T> sharedReadTimeout(Duration sharedReadTimeout) {
-      this.sharedReadTimeout = requirePositive("sharedReadTimeout", sharedReadTimeout);
+      this.sharedReadTimeout = Bounds.atLeast("sharedReadTimeout", sharedReadTimeout, Duration.ofMillis(1));
       return this;
     }
 
@@ -264,14 +258,6 @@ public final class StaleCache<T> {
     /** Builds the cache. */
     public StaleCache<T> build() {
       return new StaleCache<>(this);
-    }
-
-    private static Duration requirePositive(String what, Duration value) {
-      Objects.requireNonNull(value, what);
-      if (value.toMillis() < 1) {
-        throw new IllegalArgumentException(what + " must be at least 1 ms, was " + value);
-      }
-      return value;
     }
   }
 }

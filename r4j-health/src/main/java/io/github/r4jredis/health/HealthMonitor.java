@@ -1,6 +1,7 @@
 package io.github.r4jredis.health;
 
 import io.github.r4jredis.health.internal.RedisHealthMonitor;
+import io.github.r4jredis.state.Bounds;
 import io.github.r4jredis.state.FleetNames;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -153,20 +154,13 @@ public interface HealthMonitor extends AutoCloseable {
 
     /** How long a check is kept, at least 1 s. Default 24 h. */
     public Builder historyRetention(Duration retention) {
-      Objects.requireNonNull(retention, "retention");
-      if (retention.toMillis() < 1000) {
-        throw new IllegalArgumentException("historyRetention must be at least 1 s, was " + retention);
-      }
-      this.historyRetention = retention;
+      this.historyRetention = Bounds.atLeast("historyRetention", retention, Duration.ofSeconds(1));
       return this;
     }
 
     /** Most checks kept per service, 10-1,000,000. Default 10,000. */
     public Builder maxHistory(int maxHistory) {
-      if (maxHistory < 10 || maxHistory > 1_000_000) {
-        throw new IllegalArgumentException("maxHistory must be in [10,1000000], was " + maxHistory);
-      }
-      this.maxHistory = maxHistory;
+      this.maxHistory = Bounds.within("maxHistory", maxHistory, 10, 1_000_000);
       return this;
     }
 

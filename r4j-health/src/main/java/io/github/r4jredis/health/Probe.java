@@ -1,11 +1,12 @@
 package io.github.r4jredis.health;
 
+import io.github.r4jredis.state.Bounds;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -173,20 +174,14 @@ public final class Probe {
 
   /** The same probe, checking every {@code interval} (at least 10 ms; with ±10 % jitter). */
   public Probe interval(Duration interval) {
-    Objects.requireNonNull(interval, "interval");
-    if (interval.toMillis() < 10) {
-      throw new IllegalArgumentException("interval must be at least 10 ms, was " + interval);
-    }
+    Bounds.atLeast("interval", interval, Duration.ofMillis(10));
     return new Probe(service, kind, check, interval, timeout, target, expectedStatus, opensBreakerAfter,
         hastensRecovery, breaker);
   }
 
   /** The same probe, cut off after {@code timeout} (at least 1 ms, at most the interval). */
   public Probe timeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.toMillis() < 1) {
-      throw new IllegalArgumentException("timeout must be at least 1 ms, was " + timeout);
-    }
+    Bounds.atLeast("timeout", timeout, Duration.ofMillis(1));
     return new Probe(service, kind, check, interval, timeout, target, expectedStatus, opensBreakerAfter,
         hastensRecovery, breaker);
   }
@@ -219,9 +214,7 @@ public final class Probe {
    * {@code consecutiveFailures} checks in a row failed and it is CLOSED or HALF_OPEN. Off by default.
    */
   public Probe opensBreakerAfter(int consecutiveFailures) {
-    if (consecutiveFailures < 1) {
-      throw new IllegalArgumentException("consecutiveFailures must be at least 1, was " + consecutiveFailures);
-    }
+    Bounds.atLeast("consecutiveFailures", consecutiveFailures, 1);
     return new Probe(service, kind, check, interval, timeout, target, expectedStatus, consecutiveFailures,
         hastensRecovery, breaker);
   }

@@ -1,6 +1,7 @@
 package io.github.r4jredis.health;
 
 import io.github.r4jredis.health.internal.BoundedStream;
+import io.github.r4jredis.state.Bounds;
 import io.github.r4jredis.state.Health;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
 import io.github.r4jredis.state.RedisStateException;
@@ -406,30 +407,19 @@ public final class StateOverview implements AutoCloseable {
 
     /** How long a snapshot is kept, at least 1 s. Default 7 days. */
     public Builder snapshotRetention(Duration retention) {
-      Objects.requireNonNull(retention, "retention");
-      if (retention.toMillis() < 1000) {
-        throw new IllegalArgumentException("snapshotRetention must be at least 1 s, was " + retention);
-      }
-      this.snapshotRetention = retention;
+      this.snapshotRetention = Bounds.atLeast("snapshotRetention", retention, Duration.ofSeconds(1));
       return this;
     }
 
     /** Most snapshots kept (about: Redis trims in blocks), 10-1,000,000. Default 10,080. */
     public Builder maxSnapshots(int maxSnapshots) {
-      if (maxSnapshots < 10 || maxSnapshots > 1_000_000) {
-        throw new IllegalArgumentException("maxSnapshots must be in [10,1000000], was " + maxSnapshots);
-      }
-      this.maxSnapshots = maxSnapshots;
+      this.maxSnapshots = Bounds.within("maxSnapshots", maxSnapshots, 10, 1_000_000);
       return this;
     }
 
     /** How often the system's health is judged for its gauge, at least 100 ms. Default 10 s. */
     public Builder refreshInterval(Duration interval) {
-      Objects.requireNonNull(interval, "interval");
-      if (interval.toMillis() < 100) {
-        throw new IllegalArgumentException("refreshInterval must be at least 100 ms, was " + interval);
-      }
-      this.refreshInterval = interval;
+      this.refreshInterval = Bounds.atLeast("refreshInterval", interval, Duration.ofMillis(100));
       return this;
     }
 

@@ -12,24 +12,18 @@ import io.github.resilience4j.core.registry.AbstractRegistry;
 import io.github.resilience4j.core.registry.RegistryEventConsumer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
 
@@ -451,13 +445,14 @@ public final class RedisCircuitBreakerRegistry
 
     /** Interval between flushes of outcomes, in [1 ms, 10 s]. Default 20 ms. */
     public Builder syncInterval(Duration syncInterval) {
-      this.syncInterval = requireRange("syncInterval", syncInterval, Duration.ofMillis(1), Duration.ofSeconds(10));
+      this.syncInterval = Bounds.within("syncInterval", syncInterval, Duration.ofMillis(1), Duration.ofSeconds(10));
       return this;
     }
 
     /** Timeout of every Redis call, in [10 ms, 30 s]. Default 250 ms. */
     public Builder commandTimeout(Duration commandTimeout) {
-      this.commandTimeout = requireRange("commandTimeout", commandTimeout, Duration.ofMillis(10), Duration.ofSeconds(30));
+      this.commandTimeout = Bounds.within("commandTimeout", commandTimeout,
+          Duration.ofMillis(10), Duration.ofSeconds(30));
       return this;
     }
 
@@ -466,7 +461,8 @@ public final class RedisCircuitBreakerRegistry
      * Default 500 ms.
      */
     public Builder localModeAfter(Duration localModeAfter) {
-      this.localModeAfter = requireRange("localModeAfter", localModeAfter, Duration.ofMillis(50), Duration.ofSeconds(60));
+      this.localModeAfter = Bounds.within("localModeAfter", localModeAfter,
+          Duration.ofMillis(50), Duration.ofSeconds(60));
       return this;
     }
 
@@ -475,7 +471,8 @@ public final class RedisCircuitBreakerRegistry
      * safety net for lost messages, spread evenly over the sync ticks. Default 5 s.
      */
     public Builder reconcileInterval(Duration reconcileInterval) {
-      this.reconcileInterval = requireRange("reconcileInterval", reconcileInterval, Duration.ofMillis(100), Duration.ofMinutes(10));
+      this.reconcileInterval = Bounds.within("reconcileInterval", reconcileInterval,
+          Duration.ofMillis(100), Duration.ofMinutes(10));
       return this;
     }
 
@@ -485,7 +482,7 @@ public final class RedisCircuitBreakerRegistry
      * Default 5 s.
      */
     public Builder trialLeaseDuration(Duration trialLease) {
-      this.trialLease = requireRange("trialLeaseDuration", trialLease, Duration.ofMillis(100), Duration.ofMinutes(10));
+      this.trialLease = Bounds.within("trialLeaseDuration", trialLease, Duration.ofMillis(100), Duration.ofMinutes(10));
       return this;
     }
 
@@ -499,7 +496,7 @@ public final class RedisCircuitBreakerRegistry
      * anything up to the sync interval) sends at every sync. Default 5 s.
      */
     public Builder maxFlushDelay(Duration maxFlushDelay) {
-      this.maxFlushDelay = requireRange("maxFlushDelay", maxFlushDelay, Duration.ZERO, Duration.ofSeconds(9));
+      this.maxFlushDelay = Bounds.within("maxFlushDelay", maxFlushDelay, Duration.ZERO, Duration.ofSeconds(9));
       return this;
     }
 
@@ -525,11 +522,7 @@ public final class RedisCircuitBreakerRegistry
      * its own local state machine still protects it. Default 1.
      */
     public Builder minimumReportingNodes(int minimumReportingNodes) {
-      if (minimumReportingNodes < 1) {
-        throw new IllegalArgumentException(
-            "minimumReportingNodes must be at least 1, was " + minimumReportingNodes);
-      }
-      this.minimumReportingNodes = minimumReportingNodes;
+      this.minimumReportingNodes = Bounds.atLeast("minimumReportingNodes", minimumReportingNodes, 1);
       return this;
     }
 
@@ -540,10 +533,7 @@ public final class RedisCircuitBreakerRegistry
      * from filling the heap and Redis. Default {@value #DEFAULT_MAX_CIRCUIT_BREAKERS}.
      */
     public Builder maxCircuitBreakers(int maxCircuitBreakers) {
-      if (maxCircuitBreakers < 1) {
-        throw new IllegalArgumentException("maxCircuitBreakers must be at least 1, was " + maxCircuitBreakers);
-      }
-      this.maxCircuitBreakers = maxCircuitBreakers;
+      this.maxCircuitBreakers = Bounds.atLeast("maxCircuitBreakers", maxCircuitBreakers, 1);
       return this;
     }
 
@@ -574,15 +564,6 @@ public final class RedisCircuitBreakerRegistry
       RedisCircuitBreakerRegistry registry = new RedisCircuitBreakerRegistry(this, all);
       registry.runtime.start();
       return registry;
-    }
-
-    private static Duration requireRange(String name, Duration value, Duration min, Duration max) {
-      Objects.requireNonNull(value, name);
-      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            name + " must be in [" + min + ", " + max + "], was " + value);
-      }
-      return value;
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.github.r4jredis.slo;
 
 import io.github.r4jredis.slo.internal.RedisSloMonitor;
+import io.github.r4jredis.state.Bounds;
 import io.github.r4jredis.state.FleetNames;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -194,20 +195,13 @@ public interface SloMonitor extends AutoCloseable {
 
     /** How long a breaker may stay out of CLOSED before the BREAKER_OPEN alert fires. Default 2 min. */
     public Builder openAlertAfter(Duration duration) {
-      Objects.requireNonNull(duration, "duration");
-      if (duration.isNegative()) {
-        throw new IllegalArgumentException("openAlertAfter must not be negative, was " + duration);
-      }
-      this.openAlertAfter = duration;
+      this.openAlertAfter = Bounds.notNegative("openAlertAfter", duration);
       return this;
     }
 
     /** Fewest calls in a window for its latency and availability alerts to fire, at least 1. Default 10. */
     public Builder minRequests(int minRequests) {
-      if (minRequests < 1) {
-        throw new IllegalArgumentException("minRequests must be at least 1, was " + minRequests);
-      }
-      this.minRequests = minRequests;
+      this.minRequests = Bounds.atLeast("minRequests", minRequests, 1);
       return this;
     }
 
