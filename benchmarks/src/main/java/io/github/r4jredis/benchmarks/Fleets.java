@@ -2,9 +2,10 @@ package io.github.r4jredis.benchmarks;
 
 import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
+import io.github.r4jredis.state.StateMeters;
 import io.github.r4jredis.testkit.RedisServer;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
@@ -221,9 +222,9 @@ abstract class Fleets implements AutoCloseable {
 
     /** Mean and maximum pipeline round trip over every node, in ms. */
     String roundTrips() {
-      double mean = meters.find("r4jredis.state.sync.round.trip").timers().stream()
+      double mean = meters.find(StateMeters.SYNC_ROUND_TRIP.getName()).timers().stream()
           .mapToDouble(t -> t.mean(TimeUnit.MILLISECONDS)).average().orElse(Double.NaN);
-      double max = meters.find("r4jredis.state.sync.round.trip").timers().stream()
+      double max = meters.find(StateMeters.SYNC_ROUND_TRIP.getName()).timers().stream()
           .mapToDouble(t -> t.max(TimeUnit.MILLISECONDS)).max().orElse(Double.NaN);
       return String.format(Locale.ROOT, "sync round trip mean %.2f ms, max %.1f ms", mean, max);
     }

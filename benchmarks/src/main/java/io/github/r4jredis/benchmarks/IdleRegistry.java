@@ -2,6 +2,7 @@ package io.github.r4jredis.benchmarks;
 
 import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
+import io.github.r4jredis.state.StateMeters;
 import io.github.r4jredis.testkit.RedisServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
@@ -55,7 +56,7 @@ final class IdleRegistry {
       long seeded = System.nanoTime();
       long sync = syncThread("r4j-redis-sync-" + prefix);
       double hot = cpuPercent(sync, Duration.ofSeconds(5));
-      await(() -> meters.get("r4jredis.state.sync.breakers").tag("round", "cold").gauge().value() == breakers,
+      await(() -> meters.get(StateMeters.SYNC_BREAKERS.getName()).tag("round", "cold").gauge().value() == breakers,
           Duration.ofMinutes(2), "all cold");
       double coldAfter = (System.nanoTime() - seeded) / 1e9;
       double cold = cpuPercent(sync, Duration.ofSeconds(10));
