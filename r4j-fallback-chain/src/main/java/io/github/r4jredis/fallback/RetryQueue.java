@@ -211,7 +211,13 @@ public interface RetryQueue extends AutoCloseable {
       return this;
     }
 
-    /** The clock of due times and ages. Default UTC system clock. */
+    /**
+     * A clock to use instead of the fleet's (tests). By default (a system clock) every time the
+     * queue stores, enqueue, due and completion times, is Redis {@code TIME}, taken in its
+     * scripts, so that nodes whose clocks differ agree on when an operation is due; any other
+     * clock ({@code Clock.fixed}, {@code Clock.offset}, {@code Clock.tick}...) is used instead of
+     * Redis's, from this node.
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

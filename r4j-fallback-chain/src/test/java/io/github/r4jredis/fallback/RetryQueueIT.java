@@ -120,6 +120,11 @@ class RetryQueueIT {
       assertThat(due).isBetween(redisNow + 30_000, redisMillis(client) + 30_000);
       queue.drain(); // not due on Redis's clock
       assertThat(calls).hasValue(1);
+
+      List<QueueEntry> told = new CopyOnWriteArrayList<>();
+      queue.review().onSubmitted(told::add).submit(booking("b-2"), "checked by hand", Map.of());
+      assertThat(told).singleElement().extracting(QueueEntry::enqueuedAt)
+          .isEqualTo(queue.review().list(1).get(0).enqueuedAt()); // listeners see the stamp Redis holds
     }
   }
 

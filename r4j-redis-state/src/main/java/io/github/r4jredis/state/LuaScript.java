@@ -120,18 +120,32 @@ public final class LuaScript {
   public <R> CompletionStage<R> evalAsync(RedissonClient redisson, Mode mode, ReturnType type, List<Object> keys,
       Object... args) {
     RScript script = redisson.getScript(StringCodec.INSTANCE);
-    CompletableFuture<R> first = this.<R>evalShaAsync(script, mode, type, keys, args);
-    return first.handle((reply, error) -> {
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    // Completed by hand: a stage built with thenCompose would fail with a CompletionException
+    // around the RedisException, which is not what a caller checks for.
+    CompletableFuture<R> result = new CompletableFuture<>();
+    this.<R>evalShaAsync(script, mode, type, keys, args).whenComplete((reply, error) -> {
+      Throwable cause = unwrap(error);
       if (cause == null) {
-        return CompletableFuture.completedFuture(reply);
+        result.complete(reply);
+      } else if (!isNoScript(cause)) {
+        result.completeExceptionally(cause);
+      } else {
+        script.scriptLoadAsync(text).toCompletableFuture()
+            .thenCompose(loaded -> this.<R>evalShaAsync(script, mode, type, keys, args))
+            .whenComplete((again, failure) -> {
+              if (failure == null) {
+                result.complete(again);
+              } else {
+                result.completeExceptionally(unwrap(failure));
+              }
+            });
       }
-      if (!isNoScript(cause)) {
-        return CompletableFuture.<R>failedFuture(cause);
-      }
-      return script.scriptLoadAsync(text).toCompletableFuture()
-          .thenCompose(loaded -> this.<R>evalShaAsync(script, mode, type, keys, args));
-    }).thenCompose(stage -> stage);
+    });
+    return result;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
   }
 
   private <R> R evalSha(RScript script, Mode mode, ReturnType type, List<Object> keys, Object[] args) {

@@ -11,7 +11,9 @@ import org.slf4j.Logger;
  * Redis at 3 a.m. is one line to read, not thousands, and its end is a line too.
  *
  * <p>Every module of r4j-redis logs its own Redis outages through this type. Thread-safe: among
- * failures and successes racing, one WARN and one INFO per outage.
+ * failures and successes racing, one WARN and one INFO per outage. The lines are written after
+ * the state changes, outside any lock, so a success that ends an outage in the instant after its
+ * first failure may log its INFO just before that failure's WARN.
  */
 public final class OutageLog {
 

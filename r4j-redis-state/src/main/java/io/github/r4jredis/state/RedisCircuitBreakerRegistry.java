@@ -537,7 +537,7 @@ public final class RedisCircuitBreakerRegistry
       return this;
     }
 
-    /** Where the sync meters ({@code r4jredis.*}) go. Default: Micrometer's global registry. */
+    /** Where the registry's meters ({@link StateMeters}) go. Default: Micrometer's global registry. */
     public Builder meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
       return this;

@@ -92,6 +92,22 @@ class LuaScriptIT {
     assertThat(calls("script\\|load")).isEqualTo(1); // for the NOSCRIPT of the first call only
   }
 
+  /** What a callback of the stage receives is Redis's error itself, not a wrapper around it. */
+  @Test
+  void withoutWaitingAFailureIsTheRedisErrorItself() throws Exception {
+    LuaScript failing = LuaScript.of("return redis.error_reply('BOOM again')");
+    CompletableFuture<Throwable> seen = new CompletableFuture<>();
+    admin.run("SCRIPT", "FLUSH"); // the error comes after the script was loaded again
+    failing.evalAsync(client, Mode.READ_WRITE, ReturnType.VALUE, List.of(key))
+        .whenComplete((reply, error) -> seen.complete(error));
+    CompletableFuture<Throwable> direct = new CompletableFuture<>();
+    failing.evalAsync(client, Mode.READ_WRITE, ReturnType.VALUE, List.of(key))
+        .whenComplete((reply, error) -> direct.complete(error));
+
+    assertThat(seen.get(5, TimeUnit.SECONDS)).isInstanceOf(RedisException.class).hasMessageContaining("BOOM");
+    assertThat(direct.get(5, TimeUnit.SECONDS)).isInstanceOf(RedisException.class).hasMessageContaining("BOOM");
+  }
+
   @Test
   void hasTheDigestRedisGivesIt() {
     LuaScript script = LuaScript.fromResource(LuaScriptIT.class, "/io/github/r4jredis/state/lua/read.lua");

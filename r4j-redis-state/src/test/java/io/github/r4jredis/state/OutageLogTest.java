@@ -58,8 +58,9 @@ class OutageLogTest {
     assertThat(lines.list.get(3).getFormattedMessage()).isEqualTo("Queue orders drains again");
   }
 
+  /** The failures of one outage race each other: one of them, and only one, logs the WARN. */
   @Test
-  void failuresAndSuccessesRacingLogOneWarnAndOneInfoPerOutage() throws Exception {
+  void failuresRacingInOneOutageLogOneWarnAndItsEndOneInfo() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     RuntimeException down = new RuntimeException("down");
     List<Boolean> firsts = new ArrayList<>();

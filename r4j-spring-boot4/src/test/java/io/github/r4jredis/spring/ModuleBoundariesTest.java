@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Test;
  * The build check that stands in for {@code module-info.java}: each module's API is its root
  * package ({@code io.github.r4jredis.<module>}), and its {@code .internal} packages are its own.
  * Read as bytecode (so a fully qualified name counts as much as an import) over every library
- * module, all of which this module's tests have on their class path.
+ * module, all of which this module's tests have on their class path. Signatures are checked by
+ * their raw types (fields, parameters, returns, supertypes): a type argument such as
+ * {@code List<SomeInternal>}, a thrown exception or an annotation is not.
  */
 class ModuleBoundariesTest {
 

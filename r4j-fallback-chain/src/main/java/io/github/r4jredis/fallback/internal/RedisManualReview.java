@@ -39,10 +39,11 @@ final class RedisManualReview implements ManualReview {
     Map<String, String> extra = new LinkedHashMap<>();
     extra.put("reason", reason);
     extra.put("context", Json.write(Objects.requireNonNull(context, "context")));
-    Receipt receipt = queue.add(operation, "review", extra);
+    RedisRetryQueue.Added added = queue.add(operation, "review", extra);
+    Receipt receipt = added.receipt();
     queue.submitted(receipt.duplicate());
     if (!receipt.duplicate()) {
-      announce(QueueStore.toEntry(receipt.id(), queue.fields(operation), extra));
+      announce(QueueStore.toEntry(receipt.id(), added.fields())); // as list() shows it, stamp included
     }
     return receipt;
   }

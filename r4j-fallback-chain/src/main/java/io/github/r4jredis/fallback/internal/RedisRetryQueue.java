@@ -191,19 +191,25 @@ public final class RedisRetryQueue implements RetryQueue {
 
   @Override
   public Receipt enqueue(Operation<?> operation) {
-    Receipt receipt = add(operation, "queue", Map.of());
+    Receipt receipt = add(operation, "queue", Map.of()).receipt();
     counters.get(receipt.duplicate() ? Outcome.DUPLICATE : Outcome.QUEUED).increment();
     return receipt;
   }
 
+  /** What {@link #add} stored: the receipt, and the entry's fields as Redis holds them. */
+  record Added(Receipt receipt, Map<String, String> fields) {}
+
   /** Adds {@code operation} to the stream ({@code target} "queue") or the review ("review"). */
-  Receipt add(Operation<?> operation, String target, Map<String, String> extra) {
-    Map<String, String> fields = fields(operation); // the script stamps enqueuedAt on the fleet's clock
+  Added add(Operation<?> operation, String target, Map<String, String> extra) {
+    Map<String, String> fields = fields(operation, encode(operation), 0); // the script stamps enqueuedAt
     fields.putAll(extra);
     List<Object> reply = store.eval(QueueStore.ENQUEUE, "queue " + operation,
         QueueStore.args(List.of(operation.idempotencyKey(), target, store.now()), fields));
-    boolean duplicate = "DUPLICATE".equals(reply.get(0));
-    return new Receipt(duplicate ? "" : reply.get(1).toString(), duplicate);
+    if ("DUPLICATE".equals(reply.get(0))) {
+      return new Added(new Receipt("", true), fields);
+    }
+    fields.put("enqueuedAt", reply.get(2).toString());
+    return new Added(new Receipt(reply.get(1).toString(), false), fields);
   }
 
   @SuppressWarnings("unchecked")
@@ -219,11 +225,6 @@ public final class RedisRetryQueue implements RetryQueue {
     }
     // Queued on a node without the handler (a web node; workers run it): strings as they are, else JSON.
     return operation.payload() instanceof String text ? text : Json.writeValue(operation.payload());
-  }
-
-  /** The fields an entry of {@code operation} has in Redis, enqueued now. */
-  Map<String, String> fields(Operation<?> operation) {
-    return fields(operation, encode(operation), clock.millis());
   }
 
   private static Map<String, String> fields(Operation<?> operation, String payload, long enqueuedAt) {

@@ -1,7 +1,8 @@
 -- Adds an operation to the queue (ARGV[2] = 'queue') or to manual review (ARGV[2] = 'review')
 -- unless its idempotency key is queued, under review, or was done within the retention.
 -- KEYS: see QueueStore. ARGV[1] idempotency key, ARGV[2] target, ARGV[3] now ms ('': Redis TIME), then
--- the field/value pairs of the entry; its enqueuedAt is set to now. Returns {'QUEUED', id} or {'DUPLICATE', 'queued'|'review'|'done'}.
+-- the field/value pairs of the entry; its enqueuedAt is set to now. Returns {'QUEUED', id, now} or
+-- {'DUPLICATE', 'queued'|'review'|'done'}.
 local key = ARGV[1]
 if redis.call('ZSCORE', KEYS[3], key) then return {'DUPLICATE', 'done'} end
 if redis.call('ZSCORE', KEYS[2], key) then return {'DUPLICATE', 'queued'} end
@@ -20,4 +21,4 @@ else
   redis.call('ZADD', KEYS[2], now, key)
   id = redis.call('XADD', KEYS[1], '*', unpack(fields))
 end
-return {'QUEUED', id}
+return {'QUEUED', id, tostring(now)}
