@@ -99,7 +99,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /** A TIME_BASED window files each outcome under the second of the breaker's clock it came in. */
   private final boolean timeBased;
   private final java.util.concurrent.atomic.AtomicInteger inCalls = new java.util.concurrent.atomic.AtomicInteger();
-  private final FleetMetrics fleet = new FleetWindow();
+  private final FleetMetrics fleet;
 
   private volatile SharedView view;
   private volatile State effective;
@@ -200,6 +200,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     this.predictedMine = view.heldBy(engine.nodeId());
     this.events = new BreakerEvents(() -> effective);
     this.sync = new BreakerSync(this, new OutcomeLog(timeBased ? 64 : Math.max(64, config.getSlidingWindowSize())));
+    this.fleet = new FleetWindow(config, () -> view, () -> sync.outcomes().unacknowledged(), this::notPermittedCalls);
     // No consumer is registered on the local machine: with one, Resilience4j builds an event
     // object (and reads the wall clock) on every call. Its transitions are observed instead,
     // after each call into it and on every sync tick (the ones its scheduler makes).
@@ -1327,9 +1328,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   }
 
   private int minimumCalls() {
-    return config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED
-        ? Math.min(config.getMinimumNumberOfCalls(), config.getSlidingWindowSize())
-        : config.getMinimumNumberOfCalls();
+    return FleetWindow.minimumCalls(config);
   }
 
   /**
@@ -1976,6 +1975,11 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     return "RedisCircuitBreaker '" + name + "'";
   }
 
+  /** Calls this node did not permit: its local machine's, and the shared state's refusals. */
+  private long notPermittedCalls() {
+    return local.getMetrics().getNumberOfNotPermittedCalls() + rejected.sum();
+  }
+
   /** {@link #getMetrics()}: each read asks the window that applies now. */
   private final class LiveMetrics implements Metrics {
     @Override
@@ -2015,110 +2019,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
     @Override
     public long getNumberOfNotPermittedCalls() {
-      return local.getMetrics().getNumberOfNotPermittedCalls() + rejected.sum();
+      return notPermittedCalls();
     }
 
     @Override
     public int getNumberOfSuccessfulCalls() {
       return currentWindow().getNumberOfSuccessfulCalls();
-    }
-  }
-
-  /** The fleet window, live: Redis's last report plus this node's unacknowledged outcomes. */
-  private final class FleetWindow implements FleetMetrics {
-
-    private OutcomeLog.Counts mine(SharedView v) {
-      return v.state() == State.CLOSED || v.state() == State.METRICS_ONLY
-          ? sync.outcomes().unacknowledged() : new OutcomeLog.Counts();
-    }
-
-    @Override
-    public float getFailureRate() {
-      SharedView v = view;
-      return rate(v, failed(v, mine(v)), buffered(v, mine(v)));
-    }
-
-    @Override
-    public float getSlowCallRate() {
-      SharedView v = view;
-      OutcomeLog.Counts mine = mine(v);
-      return rate(v, slow(v, mine), buffered(v, mine));
-    }
-
-    private float rate(SharedView v, int count, int calls) {
-      return calls == 0 || calls < minimumCalls() ? -1f : count * 100f / calls;
-    }
-
-    private int buffered(SharedView v, OutcomeLog.Counts mine) {
-      long calls = v.calls() + mine.calls();
-      if (config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED) {
-        calls = Math.min(calls, config.getSlidingWindowSize());
-      }
-      return clamp(calls);
-    }
-
-    private int failed(SharedView v, OutcomeLog.Counts mine) {
-      return Math.min(clamp(v.failures() + mine.failures()), buffered(v, mine));
-    }
-
-    private int slow(SharedView v, OutcomeLog.Counts mine) {
-      return Math.min(clamp(v.slowCalls() + mine.slowCalls()), buffered(v, mine));
-    }
-
-    @Override
-    public int getNumberOfSlowCalls() {
-      SharedView v = view;
-      return slow(v, mine(v));
-    }
-
-    @Override
-    public int getNumberOfSlowSuccessfulCalls() {
-      return getNumberOfSlowCalls() - getNumberOfSlowFailedCalls();
-    }
-
-    @Override
-    public int getNumberOfSlowFailedCalls() {
-      SharedView v = view;
-      OutcomeLog.Counts mine = mine(v);
-      return Math.min(clamp(v.slowFailures() + mine.slowFailures()), slow(v, mine));
-    }
-
-    @Override
-    public int getNumberOfBufferedCalls() {
-      SharedView v = view;
-      return buffered(v, mine(v));
-    }
-
-    @Override
-    public int getNumberOfFailedCalls() {
-      SharedView v = view;
-      return failed(v, mine(v));
-    }
-
-    @Override
-    public long getNumberOfNotPermittedCalls() {
-      return local.getMetrics().getNumberOfNotPermittedCalls() + rejected.sum();
-    }
-
-    @Override
-    public int getNumberOfSuccessfulCalls() {
-      SharedView v = view;
-      OutcomeLog.Counts mine = mine(v);
-      return buffered(v, mine) - failed(v, mine);
-    }
-
-    @Override
-    public int getNumberOfReportingNodes() {
-      return view.activeNodes();
-    }
-
-    @Override
-    public int getNumberOfFailingNodes() {
-      return view.failingNodes();
-    }
-
-    private int clamp(long value) {
-      return (int) Math.min(Integer.MAX_VALUE, Math.max(0, value));
     }
   }
 }

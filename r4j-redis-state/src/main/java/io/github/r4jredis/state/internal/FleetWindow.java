@@ -1,0 +1,143 @@
+package io.github.r4jredis.state.internal;
+
+import io.github.r4jredis.state.FleetMetrics;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The fleet's window of one breaker, live: the window Redis last reported plus this node's
+ * outcomes it has not acknowledged yet (while the fleet counts calls: CLOSED, METRICS_ONLY),
+ * counted as Resilience4j counts its own: a COUNT_BASED window holds at most its size, a rate is
+ * -1 below the minimum number of calls. Each read takes one view. Thread-safe.
+ */
+final class FleetWindow implements FleetMetrics {
+
+  private final Supplier<SharedView> view;
+  private final Supplier<OutcomeLog.Counts> unacknowledged;
+  private final LongSupplier notPermitted;
+  private final boolean countBased;
+  private final int windowSize;
+  private final int minimumCalls;
+
+  /**
+   * @param view the breaker's latest shared view
+   * @param unacknowledged this node's outcomes Redis has not acknowledged
+   * @param notPermitted the calls this node did not permit
+   */
+  FleetWindow(CircuitBreakerConfig config, Supplier<SharedView> view, Supplier<OutcomeLog.Counts> unacknowledged,
+      LongSupplier notPermitted) {
+    this.view = view;
+    this.unacknowledged = unacknowledged;
+    this.notPermitted = notPermitted;
+    this.countBased = config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED;
+    this.windowSize = config.getSlidingWindowSize();
+    this.minimumCalls = minimumCalls(config);
+  }
+
+  /** The calls a window needs before its rates count: a COUNT_BASED window's size at most. */
+  static int minimumCalls(CircuitBreakerConfig config) {
+    return config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED
+        ? Math.min(config.getMinimumNumberOfCalls(), config.getSlidingWindowSize())
+        : config.getMinimumNumberOfCalls();
+  }
+
+  private OutcomeLog.Counts mine(SharedView v) {
+    return v.state() == State.CLOSED || v.state() == State.METRICS_ONLY
+        ? unacknowledged.get() : new OutcomeLog.Counts();
+  }
+
+  @Override
+  public float getFailureRate() {
+    SharedView v = view.get();
+    OutcomeLog.Counts mine = mine(v);
+    return rate(failed(v, mine), buffered(v, mine));
+  }
+
+  @Override
+  public float getSlowCallRate() {
+    SharedView v = view.get();
+    OutcomeLog.Counts mine = mine(v);
+    return rate(slow(v, mine), buffered(v, mine));
+  }
+
+  private float rate(int count, int calls) {
+    return calls == 0 || calls < minimumCalls ? -1f : count * 100f / calls;
+  }
+
+  private int buffered(SharedView v, OutcomeLog.Counts mine) {
+    long calls = v.calls() + mine.calls();
+    return clamp(countBased ? Math.min(calls, windowSize) : calls);
+  }
+
+  private int failed(SharedView v, OutcomeLog.Counts mine) {
+    return Math.min(clamp(v.failures() + mine.failures()), buffered(v, mine));
+  }
+
+  private int slow(SharedView v, OutcomeLog.Counts mine) {
+    return Math.min(clamp(v.slowCalls() + mine.slowCalls()), buffered(v, mine));
+  }
+
+  @Override
+  public int getNumberOfSlowCalls() {
+    SharedView v = view.get();
+    return slow(v, mine(v));
+  }
+
+  @Override
+  public int getNumberOfSlowSuccessfulCalls() {
+    SharedView v = view.get();
+    OutcomeLog.Counts mine = mine(v);
+    return slow(v, mine) - slowFailed(v, mine);
+  }
+
+  @Override
+  public int getNumberOfSlowFailedCalls() {
+    SharedView v = view.get();
+    return slowFailed(v, mine(v));
+  }
+
+  private int slowFailed(SharedView v, OutcomeLog.Counts mine) {
+    return Math.min(clamp(v.slowFailures() + mine.slowFailures()), slow(v, mine));
+  }
+
+  @Override
+  public int getNumberOfBufferedCalls() {
+    SharedView v = view.get();
+    return buffered(v, mine(v));
+  }
+
+  @Override
+  public int getNumberOfFailedCalls() {
+    SharedView v = view.get();
+    return failed(v, mine(v));
+  }
+
+  @Override
+  public long getNumberOfNotPermittedCalls() {
+    return notPermitted.getAsLong();
+  }
+
+  @Override
+  public int getNumberOfSuccessfulCalls() {
+    SharedView v = view.get();
+    OutcomeLog.Counts mine = mine(v);
+    return buffered(v, mine) - failed(v, mine);
+  }
+
+  @Override
+  public int getNumberOfReportingNodes() {
+    return view.get().activeNodes();
+  }
+
+  @Override
+  public int getNumberOfFailingNodes() {
+    return view.get().failingNodes();
+  }
+
+  private static int clamp(long value) {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(0, value));
+  }
+}
