@@ -74,7 +74,7 @@ public final class SharedCopies<T> {
           if (error != null) {
             failed("write", error);
           } else {
-            recovered();
+            outages.succeeded();
           }
         });
   }
@@ -96,7 +96,7 @@ public final class SharedCopies<T> {
       failed("read", e);
       return null;
     }
-    recovered();
+    outages.succeeded();
     if (stored == null) {
       return null;
     }
@@ -121,9 +121,5 @@ public final class SharedCopies<T> {
   private void failed(String what, Throwable error) {
     outages.failed("Stale cache " + name + " cannot " + what + " its shared copies; serving this node's values"
         + " (logged once until it recovers)", error);
-  }
-
-  private void recovered() {
-    outages.succeeded();
   }
 }

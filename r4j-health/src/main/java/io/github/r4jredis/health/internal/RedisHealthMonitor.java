@@ -228,7 +228,7 @@ public final class RedisHealthMonitor implements HealthMonitor {
     try {
       boolean acquired = redisson.<String>getBucket(state.leaseKey, StringCodec.INSTANCE)
           .setIfAbsent(nodeId, state.probe.interval());
-      redisRecovered();
+      outages.succeeded();
       return acquired;
     } catch (RedisException e) {
       redisFailed(e);
@@ -317,7 +317,7 @@ public final class RedisHealthMonitor implements HealthMonitor {
     try {
       BoundedStream.add(redisson, state.historyKey, maxHistory, now - retention.toMillis(),
           retention.plus(state.probe.interval().multipliedBy(2)), fields);
-      redisRecovered();
+      outages.succeeded();
     } catch (RedisException e) {
       redisFailed(e);
       state.append(result); // this node's alone until Redis is back
@@ -344,7 +344,7 @@ public final class RedisHealthMonitor implements HealthMonitor {
           }
         }
       }
-      redisRecovered();
+      outages.succeeded();
     } catch (RedisException e) {
       redisFailed(e);
     }
@@ -398,10 +398,6 @@ public final class RedisHealthMonitor implements HealthMonitor {
 
   private void redisFailed(RedisException e) {
     outages.failed("Health monitor cannot reach Redis; each node checks on its own until it is back", e);
-  }
-
-  private void redisRecovered() {
-    outages.succeeded();
   }
 
   // ---------------------------------------------------------------- API

@@ -44,75 +44,60 @@ final class FleetWindow implements FleetMetrics {
         : config.getMinimumNumberOfCalls();
   }
 
-  private OutcomeLog.Counts mine(SharedView v) {
-    return v.state() == State.CLOSED || v.state() == State.METRICS_ONLY
+  /** One read of the window: a COUNT_BASED one holds at most its size, counts at most what it holds. */
+  private record Window(int buffered, int failed, int slow, int slowFailed) {}
+
+  private Window window() {
+    SharedView v = view.get();
+    OutcomeLog.Counts mine = v.state() == State.CLOSED || v.state() == State.METRICS_ONLY
         ? unacknowledged.get() : new OutcomeLog.Counts();
-  }
-
-  @Override
-  public float getFailureRate() {
-    SharedView v = view.get();
-    OutcomeLog.Counts mine = mine(v);
-    return rate(failed(v, mine), buffered(v, mine));
-  }
-
-  @Override
-  public float getSlowCallRate() {
-    SharedView v = view.get();
-    OutcomeLog.Counts mine = mine(v);
-    return rate(slow(v, mine), buffered(v, mine));
+    long calls = v.calls() + mine.calls();
+    int buffered = clamp(countBased ? Math.min(calls, windowSize) : calls);
+    int slow = Math.min(clamp(v.slowCalls() + mine.slowCalls()), buffered);
+    return new Window(buffered, Math.min(clamp(v.failures() + mine.failures()), buffered), slow,
+        Math.min(clamp(v.slowFailures() + mine.slowFailures()), slow));
   }
 
   private float rate(int count, int calls) {
     return calls == 0 || calls < minimumCalls ? -1f : count * 100f / calls;
   }
 
-  private int buffered(SharedView v, OutcomeLog.Counts mine) {
-    long calls = v.calls() + mine.calls();
-    return clamp(countBased ? Math.min(calls, windowSize) : calls);
+  @Override
+  public float getFailureRate() {
+    Window w = window();
+    return rate(w.failed(), w.buffered());
   }
 
-  private int failed(SharedView v, OutcomeLog.Counts mine) {
-    return Math.min(clamp(v.failures() + mine.failures()), buffered(v, mine));
-  }
-
-  private int slow(SharedView v, OutcomeLog.Counts mine) {
-    return Math.min(clamp(v.slowCalls() + mine.slowCalls()), buffered(v, mine));
+  @Override
+  public float getSlowCallRate() {
+    Window w = window();
+    return rate(w.slow(), w.buffered());
   }
 
   @Override
   public int getNumberOfSlowCalls() {
-    SharedView v = view.get();
-    return slow(v, mine(v));
+    return window().slow();
   }
 
   @Override
   public int getNumberOfSlowSuccessfulCalls() {
-    SharedView v = view.get();
-    OutcomeLog.Counts mine = mine(v);
-    return slow(v, mine) - slowFailed(v, mine);
+    Window w = window();
+    return w.slow() - w.slowFailed();
   }
 
   @Override
   public int getNumberOfSlowFailedCalls() {
-    SharedView v = view.get();
-    return slowFailed(v, mine(v));
-  }
-
-  private int slowFailed(SharedView v, OutcomeLog.Counts mine) {
-    return Math.min(clamp(v.slowFailures() + mine.slowFailures()), slow(v, mine));
+    return window().slowFailed();
   }
 
   @Override
   public int getNumberOfBufferedCalls() {
-    SharedView v = view.get();
-    return buffered(v, mine(v));
+    return window().buffered();
   }
 
   @Override
   public int getNumberOfFailedCalls() {
-    SharedView v = view.get();
-    return failed(v, mine(v));
+    return window().failed();
   }
 
   @Override
@@ -122,9 +107,8 @@ final class FleetWindow implements FleetMetrics {
 
   @Override
   public int getNumberOfSuccessfulCalls() {
-    SharedView v = view.get();
-    OutcomeLog.Counts mine = mine(v);
-    return buffered(v, mine) - failed(v, mine);
+    Window w = window();
+    return w.buffered() - w.failed();
   }
 
   @Override
