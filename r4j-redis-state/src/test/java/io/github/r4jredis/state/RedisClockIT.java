@@ -1,0 +1,77 @@
+package io.github.r4jredis.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.r4jredis.testkit.RedisServer;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.redisnode.RedisNodes;
+
+/** The fleet's clock, on a Redis whose clock is an hour behind this JVM's. */
+class RedisClockIT {
+
+  private static final Duration HOUR = Duration.ofHours(1);
+
+  @BeforeAll
+  static void needsShiftedClocks() {
+    Assumptions.assumeTrue(RedisServer.canShiftClocks(), "needs Linux and a C compiler (cc)");
+  }
+
+  @Test
+  void isRedisTimeOnceRedisAnsweredInEveryZone() {
+    try (RedisServer behind = RedisServer.builder().clockOffset(HOUR.negated()).start()) {
+      RedissonClient client = behind.newRedisson();
+      try {
+        RedisClock clock = RedisClock.of(client);
+        await().atMost(Duration.ofSeconds(10)).until(clock::isSynchronized);
+
+        long redis = redisMillis(client);
+        assertThat(clock.millis()).isBetween(redis - 1_000, redis + 1_000);
+        assertThat(System.currentTimeMillis() - clock.millis()).isGreaterThan(HOUR.minusMinutes(1).toMillis());
+        assertThat(clock.getZone()).isEqualTo(ZoneOffset.UTC);
+        RedisClock paris = clock.withZone(ZoneId.of("Europe/Paris"));
+        assertThat(paris.getZone()).isEqualTo(ZoneId.of("Europe/Paris"));
+        assertThat(paris.isSynchronized()).as("one reading for both").isTrue();
+        assertThat(paris.instant().toEpochMilli()).isBetween(redis - 1_000, redisMillis(client) + 1_000);
+        assertThat(paris).isNotEqualTo(clock).isEqualTo(clock.withZone(ZoneId.of("Europe/Paris")));
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void goesOnFromItsLastReadingWhileRedisIsDownAndIsTheSystemClockBeforeTheFirst() {
+    try (RedisServer behind = RedisServer.builder().clockOffset(HOUR.negated()).start()) {
+      RedissonClient client = behind.newRedisson();
+      try {
+        RedisClock clock = RedisClock.of(client);
+        await().atMost(Duration.ofSeconds(10)).until(clock::isSynchronized);
+        behind.kill();
+
+        long first = clock.millis(); // never waits, never throws
+        long second = clock.millis();
+        assertThat(second).isGreaterThanOrEqualTo(first);
+        assertThat(System.currentTimeMillis() - second).isGreaterThan(HOUR.minusMinutes(1).toMillis());
+
+        RedisClock unanswered = RedisClock.of(client);
+        assertThat(unanswered.isSynchronized()).isFalse();
+        assertThat(unanswered.millis()).isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(1_000L));
+        assertThat(unanswered.toString()).contains("not synchronized");
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
+
+  private static long redisMillis(RedissonClient client) {
+    org.redisson.client.protocol.Time time = client.getRedisNodes(RedisNodes.SINGLE).getInstance().time();
+    return time.getSeconds() * 1000L + time.getMicroseconds() / 1000;
+  }
+}
