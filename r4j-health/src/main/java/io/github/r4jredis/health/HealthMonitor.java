@@ -3,6 +3,7 @@ package io.github.r4jredis.health;
 import io.github.r4jredis.health.internal.RedisHealthMonitor;
 import io.github.r4jredis.state.Bounds;
 import io.github.r4jredis.state.FleetNames;
+import io.github.r4jredis.state.RedisClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -114,7 +115,7 @@ public interface HealthMonitor extends AutoCloseable {
     private int maxHistory = DEFAULT_MAX_HISTORY;
     private double jitter = DEFAULT_JITTER;
     private ZoneId zone = ZoneOffset.UTC;
-    private Clock clock = Clock.systemUTC();
+    private @Nullable Clock clock;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
 
     private Builder(RedissonClient redisson) {
@@ -179,7 +180,10 @@ public interface HealthMonitor extends AutoCloseable {
       return this;
     }
 
-    /** The clock of result times and retention. Default UTC system clock. */
+    /**
+     * The clock of result times and retention. Default: the fleet's, {@link RedisClock} (Redis TIME),
+     * so that results of nodes whose clocks disagree are in the order they happened.
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -213,7 +217,7 @@ public interface HealthMonitor extends AutoCloseable {
         throw new IllegalStateException(String.join("; ", problems));
       }
       return new RedisHealthMonitor(redisson, keyPrefix, nodeId, List.copyOf(probes.values()), circuitBreakerRegistry,
-          historyRetention, maxHistory, jitter, zone, clock, meterRegistry);
+          historyRetention, maxHistory, jitter, zone, clock != null ? clock : RedisClock.of(redisson), meterRegistry);
     }
   }
 }

@@ -4,6 +4,7 @@ import io.github.r4jredis.health.internal.BoundedStream;
 import io.github.r4jredis.state.Bounds;
 import io.github.r4jredis.state.Health;
 import io.github.r4jredis.state.RedisCircuitBreakerRegistry;
+import io.github.r4jredis.state.RedisClock;
 import io.github.r4jredis.state.RedisStateException;
 import io.github.r4jredis.state.SharedBreakerState;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
@@ -105,7 +106,7 @@ public final class StateOverview implements AutoCloseable {
     this.retention = builder.snapshotRetention;
     this.maxSnapshots = builder.maxSnapshots;
     this.zone = builder.zone;
-    this.clock = builder.clock;
+    this.clock = builder.clock != null ? builder.clock : RedisClock.of(builder.redisson);
     this.snapshotKey = registry.keyPrefix() + ":health:snapshots";
     this.leaseKey = snapshotKey + ":lease";
     this.last = new AtomicReference<>(new SystemHealth(Health.HEALTHY, List.of(), clock.instant(), false));
@@ -367,7 +368,7 @@ public final class StateOverview implements AutoCloseable {
     private int maxSnapshots = DEFAULT_MAX_SNAPSHOTS;
     private Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
     private ZoneId zone = ZoneOffset.UTC;
-    private Clock clock = Clock.systemUTC();
+    private @Nullable Clock clock;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
 
     private Builder(RedisCircuitBreakerRegistry registry, RedissonClient redisson) {
@@ -429,7 +430,7 @@ public final class StateOverview implements AutoCloseable {
       return this;
     }
 
-    /** The clock of snapshot times and retention. Default UTC system clock. */
+    /** The clock of snapshot times and retention. Default: the fleet's, {@link RedisClock} (Redis TIME). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

@@ -368,6 +368,34 @@ class HealthMonitorIT {
     assertThat(breaker.getState()).isEqualTo(State.HALF_OPEN);
   }
 
+  /**
+   * Results are stamped with the fleet's time, Redis TIME, not this node's: on a Redis whose clock
+   * is an hour behind, a result and its stored copy are an hour back, in order with every node's.
+   */
+  @Test
+  void resultsAreStampedWithRedisTimeByDefault() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(RedisServer.canShiftClocks(), "needs Linux and a C compiler (cc)");
+    try (RedisServer behind = RedisServer.builder().clockOffset(Duration.ofHours(-1)).start()) {
+      RedissonClient client = behind.newRedisson();
+      closeables.add(client::shutdown);
+      HealthMonitor monitor = HealthMonitor.builder(client).keyPrefix(prefix).nodeId("behind").meterRegistry(meters)
+          .probe(Probe.http("calcom", calcom.uri()).interval(Duration.ofHours(1))).build();
+      closeables.add(monitor);
+
+      // The first check may come before Redis first told its time (then it is this node's clock).
+      await().atMost(AWAIT).until(() -> Math.abs(monitor.probeNow("calcom").at().toEpochMilli() - behind.timeMillis())
+          < 2_000);
+      assertThat(System.currentTimeMillis() - monitor.latest("calcom").orElseThrow().at().toEpochMilli())
+          .isGreaterThan(Duration.ofMinutes(59).toMillis());
+      HealthMonitor reader = HealthMonitor.builder(client).keyPrefix(prefix).nodeId("reader").meterRegistry(meters)
+          .probe(Probe.http("calcom", calcom.uri()).interval(Duration.ofHours(1))).build();
+      closeables.add(reader);
+      ProbeResult stamped = monitor.latest("calcom").orElseThrow();
+      reader.probeNow("calcom"); // reads what the fleet stored
+      assertThat(reader.history("calcom")).contains(stamped);
+    }
+  }
+
   @Test
   void badSettingsAreRejectedWithTheirRule() {
     RedissonClient client = redis.newRedisson();

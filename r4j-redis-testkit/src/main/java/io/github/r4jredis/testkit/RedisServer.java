@@ -124,6 +124,21 @@ public interface RedisServer extends AutoCloseable {
     return Redisson.create(config);
   }
 
+  /**
+   * The server's clock now (Redis {@code TIME}, ms), read through a client of its own: a server
+   * {@linkplain Builder#clockOffset started off this machine's time} answers its own.
+   */
+  default long timeMillis() {
+    RedissonClient client = newRedisson();
+    try {
+      org.redisson.client.protocol.Time time =
+          client.getRedisNodes(org.redisson.api.redisnode.RedisNodes.SINGLE).getInstance().time();
+      return time.getSeconds() * 1000L + time.getMicroseconds() / 1000;
+    } finally {
+      client.shutdown();
+    }
+  }
+
   /** Whether this testkit owns the server and may kill, pause and restart it. */
   boolean isManaged();
 

@@ -3,6 +3,7 @@ package io.github.r4jredis.slo;
 import io.github.r4jredis.slo.internal.RedisSloMonitor;
 import io.github.r4jredis.state.Bounds;
 import io.github.r4jredis.state.FleetNames;
+import io.github.r4jredis.state.RedisClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
 
 /**
@@ -150,7 +152,7 @@ public interface SloMonitor extends AutoCloseable {
     private boolean notPermittedIsFailure = true;
     private final List<AlertListener> listeners = new ArrayList<>();
     private Supplier<List<String>> cascades = List::of;
-    private Clock clock = Clock.systemUTC();
+    private @Nullable Clock clock;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
 
     private Builder(RedissonClient redisson) {
@@ -230,7 +232,10 @@ public interface SloMonitor extends AutoCloseable {
       return this;
     }
 
-    /** The clock of buckets, windows and alerts; the fleet's clocks should agree (NTP). Default UTC system clock. */
+    /**
+     * The clock of buckets, windows and alerts. Default: the fleet's, {@link RedisClock} (Redis TIME),
+     * so that every node counts a request in the same minute whatever its own clock says.
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -246,7 +251,7 @@ public interface SloMonitor extends AutoCloseable {
     public SloMonitor build() {
       return new RedisSloMonitor(redisson, keyPrefix, nodeId, defaultDefinition, Map.copyOf(definitions),
           flushInterval, evaluationInterval, openAlertAfter, minRequests, notPermittedIsFailure, List.copyOf(listeners),
-          cascades, clock, meterRegistry);
+          cascades, clock != null ? clock : RedisClock.of(redisson), meterRegistry);
     }
 
     private static Duration requireInterval(String what, Duration interval) {

@@ -470,6 +470,33 @@ class SloMonitorIT {
     assertThat(slo.getMetrics("calcom").successes()).isEqualTo(6);
   }
 
+  /**
+   * A node counts each request in the minute of the fleet's clock, Redis TIME, not its own: on a
+   * Redis an hour behind this JVM, the counts land in the minute Redis is in.
+   */
+  @Test
+  void countsLandInTheMinuteOfRedisTimeByDefault() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(RedisServer.canShiftClocks(), "needs Linux and a C compiler (cc)");
+    try (RedisServer behind = RedisServer.builder().clockOffset(Duration.ofHours(-1)).start()) {
+      RedissonClient client = behind.newRedisson();
+      closeables.add(client::shutdown);
+      CircuitBreaker calcom = breaker("calcom");
+      SloMonitor slo = SloMonitor.builder(client).keyPrefix(prefix).meterRegistry(meters)
+          .flushInterval(Duration.ZERO).evaluationInterval(Duration.ZERO).build().bind(calcom);
+      closeables.add(slo);
+
+      // Flushes made before Redis first told its time use this node's clock: wait for one that did not.
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        calls(calcom, 1, 0, Duration.ofMillis(1));
+        slo.flush();
+        long minute = behind.timeMillis() / 60_000;
+        return client.getKeys().countExists(prefix + ":slo:{calcom}:cpm:" + minute,
+            prefix + ":slo:{calcom}:cpm:" + (minute - 1)) > 0;
+      });
+      assertThat(slo.getMetrics("calcom", Duration.ofMinutes(5)).requests()).as("read on the same clock").isPositive();
+    }
+  }
+
   @Test
   void badSettingsAreRejected() {
     RedissonClient client = redis.newRedisson();
