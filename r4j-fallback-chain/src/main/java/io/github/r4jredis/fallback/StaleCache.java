@@ -92,7 +92,7 @@ public final class StaleCache<T> {
         })
         .build();
     this.shared = builder.redisson == null ? null : new SharedCopies<>(builder.redisson, builder.keyPrefix, name,
-        Objects.requireNonNull(builder.codec), maxStaleness, builder.sharedReadTimeout);
+        Objects.requireNonNull(builder.codec), maxStaleness, builder.sharedReadTimeout, clock);
   }
 
   /** A builder of the cache {@code name} (1-64 of {@code [A-Za-z0-9._:@-]}). */
@@ -249,7 +249,11 @@ public final class StaleCache<T> {
       return this;
     }
 
-    /** The clock of ages. Default UTC system clock; the fleet's clocks should agree (NTP). */
+    /**
+     * The clock of ages. Default the UTC system clock, and then the fleet-shared copies are stamped on
+     * the fleet's clock ({@link io.github.r4jredis.state.RedisClock}, Redis TIME), whatever this node's
+     * clock says; a clock of its own (a test clock) stamps them itself.
+     */
     public Builder<T> clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

@@ -132,6 +132,38 @@ class StaleCacheIT {
     await().atMost(AWAIT).until(() -> stored(redis, prefix + ":fb:cache:slots:tuesday") == null);
   }
 
+  /**
+   * The shared copies are on the fleet's clock, Redis TIME: on a Redis an hour behind this JVM, a
+   * value is stamped an hour back, and a copy another node stamped 20 s ago by Redis is 20 s old
+   * here, not an hour and 20 s.
+   */
+  @Test
+  void sharedCopiesAreStampedAndAgedOnRedisTime(@KeyPrefix String prefix) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(RedisServer.canShiftClocks(), "needs Linux and a C compiler (cc)");
+    try (RedisServer behind = RedisServer.builder().clockOffset(Duration.ofHours(-1)).start()) {
+      RedissonClient client = behind.newRedisson();
+      clients.add(client);
+      StaleCache<String> a = StaleCache.<String>builder("slots").keyPrefix(prefix).maxStaleness(Duration.ofMinutes(10))
+          .sharedWriteInterval(Duration.ZERO).shared(client, PayloadCodec.text()).build(); // the system clock
+      String monday = prefix + ":fb:cache:slots:monday";
+
+      // Nothing is shared until Redis first told its time, a round trip after start.
+      await().atMost(AWAIT).until(() -> {
+        a.put("monday", "09:00");
+        return stored(behind, monday) != null;
+      });
+      long stamp = Long.parseLong(stored(behind, monday).split("\\|")[0]);
+      assertThat(stamp).isBetween(behind.timeMillis() - 5_000, behind.timeMillis());
+
+      client.getBucket(prefix + ":fb:cache:slots:tuesday", StringCodec.INSTANCE)
+          .set((behind.timeMillis() - 20_000) + "|10:00"); // another node, 20 s ago by Redis
+      StaleCache<String> b = StaleCache.<String>builder("slots").keyPrefix(prefix).maxStaleness(Duration.ofMinutes(10))
+          .shared(client, PayloadCodec.text()).build();
+      await().atMost(AWAIT).until(() -> b.get("tuesday").isPresent());
+      assertThat(b.get("tuesday").orElseThrow().age()).isBetween(Duration.ofSeconds(19), Duration.ofSeconds(30));
+    }
+  }
+
   @Tag("fault")
   @Test
   void withRedisDeadTheCacheServesThisNodesValuesWithoutThrowingOrWaiting(

@@ -3,6 +3,8 @@ package io.github.r4jredis.fallback.internal;
 import io.github.r4jredis.fallback.PayloadCodec;
 import io.github.r4jredis.state.LuaScript;
 import io.github.r4jredis.state.OutageLog;
+import io.github.r4jredis.state.RedisClock;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -22,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * here throws: when Redis is away, writes are dropped and reads answer nothing, and for a second
  * after a failed read no read is tried (a dead Redis must not add a timeout to every fallback).
  *
+ * <p>Stamps are on the fleet's clock ({@link RedisClock}), so that a node whose clock is a minute
+ * off neither takes a copy for older than it is nor wins with an older value; this node's times
+ * are converted on the way in and out. Until Redis first told its time (a round trip after start)
+ * nothing is written or read: values stay on this node. A cache given a clock of its own (a test
+ * clock) stamps with that clock instead.
+ *
  * <p>Thread-safe.
  */
 public final class SharedCopies<T> {
@@ -30,7 +38,7 @@ public final class SharedCopies<T> {
    * A value another node stored.
    *
    * @param value the decoded value
-   * @param storedAt when it was good, in the storing node's clock
+   * @param storedAt when it was good, on this node's clock
    */
   public record Copy<T>(T value, long storedAt) {}
 
@@ -46,11 +54,16 @@ public final class SharedCopies<T> {
   private final Duration readTimeout;
   private final AtomicLong skipReadsUntil = new AtomicLong();
   private final OutageLog outages;
+  private final Clock clock;
+  /** The fleet's clock, or null when the cache's clock is not the system's: then stamps are on that one. */
+  private final @Nullable RedisClock fleet;
 
-  /** Copies under {@code <prefix>:fb:cache:<name>:}. */
+  /** Copies under {@code <prefix>:fb:cache:<name>:}, stamped on the fleet's clock when {@code clock} is the system's. */
   public SharedCopies(RedissonClient redisson, String prefix, String name, PayloadCodec<T> codec, Duration ttl,
-      Duration readTimeout) {
+      Duration readTimeout, Clock clock) {
     this.redisson = redisson;
+    this.clock = clock;
+    this.fleet = clock.equals(Clock.system(clock.getZone())) ? RedisClock.of(redisson) : null;
     this.prefix = prefix + ":fb:cache:" + name + ":";
     this.name = name;
     this.codec = codec;
@@ -59,8 +72,11 @@ public final class SharedCopies<T> {
     this.outages = new OutageLog(LOG, "Stale cache " + name + " reaches its shared copies again");
   }
 
-  /** Stores {@code value} in the background unless Redis holds a newer one. */
+  /** Stores {@code value}, good at {@code storedAt} (this node's clock), in the background unless Redis holds a newer one. */
   public void write(String key, T value, long storedAt) {
+    if (fleet != null && !fleet.isSynchronized()) {
+      return;
+    }
     String encoded;
     try {
       encoded = codec.encode(value);
@@ -70,7 +86,7 @@ public final class SharedCopies<T> {
     }
     String redisKey = prefix + key;
     PUT.evalAsync(redisson, RScript.Mode.READ_WRITE, RScript.ReturnType.LONG, List.of(redisKey),
-        Long.toString(storedAt), encoded, Long.toString(ttl.toMillis())).whenComplete((ignored, error) -> {
+        Long.toString(storedAt + fleetOffset()), encoded, Long.toString(ttl.toMillis())).whenComplete((ignored, error) -> {
           if (error != null) {
             failed("write", error);
           } else {
@@ -81,7 +97,7 @@ public final class SharedCopies<T> {
 
   /** The fleet's copy of {@code key}, or null when there is none, it is unreadable, or Redis does not answer in time. */
   public @Nullable Copy<T> read(String key) {
-    if (System.currentTimeMillis() < skipReadsUntil.get()) {
+    if (System.currentTimeMillis() < skipReadsUntil.get() || fleet != null && !fleet.isSynchronized()) {
       return null;
     }
     String stored;
@@ -102,7 +118,7 @@ public final class SharedCopies<T> {
     }
     int bar = stored.indexOf('|');
     try {
-      return new Copy<>(codec.decode(stored.substring(bar + 1)), Long.parseLong(stored.substring(0, bar)));
+      return new Copy<>(codec.decode(stored.substring(bar + 1)), Long.parseLong(stored.substring(0, bar)) - fleetOffset());
     } catch (RuntimeException e) { // also a missing bar: parseLong of ""
       LOG.warn("Stale cache {}: the shared copy of key {} is unreadable, ignored: {}", name, key, e.toString());
       return null;
@@ -116,6 +132,11 @@ public final class SharedCopies<T> {
         failed("delete", error);
       }
     });
+  }
+
+  /** How far the fleet's clock is ahead of this node's (ms). */
+  private long fleetOffset() {
+    return fleet == null ? 0 : fleet.millis() - clock.millis();
   }
 
   private void failed(String what, Throwable error) {
