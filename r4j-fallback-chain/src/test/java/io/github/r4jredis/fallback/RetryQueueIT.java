@@ -125,6 +125,15 @@ class RetryQueueIT {
       queue.review().onSubmitted(told::add).submit(booking("b-2"), "checked by hand", Map.of());
       assertThat(told).singleElement().extracting(QueueEntry::enqueuedAt)
           .isEqualTo(queue.review().list(1).get(0).enqueuedAt()); // listeners see the stamp Redis holds
+
+      // Since when no node had a handler: one node stamps it, the others compare it with their now.
+      queue.enqueue(Operation.of("cancel-booking", "b-3").withIdempotencyKey("cancel-3"));
+      assertThat(queue.drain().unhandled()).as("no handler here").isEqualTo(1);
+      String waiting = client.<String>getScoredSortedSet(prefix + ":fb:{bookings}:delayed", StringCodec.INSTANCE)
+          .readAll().stream().filter(e -> e.contains("cancel-3")).findFirst().orElseThrow();
+      java.util.regex.Matcher since = java.util.regex.Pattern.compile("\"unhandledSince\":\"(\\d+)\"").matcher(waiting);
+      assertThat(since.find()).as(waiting).isTrue();
+      assertThat(Long.parseLong(since.group(1))).isBetween(behind.timeMillis() - 10_000, behind.timeMillis());
     }
   }
 

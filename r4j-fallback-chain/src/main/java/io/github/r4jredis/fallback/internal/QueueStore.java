@@ -3,6 +3,7 @@ package io.github.r4jredis.fallback.internal;
 import io.github.r4jredis.fallback.FallbackStoreException;
 import io.github.r4jredis.fallback.QueueEntry;
 import io.github.r4jredis.state.LuaScript;
+import io.github.r4jredis.state.RedisClock;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,12 +56,15 @@ final class QueueStore {
   private final List<Object> keys;
   private final Clock clock;
   private final boolean systemClock;
+  /** The fleet's clock, for times Java compares (a queue with a clock of its own: null, that clock). */
+  private final @Nullable RedisClock fleet;
 
   QueueStore(RedissonClient redisson, String prefix, String name, Clock clock) {
     this.redisson = redisson;
     this.name = name;
     this.clock = clock;
     this.systemClock = clock.equals(Clock.system(clock.getZone()));
+    this.fleet = systemClock ? RedisClock.of(redisson) : null;
     String tag = prefix + ":fb:{" + name + "}:";
     this.keys = List.of(tag + "stream", tag + "queued", tag + "done", tag + "delayed", tag + "dead", tag + "review",
         tag + "reviewing", tag + "resolved");
@@ -80,6 +84,14 @@ final class QueueStore {
    */
   String now() {
     return systemClock ? "" : Long.toString(clock.millis());
+  }
+
+  /**
+   * The fleet's time now (ms), for a stamp one node writes and another compares in Java: Redis
+   * {@code TIME} as {@link RedisClock} follows it, or the queue's own clock when it was given one.
+   */
+  long millis() {
+    return fleet != null ? fleet.millis() : clock.millis();
   }
 
   String stream() {

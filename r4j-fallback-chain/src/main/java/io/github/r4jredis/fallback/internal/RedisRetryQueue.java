@@ -81,7 +81,6 @@ public final class RedisRetryQueue implements RetryQueue {
   private final Predicate<Throwable> operationsOwnFailure;
   /** Operations this node has no handler for that it has already said so about. */
   private final Set<String> unhandledLogged = ConcurrentHashMap.newKeySet();
-  private final Clock clock;
   private final QueueStore store;
   private final RedisManualReview review;
   private final Map<String, Handler<?>> handlers = new ConcurrentHashMap<>();
@@ -108,7 +107,6 @@ public final class RedisRetryQueue implements RetryQueue {
     this.unhandledTimeout = unhandledTimeout;
     this.unhandledDelayMillis = drainInterval.isZero() ? 1000 : drainInterval.toMillis();
     this.operationsOwnFailure = operationsOwnFailure;
-    this.clock = clock;
     this.store = new QueueStore(redisson, prefix, name, clock);
     this.review = new RedisManualReview(this, store, nodeId);
     this.outages = new OutageLog(LOG, "Queue " + name + " drains again");
@@ -388,7 +386,7 @@ public final class RedisRetryQueue implements RetryQueue {
      * {@code unhandledTimeout}.
      */
     private Outcome unhandled() {
-      long now = clock.millis();
+      long now = store.millis(); // the stamp of the first node that saw it is compared by the others
       long since = QueueStore.parseLong(fields.get(UNHANDLED_SINCE));
       if (since > 0 && now - since >= unhandledTimeout.toMillis()) {
         return bury(id, "dead", with(attempt - 1, ""), "no node had a handler for operation '" + operation
