@@ -44,6 +44,46 @@ final class FleetWindow implements FleetMetrics {
         : config.getMinimumNumberOfCalls();
   }
 
+  /**
+   * How many unflushed failed or slow calls make a node flush at once, given the fleet window
+   * {@code v} it last saw: the bad calls the window still misses before a threshold, shared out
+   * over the reporting nodes. No limit outside CLOSED and METRICS_ONLY (nothing opens then).
+   */
+  static long eagerThreshold(CircuitBreakerConfig config, SharedView v) {
+    if (v.state() != State.CLOSED && v.state() != State.METRICS_ONLY) {
+      return Long.MAX_VALUE;
+    }
+    long missing = Math.min(
+        missingBad(config, v.calls(), v.failures(), config.getFailureRateThreshold()),
+        missingBad(config, v.calls(), v.slowCalls(), config.getSlowCallRateThreshold()));
+    long nodes = Math.max(1, v.activeNodes());
+    return Math.max(1, (missing + nodes - 1) / nodes);
+  }
+
+  /**
+   * Bad calls x to add to a window of {@code calls} calls, {@code bad} of them bad, for its rate
+   * to reach {@code threshold} (percent) with at least the minimum number of calls. A
+   * COUNT_BASED window that is full evicts as it takes: the x new calls replace x old ones,
+   * which held bad calls in proportion.
+   */
+  static long missingBad(CircuitBreakerConfig config, long calls, long bad, float threshold) {
+    long minimum = minimumCalls(config);
+    int size = config.getSlidingWindowSize();
+    boolean counted = config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED;
+    double rate = threshold / 100.0;
+    long growing = rate >= 1.0
+        ? (bad >= calls ? 0 : Long.MAX_VALUE / 4)
+        : (long) Math.ceil((rate * calls - bad) / (1.0 - rate));
+    long missing = Math.max(growing, minimum - calls);
+    if (counted && calls + missing > size) {
+      // Full window: (bad * (size - x) / calls) + x >= rate * size.
+      double oldBadShare = calls == 0 ? 0 : (double) bad / calls;
+      missing = oldBadShare >= 1.0 ? 0 : (long) Math.ceil((rate - oldBadShare) * size / (1.0 - oldBadShare));
+      missing = Math.max(missing, minimum - Math.min(calls, size));
+    }
+    return Math.max(0, missing);
+  }
+
   /** One read of the window: a COUNT_BASED one holds at most its size, counts at most what it holds. */
   private record Window(int buffered, int failed, int slow, int slowFailed) {}
 

@@ -13,10 +13,8 @@ import io.github.resilience4j.circuitbreaker.IllegalStateTransitionException;
 import io.github.resilience4j.circuitbreaker.ResultRecordedAsFailureException;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnCallNotPermittedEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnErrorEvent;
-import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnFailureRateExceededEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnIgnoredErrorEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnResetEvent;
-import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnSlowCallRateExceededEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnSuccessEvent;
 import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
@@ -72,8 +70,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private static final Logger LOG = LoggerFactory.getLogger(SharedCircuitBreaker.class);
   /** A reservation holder with no call attempt for this long at its deadline gives it up. */
   private static final long IDLE_HOLDER_NANOS = TimeUnit.SECONDS.toNanos(1);
-  /** How long messages of a breaker only prompt reads after Redis refuted one of them. */
-  private static final long DISTRUST_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final String name;
   private final String encodedName;
@@ -137,44 +133,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private boolean realignOnNextView;
   private boolean mismatchLogged;
   private boolean corruptLogged;
-  private long hintReceivedNanos;
-  /**
-   * Until when messages about this breaker only make this node read Redis (System.nanoTime):
-   * set when Redis refuted one, renewed by every further refuted one. Under a stream of forged
-   * messages, a claim is in force at most once per incident, until the read it triggered returns.
-   */
-  private long distrustUntilNanos = System.nanoTime();
-  /**
-   * The highest version a message claimed that this node did not act on (one was already
-   * waiting for its check, or messages were distrusted), and when it came; 0 if none. The next
-   * read judges it.
-   */
-  private long unheededVersion;
-  private long unheededReceivedNanos;
-  private boolean failureRatePublished;
-  private boolean slowRatePublished;
-  private int trialPermits;
-  private int trialOutcomes;
-  private long lastTrialNanos;
-  /**
-   * The version of this node's trial episode, 0 while the step that creates it is unanswered,
-   * {@link #NODE_LOCAL} while its trial calls are its own (it tripped alone, or decides alone):
-   * those are in no fleet episode.
-   */
-  private long trialEpisode;
-  private static final long NODE_LOCAL = -1;
-  /** Trial calls of episodes whose creating step Redis has not answered, per step (history). */
-  private final ArrayDeque<UnconfirmedTrials> unconfirmed = new ArrayDeque<>();
-
-  /** The trial calls permitted in an episode that {@code step} asks Redis to create. */
-  private static final class UnconfirmedTrials {
-    final Intent step;
-    int permits;
-
-    UnconfirmedTrials(Intent step) {
-      this.step = step;
-    }
-  }
+  private final HintTrust trust = new HintTrust(System.nanoTime());
+  private final ThresholdEvents thresholds;
+  /** This node's trial calls and the fleet episode they are in. Guarded by lock. */
+  private final TrialLedger trials;
 
   SharedCircuitBreaker(String name, CircuitBreakerConfig config, SharedConfig shared,
       Map<String, String> tags, SyncEngine engine) {
@@ -199,6 +161,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     this.lastDemandNanos = System.nanoTime();
     this.predictedMine = view.heldBy(engine.nodeId());
     this.events = new BreakerEvents(() -> effective);
+    this.thresholds = new ThresholdEvents(name, config, events, lock, () -> effective);
+    this.trials = new TrialLedger(episode -> engine.history().trialPermitted(engine.nodeId(), name, episode));
     this.sync = new BreakerSync(this, new OutcomeLog(timeBased ? 64 : Math.max(64, config.getSlidingWindowSize())));
     this.fleet = new FleetWindow(config, () -> view, () -> sync.outcomes().unacknowledged(), this::notPermittedCalls);
     // No consumer is registered on the local machine: with one, Resilience4j builds an event
@@ -352,24 +316,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     boolean permitted = localPermission();
     checkLocal(null); // a permit that began an episode is counted in it
     if (permitted && local.getState() == State.HALF_OPEN) {
-      long episode;
-      lock.lock();
-      try {
-        trialPermits++;
-        lastTrialNanos = System.nanoTime();
-        episode = trialEpisode;
-        if (episode == 0 && unconfirmed.isEmpty()) {
-          episode = NODE_LOCAL; // the step that would create its episode is answered already
-        }
-        if (episode == NODE_LOCAL) {
-          return true;
-        }
-        if (episode == 0) {
-          unconfirmed.peekLast().permits++;
-        }
-      } finally {
-        lock.unlock();
-      }
+      long episode = trials.permitted(); // lock held (see above)
       if (episode > 0) {
         engine.history().trialPermitted(engine.nodeId(), name, episode);
       }
@@ -377,56 +324,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           engine.nodeId(), episode, v.state(), v.version());
     }
     return permitted;
-  }
-
-  /**
-   * Redis granted this node a fresh trial episode of version {@code episode}, which its machine
-   * begins now: calls counted for episodes asked for before are no part of it. Lock held.
-   */
-  private void grantedTrialEpisode(long episode) {
-    trialEpisode = episode;
-    unconfirmed.clear();
-  }
-
-  private void report(UnconfirmedTrials trials, long episode) {
-    for (int i = 0; i < trials.permits; i++) {
-      engine.history().trialPermitted(engine.nodeId(), name, episode);
-    }
-  }
-
-  /**
-   * Redis answered {@code step}, which created (or refused) the episode of some trial calls. The
-   * trials counted up to that step's are reported under the version Redis gave them: the episode
-   * the step created, or when refused the fleet's episode they competed with; trials of a refused
-   * step with no fleet episode were this node's own, as in a local trip, and are not reported.
-   * Trials of a later step still in the chain wait for its answer. Lock held.
-   */
-  private void confirmTrials(Intent step, SharedView reply, boolean taken) {
-    boolean reported = taken || reply.state() == State.HALF_OPEN;
-    for (var it = unconfirmed.iterator(); it.hasNext(); ) {
-      UnconfirmedTrials trials = it.next();
-      if (trials.step != step && chain.contains(trials.step)) {
-        return;
-      }
-      // An earlier step's entry, left when that step was answered another way, was node-local.
-      if (trials.step == step && reported) {
-        report(trials, reply.version());
-      }
-      it.remove();
-      if (!it.hasNext()) {
-        trialEpisode = reported ? reply.version() : NODE_LOCAL;
-      }
-      if (trials.step == step) {
-        return;
-      }
-    }
-  }
-
-  /** A new trial episode of this node begins, created by {@code step} once Redis takes it. */
-  private void newTrialEpisode(Intent step) {
-    beginTrials();
-    trialEpisode = 0;
-    unconfirmed.add(new UnconfirmedTrials(step));
   }
 
   private boolean reject() {
@@ -641,7 +538,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if (effective == State.METRICS_ONLY) {
       // Before the outcome is recorded for the sync thread: a flush answered meanwhile would
       // publish the exceeded rate from the sync thread, not from the call that exceeded it.
-      publishMetricsOnlyThresholds(metrics);
+      thresholds.metricsOnly(metrics);
     }
     long unflushed = -1;
     if (!failure && !slow && successesRedundant) {
@@ -663,11 +560,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     warmIfCold();
     checkLocal(result); // any outcome may move the local machine: a success can complete minimumNumberOfCalls
-    if (trialOutcomes < trialPermits) {
+    if (trials.awaitingOutcome()) {
       lock.lock();
       try {
-        trialOutcomes++;
-        lastTrialNanos = System.nanoTime();
+        trials.outcome();
       } finally {
         lock.unlock();
       }
@@ -718,7 +614,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       LOG.trace("Circuit breaker '{}' on {}: local machine went {} -> {} (shared {} v{}, steps {})", name,
           engine.nodeId(), before, now, v.state(), v.version(), chain);
       if (before == State.HALF_OPEN) {
-        trialEpisode = NODE_LOCAL; // its episode is over: no later trial call belongs to it
+        trials.end();
       }
       boolean localMode = engine.mode() == SyncMode.LOCAL;
       boolean ownEpisode = !localMode && predictedMine;
@@ -727,7 +623,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         return; // another node's episode, or a state the fleet fixed: the fleet decides
       }
       if (before == State.CLOSED && now == State.OPEN) {
-        if (publishLocalThresholds()) {
+        if (thresholds.localOpened(local.getMetrics())) {
           if (closedEpisode && !localMode) {
             // The flush carrying this call may open the fleet too: one opening, this node's.
             intend(Intent.trip(sync.outcomes().recordedCalls()));
@@ -761,24 +657,17 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       }
       if (ownEpisode && before == State.OPEN && now == State.HALF_OPEN) {
         Intent start = Intent.start();
-        newTrialEpisode(start);
+        trials.begin(start);
         intend(start);
       } else if (ownEpisode && before == State.HALF_OPEN && (now == State.CLOSED || now == State.OPEN)) {
         intend(Intent.verdict(now));
       } else if (now == State.HALF_OPEN) {
-        beginTrials(); // a node-local episode: this node tripped alone
-        trialEpisode = NODE_LOCAL;
+        trials.beginLocal(); // this node tripped alone
       }
       refresh();
     } finally {
       lock.unlock();
     }
-  }
-
-  private void beginTrials() {
-    trialPermits = 0;
-    trialOutcomes = 0;
-    lastTrialNanos = System.nanoTime();
   }
 
   /** The wait in OPEN transitionOnResult asks for {@code result}, or -1 for no transition. */
@@ -794,68 +683,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return Math.max(0, Duration.between(clock.instant(), check.getWaitUntil()).toMillis());
     }
     return -1;
-  }
-
-  /**
-   * Resilience4j publishes these just before it opens, from the window that crossed a threshold;
-   * the local machine's rates say which.
-   *
-   * @return whether a threshold was crossed (false: the machine opened for another reason)
-   */
-  private boolean publishLocalThresholds() {
-    Metrics window = local.getMetrics();
-    float failureRate = window.getFailureRate();
-    float slowRate = window.getSlowCallRate();
-    boolean failed = failureRate >= config.getFailureRateThreshold();
-    boolean slow = slowRate >= config.getSlowCallRateThreshold();
-    if (failed) {
-      events.publish(() -> new CircuitBreakerOnFailureRateExceededEvent(name, failureRate));
-    }
-    if (slow) {
-      events.publish(() -> new CircuitBreakerOnSlowCallRateExceededEvent(name, slowRate));
-    }
-    return failed || slow;
-  }
-
-  /** A METRICS_ONLY episode begins: each exceeded rate will be published once again. Lock held. */
-  private void newMetricsOnlyEpisode() {
-    failureRatePublished = false;
-    slowRatePublished = false;
-  }
-
-  /** In METRICS_ONLY, each exceeded rate is published once per episode, from this node's window. */
-  private void publishMetricsOnlyThresholds(Metrics window) {
-    if (failureRatePublished && slowRatePublished) {
-      return;
-    }
-    float failureRate = window.getFailureRate();
-    float slowRate = window.getSlowCallRate();
-    boolean failed = failureRate >= 0 && failureRate >= config.getFailureRateThreshold();
-    boolean slow = slowRate >= 0 && slowRate >= config.getSlowCallRateThreshold();
-    publishMetricsOnlyThresholds(failed, failureRate, slow, slowRate);
-  }
-
-  /** Publishes the exceeded rates not yet published in this METRICS_ONLY episode. */
-  private void publishMetricsOnlyThresholds(boolean failed, float failureRate, boolean slow, float slowRate) {
-    if (!failed && !slow) {
-      return;
-    }
-    lock.lock();
-    try {
-      if (effective != State.METRICS_ONLY) {
-        return;
-      }
-      if (failed && !failureRatePublished) {
-        failureRatePublished = true;
-        events.publish(() -> new CircuitBreakerOnFailureRateExceededEvent(name, failureRate));
-      }
-      if (slow && !slowRatePublished) {
-        slowRatePublished = true;
-        events.publish(() -> new CircuitBreakerOnSlowCallRateExceededEvent(name, slowRate));
-      }
-    } finally {
-      lock.unlock();
-    }
   }
 
   /**
@@ -962,13 +789,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     boolean newer;
     if (next.version() > current.version()) {
-      if (!next.verified() && (!current.verified() || requestedNanos - distrustUntilNanos < 0)) {
+      if (!next.verified() && (!current.verified() || trust.distrusted(requestedNanos))) {
         // A message's claim is in force only over a state Redis confirmed, and only while no
         // message of this breaker was refuted lately: otherwise it only makes this node ask.
-        if (next.version() > unheededVersion) {
-          unheededVersion = next.version();
-          unheededReceivedNanos = requestedNanos;
-        }
+        trust.unheeded(next.version(), requestedNanos);
         sync.verifyDue = true;
         engine.wake(this);
         return;
@@ -986,7 +810,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         engine.wake(this);
         return;
       }
-      if (requestedNanos - hintReceivedNanos < 0) {
+      if (trust.predatesHint(requestedNanos)) {
         // Asked before the message came: it cannot judge the message. Asked again, so that the
         // message's claim lasts no longer than one more read.
         sync.verifyDue = true;
@@ -1003,14 +827,14 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return;
     } else {
       newer = !current.verified() && !sameState(current, next);
-      if (newer && next.state() != current.state() && requestedNanos - hintReceivedNanos >= 0) {
+      if (newer && next.state() != current.state() && !trust.predatesHint(requestedNanos)) {
         refuted(current, next); // Redis holds that version, in another state than the message said
       }
     }
     if (next.verified()) {
       sync.lastViewNanos = System.nanoTime();
     } else {
-      hintReceivedNanos = requestedNanos;
+      trust.acted(requestedNanos);
       if (newer) {
         sync.verifyDue = true;
         engine.wake(this);
@@ -1027,7 +851,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     // A message giving this node a role changes nothing until Redis confirms it.
     boolean undecided = staleEpisode && !next.verified();
     view = next.verified() ? next : withWindowOf(next, current);
-    updateEagerThreshold(view);
+    eagerThreshold = FleetWindow.eagerThreshold(config, view);
     if (successesRedundant && !sync.fullOfSuccesses(view)) {
       successesRedundant = false;
     }
@@ -1056,7 +880,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       realignOnNextView = false;
       Intent start = Intent.start();
       localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
-      newTrialEpisode(start);
+      trials.begin(start);
       intend(start);
     } else if (undecided) {
       // Nothing moves until Redis says whether the episode is this node's.
@@ -1067,17 +891,14 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       align(next, freshEpisode);
     }
     if (next.flags().contains(Flag.OPENED) && before == State.CLOSED) {
-      publishFleetThresholds(next); // Resilience4j: the rate exceeded, then the transition
+      thresholds.fleetOpened(next); // Resilience4j: the rate exceeded, then the transition
     }
     refresh();
     if (freshEpisode && "reset".equals(next.reason())) {
       events.publish(() -> new CircuitBreakerOnResetEvent(name));
     }
     if (next.state() == State.METRICS_ONLY) {
-      // The fleet's window crossed a threshold at this flush (rates as Redis computed them).
-      float calls = Math.max(1, next.calls());
-      publishMetricsOnlyThresholds(next.flags().contains(Flag.FAILURE_RATE_EXCEEDED), next.failures() * 100f / calls,
-          next.flags().contains(Flag.SLOW_RATE_EXCEEDED), next.slowCalls() * 100f / calls);
+      thresholds.metricsOnly(next); // the fleet's window crossed a threshold at this flush
     }
   }
 
@@ -1101,7 +922,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
             reply.status(), reply.state());
       }
       if (step.kind() == Intent.Kind.START || step.target() == State.HALF_OPEN || !taken) {
-        confirmTrials(step, reply, taken);
+        trials.confirm(step, reply, taken, chain);
       }
       if (!taken && step.kind() != Intent.Kind.MANUAL && step.kind() != Intent.Kind.RESULT_OPEN) {
         dropEpisodeSteps(reply);
@@ -1135,7 +956,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         it.remove();
         stepEpochs.put(later, OutcomeLog.REFUSED);
         if (later.kind() == Intent.Kind.START) {
-          confirmTrials(later, reply, false);
+          trials.confirm(later, reply, false, chain);
         }
       }
     }
@@ -1200,31 +1021,25 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * wrote). Lock held.
    */
   private void judgeUnheeded(SharedView next, long requestedNanos) {
-    if (unheededVersion == 0) {
-      return;
+    switch (trust.judge(next.version(), requestedNanos)) {
+      case ASK_AGAIN -> {
+        sync.verifyDue = true;
+        engine.wake(this);
+      }
+      case FORGED -> {
+        engine.meters().rejected("forged");
+        distrust();
+      }
+      case NONE -> { }
     }
-    if (requestedNanos - unheededReceivedNanos < 0) {
-      // Asked before it came: a read asked after it must judge it (this reply may have just
-      // cleared the request for one).
-      sync.verifyDue = true;
-      engine.wake(this);
-      return;
-    }
-    if (next.version() < unheededVersion) {
-      engine.meters().rejected("forged");
-      distrust();
-    }
-    unheededVersion = 0;
   }
 
   private void distrust() {
-    long now = System.nanoTime();
-    if (now - distrustUntilNanos >= 0) { // a new incident
+    if (trust.refuted(System.nanoTime())) {
       LOG.warn("A message claimed a state of circuit breaker '{}' that Redis does not hold (forged, or Redis lost"
           + " data); its messages now only make this node read Redis, until {} s pass without another such message",
-          KeySpace.printable(name, 80), TimeUnit.NANOSECONDS.toSeconds(DISTRUST_NANOS));
+          KeySpace.printable(name, 80), HintTrust.DISTRUST_SECONDS);
     }
-    distrustUntilNanos = now + DISTRUST_NANOS;
   }
 
   private static boolean sameState(SharedView a, SharedView b) {
@@ -1276,61 +1091,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  /** Rate exceeded events of a flush of this node that opened the fleet. */
-  private void publishFleetThresholds(SharedView v) {
-    float calls = Math.max(1, v.calls());
-    if (v.flags().contains(Flag.FAILURE_RATE_EXCEEDED)) {
-      events.publish(() -> new CircuitBreakerOnFailureRateExceededEvent(name, v.failures() * 100f / calls));
-    }
-    if (v.flags().contains(Flag.SLOW_RATE_EXCEEDED)) {
-      events.publish(() -> new CircuitBreakerOnSlowCallRateExceededEvent(name, v.slowCalls() * 100f / calls));
-    }
-  }
-
-  /**
-   * How many unflushed failed or slow calls make this node flush at once: the failures the fleet
-   * window still misses before a threshold, shared out over the reporting nodes.
-   */
-  private void updateEagerThreshold(SharedView v) {
-    if (v.state() != State.CLOSED && v.state() != State.METRICS_ONLY) {
-      eagerThreshold = Long.MAX_VALUE;
-      return;
-    }
-    long missing = Math.min(
-        missingBad(v.calls(), v.failures(), config.getFailureRateThreshold()),
-        missingBad(v.calls(), v.slowCalls(), config.getSlowCallRateThreshold()));
-    long nodes = Math.max(1, v.activeNodes());
-    eagerThreshold = Math.max(1, (missing + nodes - 1) / nodes);
-  }
-
-  /**
-   * Bad calls x to add to a window of {@code calls} calls, {@code bad} of them bad, for its rate
-   * to reach {@code threshold} (percent) with at least the minimum number of calls. A
-   * COUNT_BASED window that is full evicts as it takes: the x new calls replace x old ones,
-   * which held bad calls in proportion.
-   */
-  private long missingBad(long calls, long bad, float threshold) {
-    long minimum = minimumCalls();
-    int size = config.getSlidingWindowSize();
-    boolean counted = config.getSlidingWindowType() == SlidingWindowType.COUNT_BASED;
-    double rate = threshold / 100.0;
-    long growing = rate >= 1.0
-        ? (bad >= calls ? 0 : Long.MAX_VALUE / 4)
-        : (long) Math.ceil((rate * calls - bad) / (1.0 - rate));
-    long missing = Math.max(growing, minimum - calls);
-    if (counted && calls + missing > size) {
-      // Full window: (bad * (size - x) / calls) + x >= rate * size.
-      double oldBadShare = calls == 0 ? 0 : (double) bad / calls;
-      missing = oldBadShare >= 1.0 ? 0 : (long) Math.ceil((rate - oldBadShare) * size / (1.0 - oldBadShare));
-      missing = Math.max(missing, minimum - Math.min(calls, size));
-    }
-    return Math.max(0, missing);
-  }
-
-  private int minimumCalls() {
-    return FleetWindow.minimumCalls(config);
-  }
-
   /**
    * Moves the local machine to the shared state. Lock held.
    *
@@ -1359,8 +1119,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           if (l != State.HALF_OPEN || (mine && freshEpisode)) {
             localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
             if (mine) {
-              beginTrials();
-              grantedTrialEpisode(v.version());
+              trials.beginGranted(v.version());
             }
           }
         }
@@ -1377,7 +1136,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         case METRICS_ONLY -> {
           if (l != State.METRICS_ONLY || freshEpisode) {
             localTo(State.METRICS_ONLY, local::transitionToMetricsOnlyState);
-            newMetricsOnlyEpisode();
+            thresholds.newMetricsOnlyEpisode();
           }
         }
         default -> { }
@@ -1447,7 +1206,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     effective = next;
     rejected = new LongAdder();
     if (next == State.METRICS_ONLY) {
-      newMetricsOnlyEpisode();
+      thresholds.newMetricsOnlyEpisode();
     }
     List<StateTransition> path = Transitions.path(before, next, view.previous());
     for (StateTransition step : path) {
@@ -1477,8 +1236,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         stepEpochs.put(step, OutcomeLog.REFUSED); // never reached Redis: nor did their episodes
       }
       chain.clear();
-      unconfirmed.clear();
-      trialEpisode = NODE_LOCAL; // from now on its trial calls are its own
+      trials.goLocal(); // from now on its trial calls are its own
       chainPending = false;
       chainSteps = 0;
       chainBase = -1;
@@ -1581,7 +1339,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
     lock.lock();
     try {
-      return trialOutcomes < trialPermits || System.nanoTime() - lastTrialNanos < leaseNanos;
+      return trials.active(leaseNanos);
     } finally {
       lock.unlock();
     }
@@ -1851,17 +1609,16 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         sync.outcomes().discardUntilNow();
       }
       if (target == State.METRICS_ONLY) {
-        newMetricsOnlyEpisode();
+        thresholds.newMetricsOnlyEpisode();
       }
       boolean fleetFollows = engine.mode() == SyncMode.SHARED
           && (predicted == target || Transitions.isLegal(predicted, target));
       Intent step = fleetFollows ? Intent.manual(target, op, waitMillis, engine.nextCommandSequence()) : null;
       if (target == State.HALF_OPEN) {
         if (step != null) {
-          newTrialEpisode(step);
+          trials.begin(step);
         } else {
-          beginTrials();
-          trialEpisode = NODE_LOCAL;
+          trials.beginLocal();
         }
       }
       if (engine.mode() == SyncMode.LOCAL) {

@@ -81,6 +81,32 @@ class FleetWindowTest {
     assertThat(window.getNumberOfBufferedCalls()).isEqualTo(15);
   }
 
+  /**
+   * How many bad calls a node holds before it flushes at once: what the fleet's window misses
+   * before its threshold, shared out over the reporting nodes.
+   */
+  @Test
+  void theEagerThresholdIsTheFleetsMissingBadCallsSharedOutOverItsNodes() {
+    CircuitBreakerConfig count100 = CircuitBreakerConfig.custom().slidingWindowSize(100).minimumNumberOfCalls(100)
+        .failureRateThreshold(50).build();
+    // A full window of successes evicts one per new call: 50 failures reach 50 %, 5 per node of 10.
+    assertThat(FleetWindow.eagerThreshold(count100, reported(State.CLOSED, 100, 0, 0, 0, 10, 0))).isEqualTo(5);
+    assertThat(FleetWindow.missingBad(count100, 100, 40, 50)).as("40 of 100 bad: 17 more").isEqualTo(17);
+    // An empty window needs its minimum number of calls, all of them bad at worst.
+    assertThat(FleetWindow.eagerThreshold(count100, reported(State.CLOSED, 0, 0, 0, 0, 1, 0))).isEqualTo(100);
+    assertThat(FleetWindow.eagerThreshold(count100, reported(State.CLOSED, 100, 60, 0, 0, 3, 3)))
+        .as("past the threshold: at once").isEqualTo(1);
+    assertThat(FleetWindow.eagerThreshold(count100, reported(State.OPEN, 100, 60, 0, 0, 3, 3)))
+        .as("nothing opens from OPEN").isEqualTo(Long.MAX_VALUE);
+
+    CircuitBreakerConfig timed = CircuitBreakerConfig.custom().slidingWindowType(SlidingWindowType.TIME_BASED)
+        .slidingWindowSize(10).minimumNumberOfCalls(20).failureRateThreshold(25).build();
+    // A growing window: x bad of 300 + x reach 25 % at x = 100.
+    assertThat(FleetWindow.eagerThreshold(timed, reported(State.METRICS_ONLY, 300, 0, 0, 0, 4, 0))).isEqualTo(25);
+    assertThat(FleetWindow.missingBad(timed, 10, 0, 25)).as("the minimum first").isEqualTo(10);
+    assertThat(FleetWindow.missingBad(timed, 10, 9, 100)).as("100 %: never, unless all bad").isGreaterThan(1L << 60);
+  }
+
   private static SharedView reported(State state, long calls, long failures, long slowCalls, long slowFailures,
       int activeNodes, int failingNodes) {
     return new SharedView(SharedView.Status.OK, state, 3, State.CLOSED, 0, 0, 0, "", 0, 0, 0, calls, failures,
