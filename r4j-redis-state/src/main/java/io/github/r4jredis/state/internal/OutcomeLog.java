@@ -237,8 +237,8 @@ public final class OutcomeLog {
 
     /**
      * The blocks as flush arguments: a COUNT_BASED window takes every call as one block of age
-     * 0; a TIME_BASED one a block per second with its age, leaving out seconds already outside
-     * the window.
+     * 0; a TIME_BASED one a block per second with its age, leaving out the seconds that no longer
+     * count (see {@code OutcomeLog.firstCounting}).
      */
     public List<String> arguments(long nowSecond, boolean timeBased, int windowSize, int maxRuns) {
       if (!timeBased) {
@@ -247,11 +247,12 @@ public final class OutcomeLog {
         all.cap(maxRuns);
         return List.of(all.argument(0));
       }
+      List<Second> timed = seconds.stream().map(Second.class::cast).toList();
       List<String> args = new ArrayList<>();
-      for (Block block : seconds) {
-        long age = Math.max(0, nowSecond - ((Second) block).second);
-        if (age < windowSize && block.total.calls > 0) {
-          args.add(block.argument(age));
+      for (int i = firstCounting(timed, nowSecond, windowSize); i < timed.size(); i++) {
+        Second second = timed.get(i);
+        if (second.total.calls > 0) {
+          args.add(second.argument(Math.max(0, nowSecond - second.second)));
         }
       }
       return args;
@@ -388,9 +389,34 @@ public final class OutcomeLog {
   }
 
   /**
-   * Drops pending seconds that can no longer count: older than a TIME_BASED window, or beyond
-   * the newest {@code windowSize} calls of a COUNT_BASED one: what waits while Redis is away (or
-   * refuses the flushes) stays bounded by the window.
+   * The first of {@code seconds} (oldest first) of a TIME_BASED window that still counts at
+   * {@code nowSecond}: the oldest the window holds now, or an older one the window still held at
+   * that second. A flush replays each second with the window as it was then (Resilience4j's rates
+   * at each call), so a second left out while a later one was measured with it would change that
+   * one's rates: a success left out that way once opened a breaker at 80 % failures under a
+   * 100 % threshold (DifferentialIT).
+   */
+  private static int firstCounting(List<Second> seconds, long nowSecond, int windowSize) {
+    int firstHeld = 0;
+    while (firstHeld < seconds.size() && nowSecond - seconds.get(firstHeld).second >= windowSize) {
+      firstHeld++;
+    }
+    if (firstHeld == seconds.size()) {
+      return firstHeld; // none counts any more
+    }
+    long measured = seconds.get(firstHeld).second;
+    int first = 0;
+    while (first < firstHeld && measured - seconds.get(first).second >= windowSize) {
+      first++;
+    }
+    return first;
+  }
+
+  /**
+   * Drops pending seconds that can no longer count, so that what waits while Redis is away (or
+   * refuses the flushes) stays bounded: beyond the newest {@code windowSize} calls of a
+   * COUNT_BASED window; in a TIME_BASED one, the seconds before {@link #firstCounting} (two
+   * windows' worth at most).
    *
    * @return the number of calls dropped
    */
@@ -399,9 +425,7 @@ public final class OutcomeLog {
     long before = acknowledged.calls;
     int drop = 0;
     if (timeBased) {
-      while (drop < pending.size() && nowSecond - pending.get(drop).second >= windowSize) {
-        drop++;
-      }
+      drop = firstCounting(pending, nowSecond, windowSize);
     } else if (!pending.isEmpty()) {
       Second last = pending.get(pending.size() - 1);
       acknowledged.add(last.keepLast(windowSize));

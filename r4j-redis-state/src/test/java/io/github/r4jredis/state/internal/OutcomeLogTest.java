@@ -167,8 +167,9 @@ class OutcomeLogTest {
     }
     log.prune(99, true, 10);
     OutcomeLog.Flush flush = log.nextFlush(sequences::incrementAndGet, 3);
-    assertThat(flush.total().calls()).isEqualTo(10);
-    assertThat(log.unacknowledged().failures()).isEqualTo(10);
+    assertThat(flush.total().calls()).as("90-99 in the window, and 81-89 that second 90 was measured with")
+        .isEqualTo(19);
+    assertThat(log.unacknowledged().failures()).isEqualTo(19);
 
     OutcomeLog count = new OutcomeLog(64);
     for (int i = 0; i < 50; i++) {
@@ -179,6 +180,51 @@ class OutcomeLogTest {
     assertThat(kept.total().calls()).as("a COUNT_BASED window of 12 keeps the newest 12 calls").isEqualTo(12);
     assertThat(kept.arguments(0, false, 12, 64)).containsExactly("0|0,0,0,0|s2f1s4f1s4");
     assertThat(count.unacknowledged().calls()).isEqualTo(12);
+  }
+
+  /**
+   * Regression (DifferentialIT): a success 10 s before four failures, in a window of 11 s, pruned
+   * because it had left the window by the time of the flush, made the flush replay the failures
+   * without it: 100 % failures, and the fleet opened where Resilience4j, which counted the failures
+   * with the success, stayed CLOSED.
+   */
+  @Test
+  void aTimeBasedPruneKeepsWhatTheSecondsStillInTheWindowWereMeasuredWith() {
+    OutcomeLog timed = new OutcomeLog(64);
+    timed.record(false, false, 0);
+    timed.record(true, false, 7);
+    timed.record(true, false, 8);
+    timed.record(true, false, 9);
+    timed.record(true, false, 9);
+
+    assertThat(timed.prune(11, true, 11)).as("the success left the window at 11, not the failures' windows").isZero();
+    assertThat(timed.prune(18, true, 11)).as("8 still held at 18: 0 is kept for it").isZero();
+    assertThat(timed.prune(19, true, 11)).as("9, the oldest held at 19, was measured with 0").isZero();
+    assertThat(timed.prune(20, true, 11)).as("nothing counts any more").isEqualTo(5);
+    assertThat(timed.unacknowledged().calls()).isZero();
+
+    timed.record(false, false, 30);
+    timed.record(true, false, 45);
+    assertThat(timed.prune(50, true, 11)).as("30 is older than the window 45 was measured with").isEqualTo(1);
+    OutcomeLog.Flush flush = timed.nextFlush(sequences::incrementAndGet, 3);
+    assertThat(flush.total().calls()).isEqualTo(1);
+    assertThat(flush.total().failures()).isEqualTo(1);
+  }
+
+  /** The same rule for what a flush carries: a second outside the window now that a later one was measured with goes. */
+  @Test
+  void aTimeBasedFlushCarriesWhatTheSecondsStillInTheWindowWereMeasuredWith() {
+    OutcomeLog timed = new OutcomeLog(64);
+    timed.record(false, false, 10);
+    timed.record(true, false, 17);
+    timed.record(true, false, 18);
+    OutcomeLog.Flush flush = timed.nextFlush(sequences::incrementAndGet, 3);
+
+    assertThat(flush.arguments(21, true, 11, 64)).as("10 left the window at 21; 17 was measured with it")
+        .containsExactly("11|0,0,0,0|s1", "4|0,0,0,0|f1", "3|0,0,0,0|f1");
+    assertThat(flush.arguments(28, true, 11, 64)).as("only 18 is held at 28, and it was measured with 10")
+        .containsExactly("18|0,0,0,0|s1", "11|0,0,0,0|f1", "10|0,0,0,0|f1");
+    assertThat(flush.arguments(29, true, 11, 64)).as("nothing counts any more").isEmpty();
   }
 
   @Test
