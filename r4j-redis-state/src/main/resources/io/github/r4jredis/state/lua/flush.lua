@@ -359,12 +359,19 @@ else
             bc, bf, bs, bsf = bc + c, bf + f, bs + s, bsf + sf
             add_totals(c, f, s, sf)
           end
+          -- A second outside the window now is context only: the later seconds were measured with
+          -- it, but its own rates were for the node's machine to act on then (it did: a trip).
+          -- Evaluated, it would open on the seconds before it, which the node no longer sends.
+          local context = bsec <= sec - st.cs
+          local function count(put, n, counts)
+            if context then put(n) else add(put, n, counts) end
+          end
           if b.c > 0 then
-            add(function() put_time(b.c, b.f, b.s, b.sf) end, b.c, true)
+            count(function() put_time(b.c, b.f, b.s, b.sf) end, b.c, true)
           end
           for _, run in ipairs(b.runs) do
             local k = run[1]
-            add(function(n) put_time(kind_counts(k, n)) end, run[2])
+            count(function(n) put_time(kind_counts(k, n)) end, run[2])
           end
           if bc > 0 then
             local field = fmt(bsec)

@@ -224,6 +224,28 @@ class ScriptsIT {
   }
 
   /**
+   * Seconds outside the window now are context, not evaluated: they are sent because a second
+   * still in the window was measured with them, but the seconds before them are not sent. Here
+   * (11 s window, 100 % threshold) a success 15 s before four failures is left out; replayed
+   * alone, the failures' own second would make 100 % and open the fleet, where Resilience4j saw 80 %
+   * with that success (found in review of the node-side fix; before, this opened).
+   */
+  @Test
+  void aTimeWindowTakesSecondsOutsideItAsContextWithoutEvaluatingThem() {
+    SharedConfig config = SharedConfig.of(CircuitBreakerConfig.custom()
+        .slidingWindow(11, 1, SlidingWindowType.TIME_BASED)
+        .failureRateThreshold(100)
+        .build(), 1, Duration.ofSeconds(5));
+    SharedView view = flush("n1", 1, "1", config, "18|0,0,0,0|f1", "17|0,0,0,0|f1", "16|0,0,0,0|f2",
+        "10|0,0,0,0|s1");
+
+    assertThat(view.state()).isEqualTo(State.CLOSED);
+    assertThat(view.flags()).doesNotContain(Flag.OPENED, Flag.FAILURE_RATE_EXCEEDED);
+    assertThat(view.calls()).as("only the success's second is in the window now").isEqualTo(1);
+    assertThat(view.failures()).isZero();
+  }
+
+  /**
    * A breaker's keys expire a week after the last flush (give or take a minute), so that the
    * state of a breaker nobody uses does not stay in Redis for ever: the state gets the expiry when
    * it is seeded, a window when outcomes create it, and both are renewed with the node entries,
