@@ -63,8 +63,13 @@ public final class RedisClock extends Clock {
     return new RedisClock(source, ZoneOffset.UTC);
   }
 
-  /** Whether Redis has answered yet: before it has, this clock is the system clock. */
+  /**
+   * Whether Redis has answered yet: before it has, this clock is the system clock. Asks again when
+   * due, as reading the time does: a caller that waits for this before it reads the time is not
+   * left with a first request that failed.
+   */
   public boolean isSynchronized() {
+    source.resyncIfDue(System.nanoTime());
     return source.latest != null;
   }
 
@@ -86,7 +91,8 @@ public final class RedisClock extends Clock {
 
   @Override
   public RedisClock withZone(ZoneId zone) {
-    return zone.equals(this.zone) ? this : new RedisClock(source, Objects.requireNonNull(zone, "zone"));
+    Objects.requireNonNull(zone, "zone");
+    return zone.equals(this.zone) ? this : new RedisClock(source, zone);
   }
 
   @Override
@@ -121,11 +127,15 @@ public final class RedisClock extends Clock {
 
     long micros() {
       long now = System.nanoTime();
-      if (now - askedNanos >= (latest == null ? RETRY_NANOS : RESYNC_NANOS)) {
-        resync();
-      }
+      resyncIfDue(now);
       Reading last = latest;
       return last == null ? System.currentTimeMillis() * 1000 : last.redisMicros + (now - last.atNanos) / 1000;
+    }
+
+    void resyncIfDue(long nowNanos) {
+      if (nowNanos - askedNanos >= (latest == null ? RETRY_NANOS : RESYNC_NANOS)) {
+        resync();
+      }
     }
 
     void resync() {
@@ -135,7 +145,8 @@ public final class RedisClock extends Clock {
       long sent = System.nanoTime();
       askedNanos = sent;
       try {
-        TIME.<Long>evalAsync(redisson, Mode.READ_ONLY, ReturnType.LONG, List.of()).whenComplete((micros, error) -> {
+        // READ_WRITE: a master's clock, as the breakers' scripts read (a replica's may differ).
+        TIME.<Long>evalAsync(redisson, Mode.READ_WRITE, ReturnType.LONG, List.of()).whenComplete((micros, error) -> {
           long received = System.nanoTime();
           reading.set(false);
           if (error != null) {

@@ -94,6 +94,11 @@ final class QueueStore {
     return fleet != null ? fleet.millis() : clock.millis();
   }
 
+  /** Whether {@link #millis} is the fleet's time: Redis told it, or the queue has a clock of its own. */
+  boolean fleetTimeKnown() {
+    return fleet == null || fleet.isSynchronized();
+  }
+
   String stream() {
     return keys.get(0).toString();
   }

@@ -387,8 +387,10 @@ public final class RedisRetryQueue implements RetryQueue {
      */
     private Outcome unhandled() {
       long now = store.millis(); // the stamp of the first node that saw it is compared by the others
+      // Before Redis told this node its time, this node's clock neither starts nor ends the wait.
+      boolean timed = store.fleetTimeKnown();
       long since = QueueStore.parseLong(fields.get(UNHANDLED_SINCE));
-      if (since > 0 && now - since >= unhandledTimeout.toMillis()) {
+      if (timed && since > 0 && now - since >= unhandledTimeout.toMillis()) {
         return bury(id, "dead", with(attempt - 1, ""), "no node had a handler for operation '" + operation
             + "' for " + unhandledTimeout + " (last: " + nodeId + ")", Map.of()) ? Outcome.DEAD : Outcome.DUPLICATE;
       }
@@ -397,7 +399,7 @@ public final class RedisRetryQueue implements RetryQueue {
             + " after {} without one)", name, operation, nodeId, unhandledTimeout);
       }
       Map<String, String> next = new LinkedHashMap<>(fields);
-      if (since <= 0) {
+      if (since <= 0 && timed) {
         next.put(UNHANDLED_SINCE, Long.toString(now));
       }
       reschedule(id, next, unhandledDelayMillis);
