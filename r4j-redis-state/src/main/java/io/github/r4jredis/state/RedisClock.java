@@ -64,6 +64,20 @@ public final class RedisClock extends Clock {
   }
 
   /**
+   * The fleet's clock for a component given the clock {@code own}: one of {@code redisson} when
+   * {@code own} is the system clock (in any zone), else null: a clock of its own (a test's) stamps
+   * everything itself.
+   */
+  public static @Nullable RedisClock unlessOwn(Clock own, RedissonClient redisson) {
+    return isSystem(own) ? of(redisson) : null;
+  }
+
+  /** Whether {@code clock} is the system clock, in any zone ({@code Clock.systemUTC()}, {@code Clock.system(zone)}...). */
+  public static boolean isSystem(Clock clock) {
+    return clock.equals(Clock.system(clock.getZone()));
+  }
+
+  /**
    * Whether Redis has answered yet: before it has, this clock is the system clock. Asks again when
    * due, as reading the time does: a caller that waits for this before it reads the time is not
    * left with a first request that failed.

@@ -55,7 +55,6 @@ final class QueueStore {
   private final String name;
   private final List<Object> keys;
   private final Clock clock;
-  private final boolean systemClock;
   /** The fleet's clock, for times Java compares (a queue with a clock of its own: null, that clock). */
   private final @Nullable RedisClock fleet;
 
@@ -63,8 +62,7 @@ final class QueueStore {
     this.redisson = redisson;
     this.name = name;
     this.clock = clock;
-    this.systemClock = clock.equals(Clock.system(clock.getZone()));
-    this.fleet = systemClock ? RedisClock.of(redisson) : null;
+    this.fleet = RedisClock.unlessOwn(clock, redisson);
     String tag = prefix + ":fb:{" + name + "}:";
     this.keys = List.of(tag + "stream", tag + "queued", tag + "done", tag + "delayed", tag + "dead", tag + "review",
         tag + "reviewing", tag + "resolved");
@@ -83,7 +81,7 @@ final class QueueStore {
    * clock), or the queue's own clock when it was given one (tests).
    */
   String now() {
-    return systemClock ? "" : Long.toString(clock.millis());
+    return fleet != null ? "" : Long.toString(clock.millis());
   }
 
   /**

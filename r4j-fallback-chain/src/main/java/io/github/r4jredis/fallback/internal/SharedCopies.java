@@ -63,7 +63,7 @@ public final class SharedCopies<T> {
       Duration readTimeout, Clock clock) {
     this.redisson = redisson;
     this.clock = clock;
-    this.fleet = clock.equals(Clock.system(clock.getZone())) ? RedisClock.of(redisson) : null;
+    this.fleet = RedisClock.unlessOwn(clock, redisson);
     this.prefix = prefix + ":fb:cache:" + name + ":";
     this.name = name;
     this.codec = codec;

@@ -3,6 +3,7 @@ package io.github.r4jredis.state.internal;
 import io.github.r4jredis.state.FleetMetrics;
 import io.github.r4jredis.state.RedisCircuitBreaker;
 import io.github.r4jredis.state.RedisCircuitBreaker.CallObserver;
+import io.github.r4jredis.state.RedisClock;
 import io.github.r4jredis.state.SyncMode;
 import io.github.r4jredis.state.internal.SharedView.Flag;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -147,7 +148,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     this.tags = Map.copyOf(tags);
     this.engine = engine;
     this.clock = config.getClock();
-    this.systemClock = Clock.system(clock.getZone()).equals(clock);
+    this.systemClock = RedisClock.isSystem(clock);
     this.slowCallNanos = config.getSlowCallDurationThreshold().toNanos();
     this.timeBased = config.getSlidingWindowType() == SlidingWindowType.TIME_BASED;
     this.scheduled = config.isAutomaticTransitionFromOpenToHalfOpenEnabled()
