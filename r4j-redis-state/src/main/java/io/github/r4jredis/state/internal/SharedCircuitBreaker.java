@@ -318,9 +318,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     checkLocal(null); // a permit that began an episode is counted in it
     if (permitted && local.getState() == State.HALF_OPEN) {
       long episode = trials.permitted(); // lock held (see above)
-      if (episode > 0) {
-        engine.history().trialPermitted(engine.nodeId(), name, episode);
-      }
       LOG.trace("Circuit breaker '{}' on {}: trial call permitted in episode {} (shared {} v{})", name,
           engine.nodeId(), episode, v.state(), v.version());
     }

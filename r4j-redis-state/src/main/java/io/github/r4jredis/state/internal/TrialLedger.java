@@ -81,9 +81,10 @@ final class TrialLedger {
   }
 
   /**
-   * Counts a trial call the machine permitted.
+   * Counts a trial call the machine permitted, and reports it when its fleet episode is known.
    *
-   * @return the fleet episode to report it under now, or 0 when there is none yet or none at all
+   * @return that episode, or 0 when there is none yet (it is reported once the step is answered)
+   *     or none at all
    */
   long permitted() {
     permits++;
@@ -93,6 +94,8 @@ final class TrialLedger {
     }
     if (episode == 0) {
       unconfirmed.peekLast().permits++;
+    } else if (episode > 0) {
+      report.accept(episode);
     }
     return Math.max(0, episode);
   }

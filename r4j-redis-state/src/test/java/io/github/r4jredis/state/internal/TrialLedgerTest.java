@@ -26,6 +26,7 @@ class TrialLedgerTest {
     ledger.confirm(start, reply(State.HALF_OPEN, 7), true, List.of());
     assertThat(reported).containsExactly(7L, 7L);
     assertThat(ledger.permitted()).as("the episode is known now").isEqualTo(7);
+    assertThat(reported).as("reported at once").containsExactly(7L, 7L, 7L);
   }
 
   @Test
@@ -71,6 +72,8 @@ class TrialLedgerTest {
     assertThat(ledger.permitted()).isEqualTo(12);
     ledger.end();
     assertThat(ledger.permitted()).as("the episode is over").isZero();
+    assertThat(reported).containsExactly(12L);
+    reported.clear();
 
     Intent start = Intent.start();
     ledger.begin(start);
