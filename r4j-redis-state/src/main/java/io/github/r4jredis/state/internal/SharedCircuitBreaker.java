@@ -467,31 +467,33 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   @Override
   public void onResult(long duration, TimeUnit durationUnit, @Nullable Object result) {
+    // One method, not one that calls another: each is compiled too big for the JIT to inline
+    // into the caller, and the call path would pay a second call.
     enter();
     try {
-      result(duration, durationUnit, result);
+      boolean failure = result != null && config.getRecordResultPredicate().test(result);
+      if (events.wantsCallEvents()) {
+        publishResult(duration, durationUnit, result, failure);
+      }
+      try {
+        local.onResult(duration, durationUnit, result);
+      } catch (IllegalStateTransitionException raced) {
+        lostRace(raced);
+      }
+      count(failure, duration, durationUnit, result != null && !failure ? () -> Either.left(result) : null);
+      observed(failure ? Outcome.FAILURE : Outcome.SUCCESS, duration, durationUnit);
     } finally {
       exit();
     }
   }
 
-  private void result(long duration, TimeUnit durationUnit, @Nullable Object result) {
-    boolean failure = result != null && config.getRecordResultPredicate().test(result);
-    if (events.wantsCallEvents()) {
-      if (failure) {
-        ResultRecordedAsFailureException recorded = new ResultRecordedAsFailureException(name, result);
-        events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), recorded));
-      } else {
-        events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
-      }
+  private void publishResult(long duration, TimeUnit durationUnit, @Nullable Object result, boolean failure) {
+    if (failure) {
+      ResultRecordedAsFailureException recorded = new ResultRecordedAsFailureException(name, result);
+      events.publish(() -> new CircuitBreakerOnErrorEvent(name, elapsed(duration, durationUnit), recorded));
+    } else {
+      events.publish(() -> new CircuitBreakerOnSuccessEvent(name, elapsed(duration, durationUnit)));
     }
-    try {
-      local.onResult(duration, durationUnit, result);
-    } catch (IllegalStateTransitionException raced) {
-      lostRace(raced);
-    }
-    count(failure, duration, durationUnit, result != null && !failure ? () -> Either.left(result) : null);
-    observed(failure ? Outcome.FAILURE : Outcome.SUCCESS, duration, durationUnit);
   }
 
   private void enter() {
