@@ -65,11 +65,11 @@ final class AdminCalls {
    * @throws RedisStateException saying why there is none: no answer in time, a refusal (named:
    *     credentials, permissions, or Redis refusing the work), no connection
    */
-  SharedView call(SyncEngine.Call call) {
+  SharedView call(Batch.Call call) {
     return call(call, true);
   }
 
-  private SharedView call(SyncEngine.Call call, boolean first) {
+  private SharedView call(Batch.Call call, boolean first) {
     Object reply;
     try {
       reply = within(() -> pipeline.execute(List.of(call), timeoutMillis, false, !first)).get(0);
@@ -160,7 +160,7 @@ final class AdminCalls {
    * @param read the read of a breaker, by encoded name
    * @throws RedisStateException when Redis does not list the breakers or answer every read in time
    */
-  Map<String, SharedView> readAll(Function<String, SyncEngine.Call> read) {
+  Map<String, SharedView> readAll(Function<String, Batch.Call> read) {
     Collection<String> names;
     try {
       names = within(() -> redisson.<String>getSet(keys.indexKey(), StringCodec.INSTANCE).readAllAsync());
@@ -169,7 +169,7 @@ final class AdminCalls {
     } catch (RedisStateException e) {
       throw listing(e);
     }
-    List<SyncEngine.Call> calls = new ArrayList<>();
+    List<Batch.Call> calls = new ArrayList<>();
     List<String> valid = new ArrayList<>();
     for (String encoded : names) {
       try {

@@ -102,7 +102,7 @@ final class BreakerSync implements Rounds.Member {
    * wait anyway ({@code maxFlushDelay}). The call path clears it at its first failed or slow call,
    * a view or message that tells of failures clears it at once, and this sets it at every tick.
    */
-  private void updateRedundancy(SyncEngine.Batch batch, SharedView v) {
+  private void updateRedundancy(Batch batch, SharedView v) {
     boolean redundant = quiet(batch) && breaker.engine().mode() == SyncMode.SHARED && fullOfSuccesses(v)
         && breaker.inSharedClosedEpisode() && !hasRequest();
     breaker.successesRedundant(redundant, v.version());
@@ -122,7 +122,7 @@ final class BreakerSync implements Rounds.Member {
    * uncounted, see {@link #updateRedundancy}): held flushes are on, nothing else of this node's
    * waits (no failed or slow call, no step), no other node told of failures lately.
    */
-  private boolean quiet(SyncEngine.Batch batch) {
+  private boolean quiet(Batch batch) {
     long hold = batch.maxFlushDelayNanos();
     return hold > 0 && !sendHeld && !breaker.hasSteps() && batch.nowNanos() - othersFailingNanos >= hold
         && outcomes.onlyFastSuccessesWait();
@@ -180,7 +180,7 @@ final class BreakerSync implements Rounds.Member {
    * reads it again, as the view is old by then: a permitted call's flush does not wait, a
    * refused one makes it used again at once.
    */
-  private boolean idle(SyncEngine.Batch batch) {
+  private boolean idle(Batch batch) {
     return idle(batch.nowNanos(), batch.reconcileNanos());
   }
 
@@ -220,7 +220,7 @@ final class BreakerSync implements Rounds.Member {
    * breaker), then the next step of this node's chain alone, else a flush, one request, and a
    * read when the state needs checking.
    */
-  void collect(SyncEngine.Batch batch) {
+  void collect(Batch batch) {
     SharedView v = breaker.view();
     updateRedundancy(batch, v);
     if (needsSeed || reseedBehind) {
@@ -230,21 +230,21 @@ final class BreakerSync implements Rounds.Member {
     Intent step = breaker.chainHead();
     if (step != null) {
       // Outcomes of the episode this node is leaving go first, under its version.
-      SyncEngine.Call before = flush(batch, v, SeedMode.NONE);
+      Batch.Call before = flush(batch, v, SeedMode.NONE);
       if (before != null) {
         batch.add(before);
       }
-      SyncEngine.Call call = chainCall(batch, step, v);
+      Batch.Call call = chainCall(batch, step, v);
       if (call != null) {
         batch.add(call);
       }
       return;
     }
-    SyncEngine.Call flush = flush(batch, v, SeedMode.NONE);
+    Batch.Call flush = flush(batch, v, SeedMode.NONE);
     if (flush != null) {
       batch.add(flush);
     }
-    SyncEngine.Call request = requestCall(batch, v);
+    Batch.Call request = requestCall(batch, v);
     if (request != null) {
       batch.add(request);
     }
@@ -260,7 +260,7 @@ final class BreakerSync implements Rounds.Member {
   }
 
   /** The breaker's flush, if it has outcomes, a seed or a lease renewal to send. */
-  private SyncEngine.Call flush(SyncEngine.Batch batch, SharedView v, SeedMode seedMode) {
+  private Batch.Call flush(Batch batch, SharedView v, SeedMode seedMode) {
     long now = batch.nowNanos();
     boolean seeding = seedMode.seeds();
     boolean renew = !seeding && breaker.holdsActiveLease(batch.leaseNanos())
@@ -335,7 +335,7 @@ final class BreakerSync implements Rounds.Member {
    * with every success before it; and the flush that brings a quiet fleet its first failures
    * tells every node (a message), whose held successes then go too.
    */
-  private boolean mayWait(SyncEngine.Batch batch, SharedView v) {
+  private boolean mayWait(Batch batch, SharedView v) {
     // A view as old as the reconcile interval would cost a read: the flush's reply serves instead.
     // Another node failing (in the last view, or told since) ends the hold: its failures must not
     // fill the window while these successes wait.
@@ -353,7 +353,7 @@ final class BreakerSync implements Rounds.Member {
    * The call of the chain's next step, built from the state the previous steps left; null when
    * the step needs no call (already done) or cannot apply any more (then the chain is dropped).
    */
-  private SyncEngine.Call chainCall(SyncEngine.Batch batch, Intent step, SharedView v) {
+  private Batch.Call chainCall(Batch batch, Intent step, SharedView v) {
     String me = breaker.nodeId();
     long base = breaker.chainBase(v);
     switch (step.kind()) {
@@ -426,7 +426,7 @@ final class BreakerSync implements Rounds.Member {
   }
 
   /** One waiting request, if it still applies to the state this node holds. */
-  private SyncEngine.Call requestCall(SyncEngine.Batch batch, SharedView v) {
+  private Batch.Call requestCall(Batch batch, SharedView v) {
     for (Intent.Kind kind : Intent.Kind.values()) {
       Intent intent = requests.get(kind.ordinal());
       if (intent == null) {

@@ -21,8 +21,11 @@ import org.jspecify.annotations.Nullable;
  * their own idea of the time against each other, and only a node that saw a breaker's TIME jump
  * corrects it.
  *
- * <p>Thread-safety: {@link #observe} and {@link #forget} from one thread (the sync thread);
- * {@link #now} and {@link #isKnown} from any.
+ * <p>A fix waits here until a script of the breaker's takes it ({@link #takeFix}); the sync
+ * thread should send one soon.
+ *
+ * <p>Thread-safety: {@link #observe} from one thread (the sync thread); {@link #now},
+ * {@link #isKnown}, {@link #takeFix} and {@link #forget} from any.
  */
 final class FleetClock {
 
@@ -44,6 +47,8 @@ final class FleetClock {
 
   private final LongSupplier nanoTime;
   private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+  /** Clock offsets to move, by breaker: {@code "<offset> <new offset>"}. */
+  private final Map<String, String> fixes = new ConcurrentHashMap<>();
   // The fleet's time at the latest reply adopted, and when its request left (nanoTime).
   private volatile long fleetAtReply;
   private volatile long sentAtReply;
@@ -94,16 +99,25 @@ final class FleetClock {
     last.sentNanos = sentNanos;
     last.receivedNanos = receivedNanos;
     if (last.unfixed != 0) {
-      return new Observation(jump, clock.offset() + " " + (clock.offset() - last.unfixed));
+      String fix = clock.offset() + " " + (clock.offset() - last.unfixed);
+      fixes.put(name, fix);
+      return new Observation(jump, fix);
     }
+    fixes.remove(name); // the offset moved: a fix not sent yet is no longer needed
     fleetAtReply = clock.fleetTime();
     sentAtReply = sentNanos;
     known = true;
     return new Observation(jump, null);
   }
 
+  /** The fix the offset of breaker {@code name} needs, for the script about to be sent, or null; given once. */
+  @Nullable String takeFix(String name) {
+    return fixes.remove(name);
+  }
+
   /** Forgets a breaker this node no longer syncs. */
   void forget(String name) {
     seen.remove(name);
+    fixes.remove(name);
   }
 }

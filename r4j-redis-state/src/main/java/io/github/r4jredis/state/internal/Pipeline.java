@@ -84,7 +84,7 @@ final class Pipeline {
    * again (Redisson reconnects in the background), and handing every pipeline to another thread
    * woke one more thread per round trip, the eager flush of failures included.
    */
-  CompletableFuture<List<Object>> send(List<SyncEngine.Call> calls, long responseMillis, boolean heartbeat,
+  CompletableFuture<List<Object>> send(List<Batch.Call> calls, long responseMillis, boolean heartbeat,
       boolean loadFirst) {
     if (connected) {
       try {
@@ -144,7 +144,7 @@ final class Pipeline {
    * that loses the race fails with NOSCRIPT and goes again. (Not EVAL: Redisson turns it into EVALSHA, sent after a SCRIPT LOAD of its own,
    * a round trip earlier, once per script for the life of the client.)
    */
-  CompletableFuture<List<Object>> execute(List<SyncEngine.Call> calls, long responseMillis, boolean heartbeat,
+  CompletableFuture<List<Object>> execute(List<Batch.Call> calls, long responseMillis, boolean heartbeat,
       boolean loadFirst) {
     RBatch batch = redisson.createBatch(BatchOptions.defaults()
         .responseTimeout(responseMillis, TimeUnit.MILLISECONDS)
@@ -158,7 +158,7 @@ final class Pipeline {
           .setAsync(Long.toString(serverNow.getAsLong()), HEARTBEAT_TTL).thenApply(v -> (Object) "OK").toCompletableFuture();
     }
     List<String> created = new ArrayList<>();
-    for (SyncEngine.Call call : calls) {
+    for (Batch.Call call : calls) {
       if (call.creates()) {
         created.add(call.encodedName());
       }
@@ -181,7 +181,7 @@ final class Pipeline {
     for (int from = 0; from < calls.size(); ) {
       int to = groupEnd(calls, from);
       if (to - from == 1) {
-        SyncEngine.Call call = calls.get(from);
+        Batch.Call call = calls.get(from);
         List<Object> callKeys = keys.scriptKeys(call.encodedName());
         futures.add(script.evalShaAsync((String) callKeys.get(0), RScript.Mode.READ_WRITE,
             call.script().sha(), RScript.ReturnType.LIST, callKeys, call.args().toList().toArray())
@@ -224,8 +224,8 @@ final class Pipeline {
   }
 
   /** Where the group of calls that may share a script call with {@code calls[from]} ends. */
-  private int groupEnd(List<SyncEngine.Call> calls, int from) {
-    SyncEngine.Call first = calls.get(from);
+  private int groupEnd(List<Batch.Call> calls, int from) {
+    Batch.Call first = calls.get(from);
     boolean bySlot = cluster || slotsOnly;
     int slot = bySlot ? KeySpace.slot(first.encodedName()) : 0;
     int arguments = first.args().size();
@@ -243,12 +243,12 @@ final class Pipeline {
    * One script call for {@code group} (one script, one slot; see many.lua), and a future per
    * call of the group: its part of the reply, or the failure of its part or of the whole.
    */
-  private List<CompletableFuture<Object>> many(RScriptAsync script, List<SyncEngine.Call> group) {
+  private List<CompletableFuture<Object>> many(RScriptAsync script, List<Batch.Call> group) {
     List<Object> allKeys = new ArrayList<>(group.size() * 4);
     List<Object> allArgs = new ArrayList<>();
     allArgs.add("*");
     allArgs.add(Integer.toString(group.size()));
-    for (SyncEngine.Call call : group) {
+    for (Batch.Call call : group) {
       allKeys.addAll(keys.scriptKeys(call.encodedName()));
       List<String> args = call.args().toList();
       allArgs.add(Integer.toString(args.size()));

@@ -9,13 +9,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,11 +38,13 @@ import org.slf4j.LoggerFactory;
  * One registry's link to Redis: a single sync thread that flushes every dirty breaker in one
  * pipeline per {@code syncInterval} (sooner when failures could open a breaker), applies
  * replies and pub/sub messages, reconciles idle breakers, and switches between SHARED and LOCAL
- * mode. What it delegates: sending a pipeline and telling its replies apart ({@link Pipeline}),
- * the channels ({@link Subscriber}), when to go LOCAL and back and what to log of it
- * ({@link ModeSwitch}), operators' calls ({@link AdminCalls}), the fleet's time ({@link FleetClock}).
+ * mode. What it delegates: which breakers a tick visits ({@link Rounds}), building a pipeline
+ * ({@link Batch}, each breaker's calls by its {@link BreakerSync}), sending it ({@link Pipeline}),
+ * what its replies say and giving each to its call ({@link Replies}), the channels
+ * ({@link Subscriber}), when to go LOCAL and back and what to log of it ({@link ModeSwitch}),
+ * operators' calls ({@link AdminCalls}), the fleet's time ({@link FleetClock}).
  *
- * <p>Bounded: at most one pipeline in flight, at most {@value #MAX_CALLS_PER_BATCH} script calls
+ * <p>Bounded: at most one pipeline in flight, at most {@value Batch#MAX_CALLS} script calls
  * in it, every pipeline with a response timeout and Redisson's retries off (a re-sent flush is
  * still applied once: flushes carry node and sequence), breakers with a step or a request first.
  * The call path never waits on this class: trial leases are claimed here, in the background.
@@ -66,13 +66,6 @@ public final class SyncEngine implements AutoCloseable {
       boolean shardedPubSub,
       History history) {}
 
-  /**
-   * Script calls one pipeline carries at most. Few enough that a busy Redis answers a full one well
-   * within localModeAfter (1,000 flushes took 500-650 ms on a loaded 2-core machine, and the node
-   * went LOCAL in the middle of a trial episode: LargeRegistryIT), many enough that a sweep of
-   * thousands of breakers takes a few round trips.
-   */
-  static final int MAX_CALLS_PER_BATCH = 250;
   private static final LuaScripts.Read READ = new LuaScripts.Read();
   /** Tag of the message a flush publishes when it brings the first failures of a quiet fleet. */
   static final String FAILING_TAG = "r4j1f|";
@@ -85,8 +78,7 @@ public final class SyncEngine implements AutoCloseable {
   private final SyncMeters meters;
   private final long syncNanos;
   private final long reconcileNanos;
-  private final long leaseNanos;
-  private final long holdNanos;
+  private final Batch.Timing timing;
   private final long commandMillis;
   private final Map<String, SharedCircuitBreaker> breakers = new ConcurrentHashMap<>();
   private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
@@ -100,8 +92,7 @@ public final class SyncEngine implements AutoCloseable {
   private final ModeSwitch modes;
   private final Rounds<BreakerSync> rounds;
   private final FleetClock clock = new FleetClock(System::nanoTime);
-  /** Clock offsets to move, by encoded breaker name: {@code "<offset> <new offset>"} (see {@link #observeClock}). */
-  private final Map<String, String> clockFixes = new ConcurrentHashMap<>();
+  private final Replies replies;
   private volatile boolean running = true;
   private volatile boolean eagerRequested;
   private volatile boolean scriptsLoaded;
@@ -115,111 +106,6 @@ public final class SyncEngine implements AutoCloseable {
   private long lastSentNanos;
   private long nextTickNanos;
   private boolean closing;
-  /** Breakers whose script failure was logged; logged again only after one of theirs succeeded. */
-  private final Set<String> scriptFailureLogged = new HashSet<>();
-  private long jumpLoggedNanos = System.nanoTime() - ModeSwitch.LOG_QUIET_NANOS;
-
-  /** A script call: its arguments, for which breaker, and what to do with the reply. */
-  record Call(LuaScripts.ArgList args, String encodedName, BiConsumer<SharedView, Long> onReply,
-      Runnable onFailure) {
-
-    LuaScripts script() {
-      return args.script();
-    }
-
-    /** Whether the call may create the breaker in Redis (it carries a seed). */
-    boolean creates() {
-      String mode = args.get(LuaScripts.Arg.SEED_MODE);
-      return !mode.isEmpty() && !"0".equals(mode);
-    }
-  }
-
-  /**
-   * The pipeline being built on the sync thread: breakers add their calls through it
-   * ({@link BreakerSync#collect}).
-   */
-  final class Batch implements Rounds.Sink<BreakerSync> {
-    private final List<Call> calls = new ArrayList<>();
-    private final long nowNanos;
-    private long reconcileBudget;
-
-    private Batch(long nowNanos, long reconcileBudget) {
-      this.nowNanos = nowNanos;
-      this.reconcileBudget = reconcileBudget;
-    }
-
-    long nowNanos() {
-      return nowNanos;
-    }
-
-    long leaseNanos() {
-      return leaseNanos;
-    }
-
-    /** How long fast successes may wait while the fleet is far from its thresholds (0: never). */
-    long maxFlushDelayNanos() {
-      return holdNanos;
-    }
-
-    long nextSequence() {
-      return sequence.incrementAndGet();
-    }
-
-    @Override
-    public boolean full() {
-      return calls.size() >= MAX_CALLS_PER_BATCH;
-    }
-
-    @Override
-    public boolean collect(BreakerSync sync) {
-      int before = calls.size();
-      sync.collect(this);
-      return calls.size() > before;
-    }
-
-    long reconcileNanos() {
-      return reconcileNanos;
-    }
-
-    /** Whether a breaker last read at {@code lastViewNanos} is as old as the reconcile interval. */
-    boolean viewOld(long lastViewNanos) {
-      return nowNanos - lastViewNanos >= reconcileNanos;
-    }
-
-    /** Whether a breaker last read at {@code lastViewNanos} is due a reconcile read now. */
-    boolean reconcileDue(long lastViewNanos) {
-      if (nowNanos - lastViewNanos < reconcileNanos || reconcileBudget <= 0) {
-        return false;
-      }
-      reconcileBudget--;
-      return true;
-    }
-
-    /** The arguments of {@code request} on {@code breaker}, the common ones set. */
-    LuaScripts.ArgList call(LuaScripts.Request request, SharedCircuitBreaker breaker) {
-      return arguments(request, breaker.encodedName(), breaker.testClockMillis());
-    }
-
-    /**
-     * As {@link #call(LuaScripts.Request, SharedCircuitBreaker)}, with the breaker's clock read
-     * once as {@code clockMillis}: the ages of a flush's seconds and the test clock it sends agree.
-     */
-    LuaScripts.ArgList call(LuaScripts.Request request, SharedCircuitBreaker breaker, long clockMillis) {
-      return arguments(request, breaker.encodedName(), breaker.isTestClock() ? clockMillis : null);
-    }
-
-    Call call(LuaScripts.ArgList args, BiConsumer<SharedView, Long> onReply) {
-      return new Call(args, args.get(LuaScripts.Arg.NAME), onReply, () -> { });
-    }
-
-    void add(Call call) {
-      calls.add(call);
-    }
-
-    void add(LuaScripts.ArgList args, BiConsumer<SharedView, Long> onReply) {
-      calls.add(call(args, onReply));
-    }
-  }
 
   /** Creates the engine; {@link #start()} starts its thread. */
   public SyncEngine(RedissonClient redisson, KeySpace keys, String nodeId, Settings settings,
@@ -234,9 +120,9 @@ public final class SyncEngine implements AutoCloseable {
     this.reconcileNanos = settings.reconcileInterval().toNanos();
     this.rounds = new Rounds<>(syncNanos, reconcileNanos);
     this.meters.rounds(rounds::hotCount, rounds::coldCount);
-    this.leaseNanos = settings.trialLease().toNanos();
-    this.holdNanos = settings.maxFlushDelay().compareTo(settings.syncInterval()) > 0
-        ? settings.maxFlushDelay().toNanos() : 0;
+    this.timing = new Batch.Timing(settings.trialLease().toNanos(),
+        settings.maxFlushDelay().compareTo(settings.syncInterval()) > 0 ? settings.maxFlushDelay().toNanos() : 0,
+        reconcileNanos);
     this.commandMillis = settings.commandTimeout().toMillis();
     this.thread = new Thread(this::loop, "r4j-redis-sync-" + keys.prefix());
     this.thread.setDaemon(true);
@@ -246,6 +132,15 @@ public final class SyncEngine implements AutoCloseable {
       return t;
     });
     this.pipeline = new Pipeline(redisson, keys, nodeId, io, this::serverNow);
+    this.replies = new Replies(meters, clock, keys.prefix(), System::nanoTime, encodedName -> {
+      // The fix goes with the breaker's next script: a read, if nothing else.
+      SharedCircuitBreaker breaker = breakers.get(encodedName);
+      if (breaker != null) {
+        breaker.sync().verifyDue = true;
+        warm(breaker);
+        sendDue = true;
+      }
+    });
     this.admin = new AdminCalls(redisson, keys, pipeline, meters, commandMillis, () -> {
       scriptsLoaded = false;
       wake();
@@ -343,7 +238,7 @@ public final class SyncEngine implements AutoCloseable {
       rounds.remove(breaker.sync());
       subscriber.remove(breaker.encodedName());
       clock.forget(breaker.encodedName());
-      clockFixes.remove(breaker.encodedName());
+      inbox.add(() -> replies.forget(breaker.encodedName()));
     }
   }
 
@@ -391,7 +286,7 @@ public final class SyncEngine implements AutoCloseable {
    */
   public SharedView read(String name) {
     String encoded = KeySpace.encode(name);
-    return admin.call(new Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
+    return admin.call(new Batch.Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
   }
 
   /**
@@ -412,7 +307,7 @@ public final class SyncEngine implements AutoCloseable {
     if (reseed) {
       held.seed(args);
     }
-    return admin.call(new Call(args, encoded, (v, t) -> { }, () -> { }));
+    return admin.call(new Batch.Call(args, encoded, (v, t) -> { }, () -> { }));
   }
 
   /**
@@ -422,7 +317,7 @@ public final class SyncEngine implements AutoCloseable {
    *     null: the script uses Redis TIME
    */
   private LuaScripts.ArgList arguments(LuaScripts.Request request, String encodedName, @Nullable Long testClockMillis) {
-    String fix = testClockMillis == null ? clockFixes.remove(encodedName) : null;
+    String fix = testClockMillis == null ? clock.takeFix(encodedName) : null;
     return LuaScripts.call(request)
         .set(LuaScripts.Arg.CLOCK, testClockMillis == null ? "" : testClockMillis.toString())
         .set(LuaScripts.Arg.CHANNEL, subscriber.channelFor(encodedName))
@@ -440,7 +335,7 @@ public final class SyncEngine implements AutoCloseable {
    * @throws io.github.r4jredis.state.RedisStateException when Redis does not answer in time
    */
   public Map<String, SharedView> readAll() {
-    return admin.readAll(encoded -> new Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
+    return admin.readAll(encoded -> new Batch.Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
   }
 
   // ---------------------------------------------------------------- the sync thread
@@ -534,7 +429,7 @@ public final class SyncEngine implements AutoCloseable {
       return;
     }
     sendDue = false;
-    List<Call> calls = collect(now);
+    List<Batch.Call> calls = collect(now);
     if (!calls.isEmpty() || now - lastSentNanos >= Math.min(reconcileNanos, 4 * syncNanos + 200_000_000L)) {
       send(calls, now);
     }
@@ -544,23 +439,23 @@ public final class SyncEngine implements AutoCloseable {
    * The calls of the next pipeline (see {@link Rounds#collect}): each hot breaker's (a seed, a
    * step, a flush, a request, a read; see {@link BreakerSync#collect}), reconcile reads spread so
    * that each breaker is read about once per reconcile interval, and a share of the cold
-   * breakers. A pipeline cut at {@value #MAX_CALLS_PER_BATCH} calls resumes where it stopped at
+   * breakers. A pipeline cut at {@value Batch#MAX_CALLS} calls resumes where it stopped at
    * the next tick; no breaker's calls are split.
    */
-  private List<Call> collect(long now) {
+  private List<Batch.Call> collect(long now) {
     long reconcileBudget = Math.max(1, (long) Math.ceil((double) rounds.hotSize() * syncNanos / reconcileNanos));
-    Batch batch = new Batch(now, reconcileBudget);
+    Batch batch = new Batch(now, reconcileBudget, timing, sequence::incrementAndGet, this::arguments);
     if (!rounds.collect(now, batch)) {
       sendDue = true; // the rest at the next tick
     }
-    return batch.calls;
+    return batch.calls();
   }
 
-  private void send(List<Call> calls, long now) {
+  private void send(List<Batch.Call> calls, long now) {
     batchInFlight = true;
     lastSentNanos = now;
     boolean loadFirst = loadFirst(calls);
-    pipeline.send(calls, responseMillis(calls.size()), needsHeartbeat(calls), loadFirst).whenComplete((replies, error) -> {
+    pipeline.send(calls, responseMillis(calls.size()), Replies.needsHeartbeat(calls), loadFirst).whenComplete((replies, error) -> {
       inbox.add(() -> completed(calls, replies, error, now, loadFirst));
       LockSupport.unpark(thread);
     });
@@ -582,9 +477,9 @@ public final class SyncEngine implements AutoCloseable {
    * (a script: a Redis whose script cache is flushed over and over does not) and the heartbeat
    * write. Its reply is not applied: the breakers re-read everything when they rejoin.
    */
-  private List<Call> redisCheck() {
+  private List<Batch.Call> redisCheck() {
     for (String encoded : breakers.keySet()) {
-      return List.of(new Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
+      return List.of(new Batch.Call(arguments(READ, encoded, null), encoded, (v, t) -> { }, () -> { }));
     }
     return List.of();
   }
@@ -593,10 +488,11 @@ public final class SyncEngine implements AutoCloseable {
    * A pipeline came back. It counts as Redis doing its work only when the heartbeat was written
    * and no call was refused (OOM, READONLY, MISCONF, NOPERM, BUSY, ...): a Redis that answers but
    * cannot write is as good as down, and the node goes LOCAL after {@code localModeAfter} of it.
-   * The replies that did arrive are applied either way. A pipeline {@code loadFirst} that met no
-   * NOSCRIPT left Redis holding the scripts: the next ones go as EVALSHA.
+   * The replies that did arrive are applied either way, after the mode changed (a rejoin first
+   * hands the breakers back to the fleet). A pipeline {@code loadFirst} that met no NOSCRIPT left
+   * Redis holding the scripts: the next ones go as EVALSHA.
    */
-  private void completed(List<Call> calls, @Nullable List<Object> replies, @Nullable Throwable error, long sentNanos,
+  private void completed(List<Batch.Call> calls, @Nullable List<Object> results, @Nullable Throwable error, long sentNanos,
       boolean loadFirst) {
     batchInFlight = false;
     if (error != null) {
@@ -606,127 +502,23 @@ public final class SyncEngine implements AutoCloseable {
     }
     long now = System.nanoTime();
     meters.roundTrip(Duration.ofNanos(now - sentNanos));
-    String refused = null;
-    String why = "";
-    for (Object reply : replies) {
-      if (reply instanceof Throwable failure && Refusals.code(failure) != null) {
-        refused = Refusals.code(failure);
-        why = Refusals.describe(failure);
-        break;
-      }
-    }
-    Object heartbeat = needsHeartbeat(calls) ? replies.get(calls.size()) : "OK";
-    if (refused != null) {
-      meters.failure(refused.toLowerCase(Locale.ROOT));
-      LOG.debug("Redis refused a pipeline: {}", why);
-      modes.refused(why);
-    } else if (heartbeat instanceof Throwable failure) {
-      failed(failure);
+    Replies.Verdict verdict = Replies.verdict(calls, results);
+    if (verdict.refusal() != null) {
+      meters.failure(verdict.refusal().toLowerCase(Locale.ROOT));
+      LOG.debug("Redis refused a pipeline: {}", verdict.why());
+      modes.refused(verdict.why());
+    } else if (verdict.heartbeatFailure() != null) {
+      failed(verdict.heartbeatFailure());
     } else {
       succeeded(now);
     }
-    boolean noScript = false;
-    int unanswered = 0;
-    Throwable lastUnanswered = null;
-    for (int i = 0; i < calls.size(); i++) {
-      Call call = calls.get(i);
-      Object reply = replies.get(i);
-      if (reply instanceof Throwable failure) {
-        if (Refusals.isNoScript(failure)) {
-          noScript = true;
-        } else if (Refusals.isNoAnswer(failure)) {
-          unanswered++; // the pipeline's deadline passed before this reply: counted once, below
-          lastUnanswered = failure;
-        } else if (Refusals.code(failure) == null) {
-          meters.failure("script");
-          if (scriptFailureLogged.add(call.encodedName())) {
-            LOG.warn("Script {} for breaker {} failed (logged once until it succeeds)", call.script(),
-                call.encodedName(), failure);
-          }
-        }
-        call.onFailure().run();
-        continue;
-      }
-      SharedView view = AdminCalls.parse(reply, meters);
-      if (view == null) {
-        call.onFailure().run();
-        continue;
-      }
-      if (usesRedisTime(call)) {
-        observeClock(call.encodedName(), (List<?>) reply, sentNanos, now);
-      }
-      scriptFailureLogged.remove(call.encodedName());
-      try {
-        call.onReply().accept(view, sentNanos);
-      } catch (RuntimeException e) {
-        LOG.error("Applying a reply to circuit breaker {} failed", call.encodedName(), e);
-      }
-    }
-    if (unanswered > 0) {
-      // Redis answered part of the pipeline in time: the calls after the deadline go again, as
-      // after a pipeline that timed out as a whole (a busy Redis, a slow link), and are counted so.
-      meters.failure("timeout");
-      LOG.debug("{} of {} calls of a pipeline got no answer in time", unanswered, calls.size(), lastUnanswered);
-    }
-    if (noScript) {
+    replies.apply(calls, results, sentNanos, now);
+    if (verdict.noScript()) {
       scriptsLoaded = false; // the next pipeline loads them first (off a Cluster) or waits for SCRIPT LOAD
     } else if (loadFirst) {
       scriptsLoaded = true;
     }
   }
-
-  /**
-   * Whether a pipeline needs the heartbeat write to tell whether Redis does its work: when it
-   * writes nothing else (a probe, reads only). A script that writes shows a refusal in its reply.
-   */
-  private static boolean needsHeartbeat(List<Call> calls) {
-    return calls.stream().allMatch(call -> call.script() == LuaScripts.READ);
-  }
-
-  private static boolean usesRedisTime(Call call) {
-    return call.args().get(LuaScripts.Arg.CLOCK).isEmpty();
-  }
-
-  /**
-   * Takes in the clock of a reply that used Redis TIME (see {@link FleetClock}): a jump is counted
-   * and logged; a fix the breaker's offset needs goes with its next script, a read if nothing else.
-   */
-  private void observeClock(String encodedName, List<?> reply, long sentNanos, long receivedNanos) {
-    SharedView.ReplyClock replyClock;
-    try {
-      replyClock = SharedView.clockOf(reply);
-    } catch (IllegalArgumentException e) {
-      return;
-    }
-    FleetClock.Observation seen = clock.observe(encodedName, replyClock, sentNanos, receivedNanos);
-    if (seen.jumpMillis() != 0) {
-      meters.clockJump();
-      logJump(seen.jumpMillis());
-    }
-    if (seen.fix() != null) {
-      clockFixes.put(encodedName, seen.fix());
-      SharedCircuitBreaker breaker = breakers.get(encodedName);
-      if (breaker != null) {
-        breaker.sync().verifyDue = true;
-        warm(breaker);
-        sendDue = true;
-      }
-    }
-  }
-
-  private void logJump(long jump) {
-    long now = System.nanoTime();
-    if (now - jumpLoggedNanos >= ModeSwitch.LOG_QUIET_NANOS) {
-      jumpLoggedNanos = now;
-      LOG.warn("Redis TIME jumped by {} ms (a failover to a server whose clock is off, or a stepped clock):"
-          + " circuit breakers under '{}' keep the fleet's time (further jumps within a minute are counted in"
-          + " r4jredis.state.redis.time.jumps)", String.format("%+d", jump), keys.prefix());
-    } else {
-      LOG.debug("Redis TIME jumped by {} ms", jump);
-    }
-  }
-
-  /** Parses a reply. */
 
   private void succeeded(long now) {
     boolean firstAnswer = !modes.answered();
@@ -859,7 +651,7 @@ public final class SyncEngine implements AutoCloseable {
    * {@link #loadScripts}), and it has calls to run after the loads (an empty one would vouch for
    * loads it never tried). Read once per pipeline: an operator's call may clear the flag meanwhile.
    */
-  private boolean loadFirst(List<Call> calls) {
+  private boolean loadFirst(List<Batch.Call> calls) {
     return !scriptsLoaded && pipeline.loadsInPipeline() && !calls.isEmpty();
   }
 
@@ -869,13 +661,13 @@ public final class SyncEngine implements AutoCloseable {
       // As many pipelines as a registry of 1,000 breakers needs, one at a time, each with its deadline.
       for (int i = 0; i < 4; i++) {
         long now = System.nanoTime();
-        List<Call> calls = collect(now);
+        List<Batch.Call> calls = collect(now);
         if (calls.isEmpty()) {
           break;
         }
         boolean loadFirst = loadFirst(calls);
         try {
-          List<Object> replies = pipeline.execute(calls, responseMillis(calls.size()), needsHeartbeat(calls),
+          List<Object> replies = pipeline.execute(calls, responseMillis(calls.size()), Replies.needsHeartbeat(calls),
               loadFirst).get(commandMillis, TimeUnit.MILLISECONDS);
           completed(calls, replies, null, now, loadFirst);
         } catch (ExecutionException | TimeoutException e) {

@@ -56,13 +56,13 @@ class AdminCallsIT {
     client.shutdown();
   }
 
-  private SyncEngine.Call call(LuaScripts.Request request, String encodedName) {
+  private Batch.Call call(LuaScripts.Request request, String encodedName) {
     LuaScripts.ArgList args = LuaScripts.call(request).set(LuaScripts.Arg.CHANNEL, keys.channel())
         .set(LuaScripts.Arg.NAME, encodedName).set(LuaScripts.Arg.NODE, "n1");
     if (request instanceof LuaScripts.Flush) {
       SharedConfig.of(CircuitBreakerConfig.ofDefaults(), 1, Duration.ofSeconds(1)).seed(args, State.CLOSED, 0, 0, 0, "");
     }
-    return new SyncEngine.Call(args, encodedName, (v, t) -> { }, () -> { });
+    return new Batch.Call(args, encodedName, (v, t) -> { }, () -> { });
   }
 
   private void create(String encodedName) {

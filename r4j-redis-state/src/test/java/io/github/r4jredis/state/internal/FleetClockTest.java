@@ -50,11 +50,20 @@ class FleetClockTest {
     long fixedOffset = Long.parseLong(jumped.fix().split(" ")[1]);
     assertThat(clock.now()).as("not the jumped time").isBetween(50_100L, 50_200L);
 
+    assertThat(clock.takeFix("b")).as("for the next script").isEqualTo(jumped.fix());
+    assertThat(clock.takeFix("b")).as("once").isNull();
+
     // Not yet moved (the fix was lost): asked again, still without taking the time.
     assertThat(reply("b", 80_200, 0, 1_200, 1_202).fix()).isEqualTo(jumped.fix());
     // Moved (by this node or another): the fleet's time is continuous again, and adopted.
     assertThat(reply("b", 80_300, fixedOffset, 1_300, 1_302)).isEqualTo(new FleetClock.Observation(0, null));
     assertThat(clock.now()).isBetween(50_290L, 50_310L);
+    assertThat(clock.takeFix("b")).as("the fix asked again, no longer needed").isNull();
+
+    reply("c", 50_000, 0, 1_000, 1_002);
+    assertThat(reply("c", 80_100, 0, 1_100, 1_102).fix()).isNotNull();
+    clock.forget("c");
+    assertThat(clock.takeFix("c")).as("forgotten with the breaker").isNull();
   }
 
   @Test

@@ -59,31 +59,31 @@ class PipelineIT {
     client.shutdown();
   }
 
-  private SyncEngine.Call seed(String name) {
+  private Batch.Call seed(String name) {
     return seed(name, 0);
   }
 
-  private SyncEngine.Call seed(String name, long version) {
+  private Batch.Call seed(String name, long version) {
     LuaScripts.ArgList args = LuaScripts.FLUSH.call().set(LuaScripts.Arg.CLOCK, "").set(LuaScripts.Arg.CHANNEL, keys.channel())
         .set(LuaScripts.Arg.NAME, name).set(LuaScripts.Arg.NODE, "n1").set(LuaScripts.Arg.EST_HI, "")
         .set(LuaScripts.Arg.CO_FIX, "").set(LuaScripts.Arg.SEQ, 0).set(LuaScripts.Arg.RENEW, 0)
         .set(LuaScripts.Arg.SEED_MODE, "1").set(LuaScripts.Arg.EPOCH, 0);
     SharedConfig.of(CircuitBreakerConfig.ofDefaults(), 1, Duration.ofSeconds(1)).seed(args, State.CLOSED, version, 0, 0, "");
-    return new SyncEngine.Call(args, name, (v, t) -> { }, () -> { });
+    return new Batch.Call(args, name, (v, t) -> { }, () -> { });
   }
 
   /** A flush without outcomes or seed: it writes the node's entry. */
-  private SyncEngine.Call renewal(String name) {
-    SyncEngine.Call call = seed(name);
+  private Batch.Call renewal(String name) {
+    Batch.Call call = seed(name);
     call.args().set(LuaScripts.Arg.SEED_MODE, "0");
     return call;
   }
 
-  private SyncEngine.Call read(String name) {
+  private Batch.Call read(String name) {
     LuaScripts.ArgList args = LuaScripts.READ.call().set(LuaScripts.Arg.CLOCK, "").set(LuaScripts.Arg.CHANNEL, keys.channel())
         .set(LuaScripts.Arg.NAME, name).set(LuaScripts.Arg.NODE, "n1").set(LuaScripts.Arg.EST_HI, "")
         .set(LuaScripts.Arg.CO_FIX, "");
-    return new SyncEngine.Call(args, name, (v, t) -> { }, () -> { });
+    return new Batch.Call(args, name, (v, t) -> { }, () -> { });
   }
 
   /**
@@ -106,7 +106,7 @@ class PipelineIT {
     try {
       Pipeline asLimited = new Pipeline(limited, keys, "n1", io, () -> 42L);
       asLimited.loadScripts().get(5, TimeUnit.SECONDS);
-      SyncEngine.Call broken = seed("broken");
+      Batch.Call broken = seed("broken");
       broken.args().set(LuaScripts.Arg.CHANNEL, "elsewhere");
 
       List<Object> replies = asLimited.send(List.of(seed("a"), broken, seed("b")), 1000, false, false)
@@ -153,7 +153,7 @@ class PipelineIT {
   void callsOfOneScriptShareScriptCallsAndEachGetsItsOwnReplyInOrder() throws Exception {
     RedisMaster server = client.getRedisNodes(RedisNodes.SINGLE).getInstance();
     int breakers = 2 * Pipeline.MAX_BREAKERS_PER_SCRIPT + 7;
-    List<SyncEngine.Call> calls = new ArrayList<>();
+    List<Batch.Call> calls = new ArrayList<>();
     for (int i = 0; i < breakers; i++) {
       calls.add(seed("b" + i, 10 * i));
     }
@@ -180,7 +180,7 @@ class PipelineIT {
   @Test
   void aPipelineThatLoadsTheScriptsFirstRunsOnARedisThatLostThem() throws Exception {
     RedisMaster server = client.getRedisNodes(RedisNodes.SINGLE).getInstance();
-    List<SyncEngine.Call> calls = new ArrayList<>();
+    List<Batch.Call> calls = new ArrayList<>();
     calls.add(read("a"));
     for (int i = 0; i < Pipeline.MAX_BREAKERS_PER_SCRIPT + 3; i++) {
       calls.add(seed("b" + i));
