@@ -23,7 +23,6 @@ import io.github.resilience4j.core.functions.Either;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -104,15 +103,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private volatile LongAdder rejected = new LongAdder();
   private volatile long eagerThreshold = 1;
   private volatile long lastDemandNanos;
-  private volatile boolean chainPending;
-  private volatile int chainSteps;
-  /** The shared state this node expects once its chain lands (the shared state when none). */
-  private volatile State predicted;
-  /** Whether that state's trial episode or reservation is this node's. */
-  private volatile boolean predictedMine;
 
   // Guarded by lock.
-  private final ArrayDeque<Intent> chain = new ArrayDeque<>();
+  /** This node's steps on their way to Redis, and what it predicts from them. */
+  private final StepChain chain;
   /** Copied on write: the call path reads it without a lock. */
   private volatile CallObserver[] observers = new CallObserver[0];
   /** Whether a fast success would change nothing in the fleet's window (set by the sync thread). */
@@ -121,15 +115,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private volatile boolean successSkipped;
   /** The version of the shared state in which fast successes were found redundant. */
   private volatile long redundantVersion;
-  /** Steps of this node that may wait for Redis at once (see {@link #intend}). */
-  static final int MAX_CHAIN = 64;
-  private long chainBase = -1;
-  /**
-   * The version each answered step of the chain led to, or {@link OutcomeLog#REFUSED}. Its own
-   * monitor: the outcome log asks it while holding the log's (never the breaker's lock, which is
-   * taken before the log's).
-   */
-  private final Map<Intent, Long> stepEpochs = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private boolean localManual;
   private boolean realignOnNextView;
   private boolean mismatchLogged;
@@ -158,9 +143,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     this.observedLocal = effective;
     this.view = SharedView.initial(effective, engine.nodeId(),
         effective == State.OPEN || effective == State.HALF_OPEN || effective == State.FORCED_OPEN ? 1 : 0);
-    this.predicted = effective;
+    this.chain = new StepChain(engine.nodeId(), view);
     this.lastDemandNanos = System.nanoTime();
-    this.predictedMine = view.heldBy(engine.nodeId());
     this.events = new BreakerEvents(() -> effective);
     this.thresholds = new ThresholdEvents(name, config, events, lock, () -> effective);
     this.trials = new TrialLedger(episode -> engine.history().trialPermitted(engine.nodeId(), name, episode));
@@ -201,7 +185,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       return localPermission();
     }
     SharedView v = view;
-    if (v.version() == 0 || chainPending) {
+    if (v.version() == 0 || chain.pending()) {
       return decideAhead(v);
     }
     switch (v.state()) {
@@ -238,7 +222,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * starts no trial episode while the reservation it predicts has lapsed by this node's clock.
    */
   private boolean decideAhead(SharedView v) {
-    if (predictedMine) {
+    if (chain.predictedMine()) {
       if (othersEpisode(v)) {
         // The fleet is in another node's trial episode (or reservation), still valid: a step of
         // this node's that would make the next episode its own is refused by Redis, and trial
@@ -276,12 +260,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private boolean startUnanswered() {
     lock.lock();
     try {
-      for (Intent step : chain) {
-        if (step.kind() == Intent.Kind.START) {
-          return true;
-        }
-      }
-      return false;
+      return chain.has(Intent.Kind.START);
     } finally {
       lock.unlock();
     }
@@ -291,7 +270,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private boolean tripUnanswered() {
     lock.lock();
     try {
-      Intent head = chain.peek();
+      Intent head = chain.head();
       return head != null && head.kind() == Intent.Kind.TRIP;
     } finally {
       lock.unlock();
@@ -579,7 +558,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * HALF_OPEN trial window is the holder's own.
    */
   private State sharedEpisode() {
-    return predicted;
+    return chain.predicted();
   }
 
   private static Duration elapsed(long duration, TimeUnit unit) {
@@ -617,8 +596,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         trials.end();
       }
       boolean localMode = engine.mode() == SyncMode.LOCAL;
-      boolean ownEpisode = !localMode && predictedMine;
-      boolean closedEpisode = localMode || (!ownEpisode && predicted == State.CLOSED);
+      boolean ownEpisode = !localMode && chain.predictedMine();
+      boolean closedEpisode = localMode || (!ownEpisode && chain.predicted() == State.CLOSED);
       if (!ownEpisode && !closedEpisode) {
         return; // another node's episode, or a state the fleet fixed: the fleet decides
       }
@@ -688,7 +667,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /**
    * Adds a step of this node's own machine to the chain sent to Redis. Lock held. A node that
    * moves faster than Redis takes its steps (manual moves in a loop while Redis refuses them,
-   * before it counts as down) keeps at most {@value #MAX_CHAIN} waiting: the moves past them take
+   * before it counts as down) keeps at most {@value StepChain#MAX_STEPS} waiting: the moves past them take
    * effect on this node only, as in LOCAL mode, are counted, and the node follows the fleet once
    * its chain is through.
    */
@@ -696,36 +675,12 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if (engine.mode() == SyncMode.LOCAL) {
       return;
     }
-    if (chain.size() >= MAX_CHAIN) {
+    if (chain.full()) {
       engine.meters().stepDropped();
       return;
     }
-    if (chain.isEmpty()) {
-      sync.outcomes().seal(null, view.version()); // the episode Redis is in: they go first
-      chainBase = view.version() > 0 ? view.version() : -1;
-      if (!sync.outcomes().hasSealed()) {
-        stepEpochs.clear(); // no outcomes wait on an earlier chain's steps
-      }
-    } else {
-      sync.outcomes().seal(chain.peekLast(), -1); // the episode the previous step leads to
-    }
-    chain.add(intent);
-    chainPending = true;
-    chainSteps = chain.size();
-    updatePredicted();
+    chain.add(intent, view, sync.outcomes());
     engine.wakeEager(this);
-  }
-
-  /** Lock held. */
-  private void updatePredicted() {
-    Intent last = chain.peekLast();
-    if (last == null) {
-      predicted = view.state();
-      predictedMine = view.heldBy(engine.nodeId());
-    } else {
-      predicted = last.target();
-      predictedMine = last.target() == State.OPEN || last.target() == State.HALF_OPEN;
-    }
   }
 
   // ---------------------------------------------------------------- applying shared state
@@ -779,7 +734,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           name, engine.nodeId(), next.state(), next.version(), next.holder(), next.flags(), next.calls(),
           next.failures(), next.slowCalls(), own, local.getState(), chain);
     }
-    if (chainPending && !next.verified()) {
+    if (chain.pending() && !next.verified()) {
       return; // this node's own steps are on their way: their replies, not messages, confirm them
     }
     checkConfig(next);
@@ -847,7 +802,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     // A HALF_OPEN episode held by this node that it did not just get: one it began before it
     // decided alone, whose trial calls are (partly) spent. It begins a new one instead.
     boolean staleEpisode = next.state() == State.HALF_OPEN && next.heldBy(engine.nodeId())
-        && !chainPending && !leaseGranted && !own && (observedLocal != State.HALF_OPEN || realignOnNextView);
+        && !chain.pending() && !leaseGranted && !own && (observedLocal != State.HALF_OPEN || realignOnNextView);
     // A message giving this node a role changes nothing until Redis confirms it.
     boolean undecided = staleEpisode && !next.verified();
     view = next.verified() ? next : withWindowOf(next, current);
@@ -855,8 +810,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if (successesRedundant && !sync.fullOfSuccesses(view)) {
       successesRedundant = false;
     }
-    if (chainPending) {
-      Intent head = chain.peek();
+    if (chain.pending()) {
+      Intent head = chain.head();
       if (head != null && head.kind() == Intent.Kind.TRIP && flush != null && flush.contains(head.sequence())) {
         // The flush carrying the call this node tripped on is answered: the fleet opened with it
         // (one opening, this node's), or not (this node's episode stays its own).
@@ -866,7 +821,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       refresh(); // this node's steps are on their way: their replies confirm or refuse them
       return;
     }
-    updatePredicted();
+    chain.predictFrom(view);
     // A re-seed (Redis lost the breaker and a node wrote back what it knew) continues the
     // episode it was seeded from: the outcomes this node counted in it still count.
     boolean reseeded = "seed".equals(next.reason()) && next.state() == current.state();
@@ -910,11 +865,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   void chainReplied(Intent step, SharedView reply, long requestedNanos, boolean taken) {
     lock.lock();
     try {
-      if (chain.peek() == step) {
-        chain.poll();
-      }
-      chainBase = reply.version();
-      stepEpochs.put(step, taken ? reply.version() : OutcomeLog.REFUSED);
+      chain.answered(step, reply, taken);
       if (!taken) {
         // The fleet moved on: this step no longer applies. The later ones are checked against
         // the state Redis reported as they are sent; the node follows Redis where they fail too.
@@ -922,16 +873,16 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
             reply.status(), reply.state());
       }
       if (step.kind() == Intent.Kind.START || step.target() == State.HALF_OPEN || !taken) {
-        trials.confirm(step, reply, taken, chain);
+        trials.confirm(step, reply, taken, chain.steps());
       }
       if (!taken && step.kind() != Intent.Kind.MANUAL && step.kind() != Intent.Kind.RESULT_OPEN) {
-        dropEpisodeSteps(reply);
+        // The trial episodes this node ran ahead on are not the fleet's: the starts and verdicts
+        // after this step are void (kept, the node would go on predicting episodes of its own).
+        chain.dropEpisodeSteps(start -> trials.confirm(start, reply, false, chain.steps()));
       }
-      chainPending = !chain.isEmpty();
-      chainSteps = chain.size();
       apply(reply, requestedNanos, taken);
-      updatePredicted();
-      if (!chainPending && !consistent(view)) {
+      chain.predictFrom(view);
+      if (!chain.pending() && !consistent(view)) {
         align(view, false);
         refresh();
       }
@@ -940,38 +891,16 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     }
   }
 
-  /**
-   * A trip, start or verdict of this node was refused: the trial episodes it ran ahead on are
-   * not the fleet's, so the starts and verdicts after it are void (and, were they kept, the node
-   * would go on predicting episodes of its own), up to its next manual move or transitionOnResult
-   * opening: those stay, and the steps after them build on them. Lock held.
-   */
-  private void dropEpisodeSteps(SharedView reply) {
-    for (var it = chain.iterator(); it.hasNext(); ) {
-      Intent later = it.next();
-      if (later.kind() == Intent.Kind.MANUAL || later.kind() == Intent.Kind.RESULT_OPEN) {
-        return;
-      }
-      if (later.kind() == Intent.Kind.START || later.kind() == Intent.Kind.VERDICT) {
-        it.remove();
-        stepEpochs.put(later, OutcomeLog.REFUSED);
-        if (later.kind() == Intent.Kind.START) {
-          trials.confirm(later, reply, false, chain);
-        }
-      }
-    }
-  }
-
   /** Whether steps of this node wait for Redis (without the lock: a hint for the pipeline's order). */
   boolean hasSteps() {
-    return chainSteps > 0;
+    return chain.pending();
   }
 
   /** The chain's next step, or null. */
   @Nullable Intent chainHead() {
     lock.lock();
     try {
-      return chain.peek();
+      return chain.head();
     } finally {
       lock.unlock();
     }
@@ -979,8 +908,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   /** The version of the episode {@code step} of the chain led to (see {@link OutcomeLog.Epochs}). */
   long epochAfter(Object step) {
-    Long version = stepEpochs.get(step);
-    return version == null ? -1 : version;
+    return chain.epochAfter(step);
   }
 
   /**
@@ -992,10 +920,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   long chainBase(SharedView now) {
     lock.lock();
     try {
-      if (chainBase < 0) {
-        chainBase = now.version();
-      }
-      return chainBase;
+      return chain.base(now);
     } finally {
       lock.unlock();
     }
@@ -1217,7 +1142,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private State computeEffective() {
     State l = observedLocal;
     SharedView v = view;
-    if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chainPending) {
+    if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chain.pending()) {
       return l;
     }
     return switch (v.state()) {
@@ -1232,16 +1157,9 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     lock.lock();
     try {
       SharedView v = view;
-      for (Intent step : chain) {
-        stepEpochs.put(step, OutcomeLog.REFUSED); // never reached Redis: nor did their episodes
-      }
-      chain.clear();
+      chain.clear(v); // never reached Redis: nor did their episodes
       trials.goLocal(); // from now on its trial calls are its own
-      chainPending = false;
-      chainSteps = 0;
-      chainBase = -1;
       sync.clearRequests();
-      updatePredicted();
       if (v.state() == State.HALF_OPEN && !v.heldBy(engine.nodeId()) && local.getState() != State.HALF_OPEN) {
         // Cut off from the fleet's trial episode, this node runs trial calls for itself.
         localTo(State.HALF_OPEN, local::transitionToHalfOpenState);
@@ -1277,7 +1195,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
       checkLocal(null); // a move of Resilience4j's scheduler; callers observe their own
     }
     SharedView v = view;
-    if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chainPending) {
+    if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chain.pending()) {
       return;
     }
     long serverNow = serverNow();
@@ -1304,7 +1222,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * {@link #tick}), and Redis answers (LOCAL mode and rejoining visit every breaker). Sync thread.
    */
   boolean keepsNoDeadline() {
-    if (scheduled || chainPending || hasSteps() || engine.mode() != SyncMode.SHARED) {
+    if (scheduled || chain.pending() || hasSteps() || engine.mode() != SyncMode.SHARED) {
       return false;
     }
     SharedView v = view;
@@ -1333,7 +1251,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /** Whether this node holds a trial lease worth renewing now: trials running or recent. */
   boolean holdsActiveLease(long leaseNanos) {
     SharedView v = view;
-    if (chainPending || v.state() != State.HALF_OPEN || !v.heldBy(engine.nodeId())
+    if (chain.pending() || v.state() != State.HALF_OPEN || !v.heldBy(engine.nodeId())
         || local.getState() != State.HALF_OPEN) {
       return false;
     }
@@ -1432,7 +1350,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   /** Whether this node's outcomes go to the fleet's CLOSED episode, with no step of its own on its way. */
   boolean inSharedClosedEpisode() {
-    return predicted == State.CLOSED && effective == State.CLOSED && !chainPending;
+    return chain.predicted() == State.CLOSED && effective == State.CLOSED && !chain.pending();
   }
 
   /**
@@ -1444,7 +1362,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     sync.sendHeld = true;
     lock.lock();
     try {
-      return view.version() > 0 && chain.isEmpty() && sync.isIdle();
+      return view.version() > 0 && !chain.pending() && sync.isIdle();
     } finally {
       lock.unlock();
     }
@@ -1612,7 +1530,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
         thresholds.newMetricsOnlyEpisode();
       }
       boolean fleetFollows = engine.mode() == SyncMode.SHARED
-          && (predicted == target || Transitions.isLegal(predicted, target));
+          && (chain.predicted() == target || Transitions.isLegal(chain.predicted(), target));
       Intent step = fleetFollows ? Intent.manual(target, op, waitMillis, engine.nextCommandSequence()) : null;
       if (target == State.HALF_OPEN) {
         if (step != null) {
@@ -1661,7 +1579,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
 
   private Metrics currentWindow() {
     SharedView v = view;
-    if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chainPending) {
+    if (engine.mode() == SyncMode.LOCAL || v.version() == 0 || chain.pending()) {
       return local.getMetrics();
     }
     return switch (v.state()) {
@@ -1718,7 +1636,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   @Override
   public long stateVersion() {
     long version = view.version();
-    int steps = chainSteps;
+    int steps = chain.size();
     return steps == 0 ? version : Math.max(version, 1) + steps;
   }
 
