@@ -2,10 +2,8 @@ package io.github.r4jredis.fallback;
 
 import io.github.r4jredis.fallback.internal.RedisRetryQueue;
 import io.github.r4jredis.state.Bounds;
-import io.github.r4jredis.state.FleetNames;
+import io.github.r4jredis.state.FleetComponentBuilder;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -91,8 +89,14 @@ public interface RetryQueue extends AutoCloseable {
   @Override
   void close();
 
-  /** Settings of a queue. Not thread-safe. */
-  final class Builder {
+  /**
+   * Settings of a queue. Not thread-safe. Beside its own: the key prefix, the breakers'; the node
+   * id, this node's consumer name in the group (a registry's node id fits); the clock of the times
+   * the queue stores (enqueue, due and completion times), by default Redis {@code TIME} taken in
+   * the queue's scripts, so that nodes whose clocks differ agree on when an operation is due; and
+   * where the queue's meters go (see {@link FleetComponentBuilder}).
+   */
+  final class Builder extends FleetComponentBuilder<Builder> {
 
     /** Default interval of the background drain. */
     public static final Duration DEFAULT_DRAIN_INTERVAL = Duration.ofSeconds(1);
@@ -111,8 +115,6 @@ public interface RetryQueue extends AutoCloseable {
 
     private final RedissonClient redisson;
     private final String name;
-    private String keyPrefix = FleetNames.DEFAULT_PREFIX;
-    private String nodeId = FleetNames.defaultNodeId();
     private @Nullable CircuitBreaker circuitBreaker;
     private RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
     private Duration drainInterval = DEFAULT_DRAIN_INTERVAL;
@@ -121,27 +123,10 @@ public interface RetryQueue extends AutoCloseable {
     private Duration idempotencyRetention = DEFAULT_IDEMPOTENCY_RETENTION;
     private Duration unhandledTimeout = DEFAULT_UNHANDLED_TIMEOUT;
     private Predicate<Throwable> operationsOwnFailure = e -> false;
-    private Clock clock = Clock.systemUTC();
-    private MeterRegistry meterRegistry = Metrics.globalRegistry;
 
     private Builder(RedissonClient redisson, String name) {
       this.redisson = Objects.requireNonNull(redisson, "redisson");
       this.name = requireName("name", name);
-    }
-
-    /** Prefix of the queue's keys, 1-64 of {@code [A-Za-z0-9._-]}. Default {@code r4j}. */
-    public Builder keyPrefix(String keyPrefix) {
-      this.keyPrefix = FleetNames.requirePrefix("keyPrefix", keyPrefix);
-      return this;
-    }
-
-    /**
-     * This node's consumer name in the group, 1-100 of {@code [A-Za-z0-9._:@-]} (as a registry's
-     * node id, which it may be). Default: {@link FleetNames#defaultNodeId()}.
-     */
-    public Builder nodeId(String nodeId) {
-      this.nodeId = FleetNames.requireNodeId("nodeId", nodeId);
-      return this;
     }
 
     /**
@@ -211,28 +196,11 @@ public interface RetryQueue extends AutoCloseable {
       return this;
     }
 
-    /**
-     * A clock to use instead of the fleet's (tests). By default (a system clock) every time the
-     * queue stores, enqueue, due and completion times, is Redis {@code TIME}, taken in its
-     * scripts, so that nodes whose clocks differ agree on when an operation is due; any other
-     * clock ({@code Clock.fixed}, {@code Clock.offset}, {@code Clock.tick}...) is used instead of
-     * Redis's, from this node.
-     */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** Where the queue's meters go. Default Micrometer's global registry. */
-    public Builder meterRegistry(MeterRegistry meterRegistry) {
-      this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
-      return this;
-    }
-
     /** Builds the queue, creates its consumer group if needed, and starts the background drain. */
     public RetryQueue build() {
       return new RedisRetryQueue(redisson, keyPrefix, name, nodeId, circuitBreaker, retryPolicy, drainInterval,
-          batchSize, claimAfter, idempotencyRetention, unhandledTimeout, operationsOwnFailure, clock, meterRegistry);
+          batchSize, claimAfter, idempotencyRetention, unhandledTimeout, operationsOwnFailure,
+          clock != null ? clock : Clock.systemUTC(), meterRegistry); // the system clock: Redis TIME, in the scripts
     }
 
     static String requireName(String what, String value) {

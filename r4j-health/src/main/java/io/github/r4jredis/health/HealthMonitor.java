@@ -2,12 +2,9 @@ package io.github.r4jredis.health;
 
 import io.github.r4jredis.health.internal.RedisHealthMonitor;
 import io.github.r4jredis.state.Bounds;
-import io.github.r4jredis.state.FleetNames;
+import io.github.r4jredis.state.FleetComponentBuilder;
 import io.github.r4jredis.state.RedisClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -94,8 +91,14 @@ public interface HealthMonitor extends AutoCloseable {
   @Override
   void close();
 
-  /** Settings of a monitor. Not thread-safe. */
-  final class Builder {
+  /**
+   * Settings of a monitor. Not thread-safe. Beside its own: the key prefix, the breakers'; the node
+   * id, this node's in results and leases; the clock of result times and retention, by default the
+   * fleet's ({@link RedisClock}: Redis {@code TIME}), so that results of nodes whose clocks disagree
+   * are in the order they happened; and where the {@code r4jredis.health.*} meters go (see
+   * {@link FleetComponentBuilder}).
+   */
+  final class Builder extends FleetComponentBuilder<Builder> {
 
     /** Default time a check is kept. */
     public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofHours(24);
@@ -108,15 +111,11 @@ public interface HealthMonitor extends AutoCloseable {
 
     private final RedissonClient redisson;
     private final Map<String, Probe> probes = new LinkedHashMap<>();
-    private String keyPrefix = FleetNames.DEFAULT_PREFIX;
-    private String nodeId = FleetNames.defaultNodeId();
     private @Nullable CircuitBreakerRegistry circuitBreakerRegistry;
     private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
     private int maxHistory = DEFAULT_MAX_HISTORY;
     private double jitter = DEFAULT_JITTER;
     private ZoneId zone = ZoneOffset.UTC;
-    private @Nullable Clock clock;
-    private MeterRegistry meterRegistry = Metrics.globalRegistry;
 
     private Builder(RedissonClient redisson) {
       this.redisson = Objects.requireNonNull(redisson, "redisson");
@@ -132,18 +131,6 @@ public interface HealthMonitor extends AutoCloseable {
       if (probes.putIfAbsent(probe.service(), probe) != null) {
         throw new IllegalArgumentException("service '" + probe.service() + "' already has a probe");
       }
-      return this;
-    }
-
-    /** Prefix of the keys, 1-64 of {@code [A-Za-z0-9._-]}, as the breakers'. Default {@code r4j}. */
-    public Builder keyPrefix(String keyPrefix) {
-      this.keyPrefix = FleetNames.requirePrefix("keyPrefix", keyPrefix);
-      return this;
-    }
-
-    /** The node's id in results and leases, 1-100 of {@code [A-Za-z0-9._:@-]}. Default: {@link FleetNames#defaultNodeId()}. */
-    public Builder nodeId(String nodeId) {
-      this.nodeId = FleetNames.requireNodeId("nodeId", nodeId);
       return this;
     }
 
@@ -181,21 +168,6 @@ public interface HealthMonitor extends AutoCloseable {
     }
 
     /**
-     * The clock of result times and retention. Default: the fleet's, {@link RedisClock} (Redis TIME),
-     * so that results of nodes whose clocks disagree are in the order they happened.
-     */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** Where the {@code r4jredis.health.*} meters go. Default Micrometer's global registry. */
-    public Builder meterRegistry(MeterRegistry meterRegistry) {
-      this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
-      return this;
-    }
-
-    /**
      * Builds the monitor and starts probing.
      *
      * @throws IllegalStateException when a timeout exceeds its interval, or probes have actions
@@ -217,7 +189,7 @@ public interface HealthMonitor extends AutoCloseable {
         throw new IllegalStateException(String.join("; ", problems));
       }
       return new RedisHealthMonitor(redisson, keyPrefix, nodeId, List.copyOf(probes.values()), circuitBreakerRegistry,
-          historyRetention, maxHistory, jitter, zone, clock != null ? clock : RedisClock.of(redisson), meterRegistry);
+          historyRetention, maxHistory, jitter, zone, clockOr(redisson), meterRegistry);
     }
   }
 }

@@ -2,13 +2,10 @@ package io.github.r4jredis.slo;
 
 import io.github.r4jredis.slo.internal.RedisSloMonitor;
 import io.github.r4jredis.state.Bounds;
-import io.github.r4jredis.state.FleetNames;
+import io.github.r4jredis.state.FleetComponentBuilder;
 import io.github.r4jredis.state.RedisClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,7 +14,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
 
 /**
@@ -128,8 +124,14 @@ public interface SloMonitor extends AutoCloseable {
   @Override
   void close();
 
-  /** Settings of a monitor. Not thread-safe. */
-  final class Builder {
+  /**
+   * Settings of a monitor. Not thread-safe. Beside its own: the key prefix, the breakers'; the node
+   * id, this node's in the counts it flushes; the clock of buckets, windows and alerts, by default
+   * the fleet's ({@link RedisClock}: Redis {@code TIME}), so that every node counts a request in the
+   * same minute whatever its own clock says; and where the {@code r4jredis.slo.*} meters go (see
+   * {@link FleetComponentBuilder}).
+   */
+  final class Builder extends FleetComponentBuilder<Builder> {
 
     /** Default interval of the flushes of this node's counts. */
     public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
@@ -141,8 +143,6 @@ public interface SloMonitor extends AutoCloseable {
     public static final int DEFAULT_MIN_REQUESTS = 10;
 
     private final RedissonClient redisson;
-    private String keyPrefix = FleetNames.DEFAULT_PREFIX;
-    private String nodeId = FleetNames.defaultNodeId();
     private SloDefinition defaultDefinition = SloDefinition.ofDefaults();
     private final Map<String, SloDefinition> definitions = new HashMap<>();
     private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
@@ -152,23 +152,9 @@ public interface SloMonitor extends AutoCloseable {
     private boolean notPermittedIsFailure = true;
     private final List<AlertListener> listeners = new ArrayList<>();
     private Supplier<List<String>> cascades = List::of;
-    private @Nullable Clock clock;
-    private MeterRegistry meterRegistry = Metrics.globalRegistry;
 
     private Builder(RedissonClient redisson) {
       this.redisson = Objects.requireNonNull(redisson, "redisson");
-    }
-
-    /** Prefix of the keys, 1-64 of {@code [A-Za-z0-9._-]}, as the breakers'. Default {@code r4j}. */
-    public Builder keyPrefix(String keyPrefix) {
-      this.keyPrefix = FleetNames.requirePrefix("keyPrefix", keyPrefix);
-      return this;
-    }
-
-    /** This node's id, 1-100 of {@code [A-Za-z0-9._:@-]}. Default: {@link FleetNames#defaultNodeId()}. */
-    public Builder nodeId(String nodeId) {
-      this.nodeId = FleetNames.requireNodeId("nodeId", nodeId);
-      return this;
     }
 
     /** The objectives of services without their own. Default {@link SloDefinition#ofDefaults()}. */
@@ -232,26 +218,11 @@ public interface SloMonitor extends AutoCloseable {
       return this;
     }
 
-    /**
-     * The clock of buckets, windows and alerts. Default: the fleet's, {@link RedisClock} (Redis TIME),
-     * so that every node counts a request in the same minute whatever its own clock says.
-     */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** Where the {@code r4jredis.slo.*} meters go. Default Micrometer's global registry. */
-    public Builder meterRegistry(MeterRegistry meterRegistry) {
-      this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
-      return this;
-    }
-
     /** Builds the monitor and starts its flushes and evaluations. */
     public SloMonitor build() {
       return new RedisSloMonitor(redisson, keyPrefix, nodeId, defaultDefinition, Map.copyOf(definitions),
           flushInterval, evaluationInterval, openAlertAfter, minRequests, notPermittedIsFailure, List.copyOf(listeners),
-          cascades, clock != null ? clock : RedisClock.of(redisson), meterRegistry);
+          cascades, clockOr(redisson), meterRegistry);
     }
 
     private static Duration requireInterval(String what, Duration interval) {
