@@ -84,7 +84,8 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   private final boolean systemClock;
   private final long slowCallNanos;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Metrics metrics = new LiveMetrics();
+  /** {@link #getMetrics()}: each read asks the window that applies now. */
+  private final Metrics metrics = new SwitchingMetrics(this::currentWindow, this::notPermittedCalls);
   /**
    * Whether Resilience4j's scheduler moves the local machine by itself (automatic transition,
    * maximum wait in HALF_OPEN): then the sync thread observes those moves, but leaves the moves a
@@ -1653,53 +1654,5 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /** Calls this node did not permit: its local machine's, and the shared state's refusals. */
   private long notPermittedCalls() {
     return local.getMetrics().getNumberOfNotPermittedCalls() + rejected.sum();
-  }
-
-  /** {@link #getMetrics()}: each read asks the window that applies now. */
-  private final class LiveMetrics implements Metrics {
-    @Override
-    public float getFailureRate() {
-      return currentWindow().getFailureRate();
-    }
-
-    @Override
-    public float getSlowCallRate() {
-      return currentWindow().getSlowCallRate();
-    }
-
-    @Override
-    public int getNumberOfSlowCalls() {
-      return currentWindow().getNumberOfSlowCalls();
-    }
-
-    @Override
-    public int getNumberOfSlowSuccessfulCalls() {
-      return currentWindow().getNumberOfSlowSuccessfulCalls();
-    }
-
-    @Override
-    public int getNumberOfSlowFailedCalls() {
-      return currentWindow().getNumberOfSlowFailedCalls();
-    }
-
-    @Override
-    public int getNumberOfBufferedCalls() {
-      return currentWindow().getNumberOfBufferedCalls();
-    }
-
-    @Override
-    public int getNumberOfFailedCalls() {
-      return currentWindow().getNumberOfFailedCalls();
-    }
-
-    @Override
-    public long getNumberOfNotPermittedCalls() {
-      return notPermittedCalls();
-    }
-
-    @Override
-    public int getNumberOfSuccessfulCalls() {
-      return currentWindow().getNumberOfSuccessfulCalls();
-    }
   }
 }
