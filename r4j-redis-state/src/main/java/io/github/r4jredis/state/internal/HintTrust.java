@@ -20,6 +20,35 @@ final class HintTrust {
   static final long DISTRUST_SECONDS = 10;
   private static final long DISTRUST_NANOS = TimeUnit.SECONDS.toNanos(DISTRUST_SECONDS);
 
+  /**
+   * What to do with a state Redis reported (a reply, a read: verified) or a message announced
+   * beside the state held: the fencing rules of {@link #fence}.
+   */
+  enum Fence {
+    /** A newer state: it replaces the one held. */
+    NEWER,
+    /**
+     * Redis holds another state than the message in force claimed (forged, or Redis lost data
+     * since): Redis's replaces it, and the breaker's messages are distrusted.
+     */
+    REFUTES,
+    /** Redis confirms the state a message claimed, or the one held: nothing new. */
+    SAME,
+    /** A message claiming a newer state the node does not act on: it only makes the node read Redis. */
+    UNHEEDED,
+    /** A message older than the state held: dropped. */
+    STALE,
+    /**
+     * A reply older than a verified state held: an earlier pipeline's, or Redis lost data (a
+     * re-seed "only if behind" is a no-op in the first case and repairs the second).
+     */
+    BEHIND,
+    /** A reply older than the message in force, asked before it came: it cannot judge it; asked again. */
+    ASK_AGAIN,
+    /** A message about the version held: it can only renew the lease (see {@link SharedView#holderUntil}). */
+    SAME_VERSION
+  }
+
   /** What a read says of the message this node did not act on. */
   enum Verdict {
     /** Nothing to judge, or the message was true. */
@@ -76,6 +105,41 @@ final class HintTrust {
     boolean forged = version < unheededVersion;
     unheededVersion = 0;
     return forged ? Verdict.FORGED : Verdict.NONE;
+  }
+
+  /**
+   * The fencing rules: whether {@code next}, reported by a request sent at {@code requestedNanos}
+   * (a message: when it came), replaces {@code current}. A view older than the one held is
+   * ignored, except when the held one came from an unverified message and Redis itself says
+   * otherwise (a forged or stale message loses to a read sent after the message arrived); a
+   * message's claim is in force only over a state Redis confirmed, and only while no message of
+   * this breaker was refuted lately.
+   */
+  Fence fence(SharedView current, SharedView next, long requestedNanos) {
+    if (next.version() > current.version()) {
+      return !next.verified() && (!current.verified() || distrusted(requestedNanos)) ? Fence.UNHEEDED : Fence.NEWER;
+    }
+    if (next.version() < current.version()) {
+      if (!next.verified()) {
+        return Fence.STALE;
+      }
+      if (current.verified()) {
+        return Fence.BEHIND;
+      }
+      return predatesHint(requestedNanos) ? Fence.ASK_AGAIN : Fence.REFUTES;
+    }
+    if (!next.verified()) {
+      return Fence.SAME_VERSION;
+    }
+    if (current.verified() || sameState(current, next)) {
+      return Fence.SAME;
+    }
+    // Redis holds that version, in another state than the message said, unless asked before it came.
+    return next.state() != current.state() && !predatesHint(requestedNanos) ? Fence.REFUTES : Fence.NEWER;
+  }
+
+  private static boolean sameState(SharedView a, SharedView b) {
+    return a.state() == b.state() && a.holder().equals(b.holder()) && a.openUntil() == b.openUntil();
   }
 
   /**

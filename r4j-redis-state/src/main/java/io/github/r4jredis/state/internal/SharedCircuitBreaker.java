@@ -689,10 +689,10 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
   /**
    * Takes a state Redis reported (reply, read) or announced (message). Lock held.
    *
-   * <p>Fencing: a view older than the one held is ignored, except when the held one came from
-   * an unverified message and Redis itself says otherwise (a forged or stale message loses to a
-   * read sent after the message arrived). A verified view older than a verified one means Redis
-   * lost data: the breaker is re-seeded with what this node knew.
+   * <p>Fencing ({@link HintTrust#fence}): a view older than the one held is ignored, except when
+   * the held one came from an unverified message and Redis itself says otherwise (a forged or
+   * stale message loses to a read sent after the message arrived). A verified view older than a
+   * verified one means Redis lost data: the breaker is re-seeded with what this node knew.
    *
    * @param requestedNanos when the request that produced {@code next} was sent (receipt time for
    *     a message): a reply to a request older than a message cannot contradict it
@@ -743,50 +743,38 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
     if (next.verified()) {
       judgeUnheeded(next, requestedNanos);
     }
-    boolean newer;
-    if (next.version() > current.version()) {
-      if (!next.verified() && (!current.verified() || trust.distrusted(requestedNanos))) {
-        // A message's claim is in force only over a state Redis confirmed, and only while no
-        // message of this breaker was refuted lately: otherwise it only makes this node ask.
+    HintTrust.Fence fence = trust.fence(current, next, requestedNanos);
+    switch (fence) {
+      case UNHEEDED -> { // it only makes this node ask
         trust.unheeded(next.version(), requestedNanos);
         sync.verifyDue = true;
         engine.wake(this);
         return;
       }
-      newer = true;
-    } else if (next.version() < current.version()) {
-      if (!next.verified()) {
+      case STALE -> {
         engine.meters().rejected("stale");
         return;
       }
-      if (current.verified()) {
-        // A reply older than what we hold: an earlier batch, or Redis lost data. Re-seeding with
-        // "only if behind" is a no-op in the first case and repairs the second.
+      case BEHIND -> {
         sync.reseedBehind = true;
         engine.wake(this);
         return;
       }
-      if (trust.predatesHint(requestedNanos)) {
-        // Asked before the message came: it cannot judge the message. Asked again, so that the
-        // message's claim lasts no longer than one more read.
+      case ASK_AGAIN -> { // so that the message's claim lasts no longer than one more read
         sync.verifyDue = true;
         engine.wake(this);
         return;
       }
-      refuted(current, next);
-      newer = true;
-    } else if (!next.verified()) {
-      // A message about the version held: only a renewed lease adds something.
-      if (next.holder().equals(current.holder()) && next.holderUntil() > current.holderUntil()) {
-        view = withHolderUntil(current, next.holderUntil());
+      case SAME_VERSION -> {
+        if (next.holder().equals(current.holder()) && next.holderUntil() > current.holderUntil()) {
+          view = withHolderUntil(current, next.holderUntil());
+        }
+        return;
       }
-      return;
-    } else {
-      newer = !current.verified() && !sameState(current, next);
-      if (newer && next.state() != current.state() && !trust.predatesHint(requestedNanos)) {
-        refuted(current, next); // Redis holds that version, in another state than the message said
-      }
+      case REFUTES -> refuted(current, next);
+      case NEWER, SAME -> { }
     }
+    boolean newer = fence == HintTrust.Fence.NEWER || fence == HintTrust.Fence.REFUTES;
     if (next.verified()) {
       sync.lastViewNanos = System.nanoTime();
     } else {
@@ -966,10 +954,6 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
           + " data); its messages now only make this node read Redis, until {} s pass without another such message",
           KeySpace.printable(name, 80), HintTrust.DISTRUST_SECONDS);
     }
-  }
-
-  private static boolean sameState(SharedView a, SharedView b) {
-    return a.state() == b.state() && a.holder().equals(b.holder()) && a.openUntil() == b.openUntil();
   }
 
   private static SharedView withHolderUntil(SharedView v, long holderUntil) {

@@ -2,7 +2,11 @@ package io.github.r4jredis.state.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.r4jredis.state.internal.HintTrust.Fence;
 import io.github.r4jredis.state.internal.HintTrust.Verdict;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -45,5 +49,65 @@ class HintTrustTest {
     trust.acted(T0 + S);
     assertThat(trust.predatesHint(T0)).isTrue();
     assertThat(trust.predatesHint(T0 + S)).isFalse();
+  }
+
+  /** What Redis reported: {@code state} at {@code version}, held by {@code holder}. */
+  private static SharedView reply(State state, long version, String holder) {
+    return SharedView.fromReply(new ArrayList<>(List.of("OK", state.name(), Long.toString(version), "CLOSED", "0",
+        "61000", "1", holder, holder.isEmpty() ? "0" : "66000", "0", "1001", "20", "0", "0", "0", "1", "0", "abcd",
+        "", "", "n2", "31001", "0")));
+  }
+
+  /** What a message announced. */
+  private static SharedView message(State state, long version, String holder) {
+    return SharedView.fromMessage("r4j1|b|" + version + "|" + state + "|CLOSED|0|61000|" + holder + "|"
+        + (holder.isEmpty() ? 0 : 66000) + "|0|").view();
+  }
+
+  /** Replies against replies: only a newer version moves the state; an older one means Redis is behind. */
+  @Test
+  void aReplyReplacesAnOlderReplyAndAnOlderReplyIsRedisBehind() {
+    SharedView held = reply(State.CLOSED, 5, "");
+    assertThat(trust.fence(held, reply(State.OPEN, 6, "n2"), T0)).isEqualTo(Fence.NEWER);
+    assertThat(trust.fence(held, reply(State.CLOSED, 5, ""), T0)).isEqualTo(Fence.SAME);
+    assertThat(trust.fence(held, reply(State.OPEN, 5, "n2"), T0)).as("Redis's word on its own version").isEqualTo(Fence.SAME);
+    assertThat(trust.fence(held, reply(State.CLOSED, 4, ""), T0)).isEqualTo(Fence.BEHIND);
+  }
+
+  /**
+   * A message is in force over a state Redis confirmed, while no message was refuted lately;
+   * otherwise it only makes the node read Redis. An older message is dropped; one about the
+   * version held can only renew the lease.
+   */
+  @Test
+  void aMessageIsInForceOnlyOverAConfirmedStateAndWhileMessagesAreTrusted() {
+    SharedView confirmed = reply(State.CLOSED, 5, "");
+    assertThat(trust.fence(confirmed, message(State.OPEN, 6, "n2"), T0)).isEqualTo(Fence.NEWER);
+    assertThat(trust.fence(confirmed, message(State.OPEN, 4, "n2"), T0)).isEqualTo(Fence.STALE);
+    assertThat(trust.fence(confirmed, message(State.CLOSED, 5, ""), T0)).isEqualTo(Fence.SAME_VERSION);
+
+    SharedView claimed = message(State.OPEN, 6, "n2");
+    assertThat(trust.fence(claimed, message(State.HALF_OPEN, 7, "n2"), T0)).as("over a claim").isEqualTo(Fence.UNHEEDED);
+
+    trust.refuted(T0);
+    assertThat(trust.fence(confirmed, message(State.OPEN, 6, "n2"), T0 + S)).as("distrusted").isEqualTo(Fence.UNHEEDED);
+    assertThat(trust.fence(confirmed, message(State.OPEN, 6, "n2"), T0 + 11 * S)).isEqualTo(Fence.NEWER);
+  }
+
+  /** A read sent after the message in force came judges it; a read sent before cannot. */
+  @Test
+  void aReadAskedAfterTheMessageInForceRefutesItAndOneAskedBeforeIsAskedAgain() {
+    SharedView claimed = message(State.OPEN, 6, "n2");
+    trust.acted(T0 + S);
+
+    assertThat(trust.fence(claimed, reply(State.CLOSED, 5, ""), T0 + 2 * S)).as("Redis is behind the claim")
+        .isEqualTo(Fence.REFUTES);
+    assertThat(trust.fence(claimed, reply(State.CLOSED, 5, ""), T0)).isEqualTo(Fence.ASK_AGAIN);
+    assertThat(trust.fence(claimed, reply(State.HALF_OPEN, 6, "n3"), T0 + 2 * S)).as("the version, another state")
+        .isEqualTo(Fence.REFUTES);
+    assertThat(trust.fence(claimed, reply(State.HALF_OPEN, 6, "n3"), T0)).as("asked before: taken, not judged")
+        .isEqualTo(Fence.NEWER);
+    assertThat(trust.fence(claimed, reply(State.OPEN, 6, "n2"), T0 + 2 * S)).as("confirmed").isEqualTo(Fence.SAME);
+    assertThat(trust.fence(claimed, reply(State.OPEN, 7, "n2"), T0 + 2 * S)).isEqualTo(Fence.NEWER);
   }
 }
