@@ -4,6 +4,7 @@ import io.github.r4jredis.state.SyncMode;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.event.Level;
 
 /**
  * When a registry goes LOCAL and back, and which of those changes get a log line of their own.
@@ -26,6 +27,9 @@ final class ModeSwitch {
    * Silent this long, it is an outage. A Redis that answers and refuses the work is warned of at once.
    */
   static final long SILENCE_WARN_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  /** A line for the log, at its level. */
+  record Line(Level level, String text) {}
 
   private final long localAfterNanos;
   private volatile SyncMode mode = SyncMode.SHARED;
@@ -179,5 +183,62 @@ final class ModeSwitch {
     String note = " (" + unlogged + " more mode changes since the previous line: Redis flaps)";
     unlogged = 0;
     return note;
+  }
+
+  /**
+   * The line for the change to LOCAL just made ({@code why}: what {@link #goLocal} said), for
+   * {@code breakers} breakers under {@code prefix}. A refusal is warned of at once (Redis answers
+   * and will not do the work: no load explains that); a Redis that has not answered yet (starting,
+   * most likely) or answers late (a loaded box, or gone) is news only if it stays silent
+   * ({@link #silenceLine}); a flapping Redis gets one line per quiet period ({@link #logChange}).
+   */
+  Line localLine(String why, int breakers, String prefix, boolean closing, long nowNanos) {
+    if (closing) {
+      return new Line(Level.INFO, "Registry under '" + prefix + "' closed: its " + breakers
+          + " circuit breakers decide locally from now on");
+    }
+    if (!logChange(nowNanos)) {
+      return new Line(Level.DEBUG, "Redis unreachable (" + why + "): circuit breakers under '" + prefix
+          + "' decide locally");
+    }
+    if (refusing) {
+      warned();
+      return new Line(Level.WARN, why + ": " + breakers + " circuit breakers under '" + prefix
+          + "' decide locally until it does the work" + unloggedNote());
+    }
+    if (!answered) {
+      return new Line(Level.INFO, "Redis has not answered yet (" + why + "): " + breakers + " circuit breakers under '"
+          + prefix + "' decide locally until it does");
+    }
+    return new Line(Level.INFO, "Redis is slow or unreachable (" + why + "): " + breakers + " circuit breakers under '"
+        + prefix + "' decide locally until it answers" + unloggedNote());
+  }
+
+  /**
+   * The line for the change back to SHARED just made: the first answer since the start, the end of
+   * an outage (always told after its warning, else once per quiet period), or a DEBUG line.
+   */
+  Line sharedLine(boolean firstAnswer, String prefix, long nowNanos) {
+    if (firstAnswer) {
+      return new Line(Level.INFO, "Redis answers: circuit breakers under '" + prefix + "' follow the fleet");
+    }
+    if (spellWarned | logChange(nowNanos)) { // both: logChange counts the change either way
+      return new Line(Level.INFO, "Redis answers again after " + localMillis(nowNanos) + " ms: circuit breakers under '"
+          + prefix + "' follow the fleet" + unloggedNote());
+    }
+    return new Line(Level.DEBUG, "Redis answers again: circuit breakers under '" + prefix + "' follow the fleet");
+  }
+
+  /** The warning of a LOCAL spell whose silence has lasted (see {@link #silenceToWarn}), or null. */
+  @Nullable Line silenceLine(long nowNanos, int breakers, String prefix) {
+    String silent = silenceToWarn(nowNanos);
+    if (silent == null) {
+      return null;
+    }
+    return new Line(Level.WARN, answered
+        ? "Redis unreachable (" + silent + "): " + breakers + " circuit breakers under '" + prefix
+            + "' decide locally until it answers"
+        : "Redis has not answered since the registry started (" + silent + "): " + breakers
+            + " circuit breakers under '" + prefix + "' decide locally until it does");
   }
 }

@@ -388,12 +388,9 @@ public final class SyncEngine implements AutoCloseable {
     if (local != null) {
       enterLocal(local);
     }
-    String silent = modes.silenceToWarn(now);
-    if (silent != null) {
-      LOG.warn(modes.answered()
-          ? "Redis unreachable ({}): {} circuit breakers under '{}' decide locally until it answers"
-          : "Redis has not answered since the registry started ({}): {} circuit breakers under '{}' decide"
-              + " locally until it does", silent, breakers.size(), keys.prefix());
+    ModeSwitch.Line silence = modes.silenceLine(now, breakers.size(), keys.prefix());
+    if (silence != null) {
+      log(silence);
     }
     if (modes.mode() == SyncMode.LOCAL || modes.failing()) {
       // While Redis does not take the flushes, a breaker keeps only the outcomes its window can
@@ -552,40 +549,22 @@ public final class SyncEngine implements AutoCloseable {
   private void enterLocal(String why) {
     breakers.values().forEach(b -> b.successesRedundant = false); // the node's own window counts them
     meters.modeChange(SyncMode.LOCAL);
-    if (closing) {
-      LOG.info("Registry under '{}' closed: its {} circuit breakers decide locally from now on",
-          keys.prefix(), breakers.size());
-    } else if (!modes.logChange(System.nanoTime())) {
-      LOG.debug("Redis unreachable ({}): circuit breakers under '{}' decide locally", why, keys.prefix());
-    } else if (modes.refusing()) { // Redis answers, and will not do the work: no load explains that
-      modes.warned();
-      LOG.warn("{}: {} circuit breakers under '{}' decide locally until it does the work{}",
-          why, breakers.size(), keys.prefix(), modes.unloggedNote());
-    } else if (!modes.answered()) { // starting, most likely: a WARN follows if Redis stays silent 5 s
-      LOG.info("Redis has not answered yet ({}): {} circuit breakers under '{}' decide locally until it does",
-          why, breakers.size(), keys.prefix());
-    } else { // slow under load, or gone: a WARN follows if Redis stays silent 5 s
-      LOG.info("Redis is slow or unreachable ({}): {} circuit breakers under '{}' decide locally until it"
-          + " answers{}", why, breakers.size(), keys.prefix(), modes.unloggedNote());
-    }
+    log(modes.localLine(why, breakers.size(), keys.prefix(), closing, System.nanoTime()));
     breakers.values().forEach(SharedCircuitBreaker::enterLocalMode);
   }
 
   private void rejoin(boolean firstAnswer) {
     scriptsLoaded = false; // Redis may have restarted without them
     meters.modeChange(SyncMode.SHARED);
-    if (firstAnswer) {
-      LOG.info("Redis answers: circuit breakers under '{}' follow the fleet", keys.prefix());
-    } else if (modes.spellWarned() | modes.logChange(System.nanoTime())) { // a warned outage is always ended
-      LOG.info("Redis answers again after {} ms: circuit breakers under '{}' follow the fleet{}",
-          modes.localMillis(System.nanoTime()), keys.prefix(), modes.unloggedNote());
-    } else {
-      LOG.debug("Redis answers again: circuit breakers under '{}' follow the fleet", keys.prefix());
-    }
+    log(modes.sharedLine(firstAnswer, keys.prefix(), System.nanoTime()));
     breakers.values().forEach(breaker -> {
       breaker.leaveLocalMode();
       warm(breaker); // each reads its state again
     });
+  }
+
+  private static void log(ModeSwitch.Line line) {
+    LOG.atLevel(line.level()).log(line.text());
   }
 
   private void loadScripts() {

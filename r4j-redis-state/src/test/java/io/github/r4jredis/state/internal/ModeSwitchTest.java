@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.r4jredis.state.SyncMode;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 /** When a registry goes LOCAL and back, on times passed in, and which changes are logged. */
 class ModeSwitchTest {
@@ -115,5 +116,39 @@ class ModeSwitchTest {
     assertThat(modes.logChange(later)).isTrue();
     assertThat(modes.unloggedNote()).isEqualTo(" (6 more mode changes since the previous line: Redis flaps)");
     assertThat(modes.unloggedNote()).as("told once").isEmpty();
+  }
+
+  /** What an operator reads: a refusal at once as a warning, a start or a slow Redis as news only if it lasts. */
+  @Test
+  void theLinesOfAnOutageSayWhatHappenedAtTheLevelItDeserves() {
+    String why = modes.goLocal(600 * MS, true);
+    assertThat(modes.localLine(why, 12, "shop", false, 600 * MS)).isEqualTo(new ModeSwitch.Line(Level.INFO,
+        "Redis has not answered yet (no answer for 600 ms): 12 circuit breakers under 'shop' decide locally until it does"));
+    assertThat(modes.silenceLine(5_000 * MS, 12, "shop")).isEqualTo(new ModeSwitch.Line(Level.WARN,
+        "Redis has not answered since the registry started (no answer for 5000 ms): 12 circuit breakers under 'shop'"
+            + " decide locally until it does"));
+    assertThat(modes.silenceLine(9_000 * MS, 12, "shop")).as("once").isNull();
+    modes.succeeded(9_500 * MS);
+    assertThat(modes.sharedLine(true, "shop", 9_500 * MS))
+        .isEqualTo(new ModeSwitch.Line(Level.INFO, "Redis answers: circuit breakers under 'shop' follow the fleet"));
+
+    modes.refused("Redis refuses the work: READONLY You can't write against a read only replica.");
+    String refused = modes.goLocal(100_000 * MS, false);
+    ModeSwitch.Line warning = modes.localLine(refused, 12, "shop", false, 100_000 * MS);
+    assertThat(warning.level()).isEqualTo(Level.WARN);
+    assertThat(warning.text()).isEqualTo("Redis refuses the work: READONLY You can't write against a read only replica.,"
+        + " for 90500 ms: 12 circuit breakers under 'shop' decide locally until it does the work");
+    assertThat(modes.silenceLine(200_000 * MS, 12, "shop")).as("warned of already").isNull();
+    modes.succeeded(100_250 * MS);
+    assertThat(modes.sharedLine(false, "shop", 100_250 * MS)).as("a warned outage's end is always told")
+        .isEqualTo(new ModeSwitch.Line(Level.INFO,
+            "Redis answers again after 250 ms: circuit breakers under 'shop' follow the fleet"));
+
+    modes.failed("");
+    String slow = modes.goLocal(101_000 * MS, true);
+    assertThat(modes.localLine(slow, 12, "shop", false, 101_000 * MS).level()).as("within the quiet period")
+        .isEqualTo(Level.DEBUG);
+    assertThat(modes.localLine("registry closed", 12, "shop", true, 101_000 * MS)).isEqualTo(new ModeSwitch.Line(
+        Level.INFO, "Registry under 'shop' closed: its 12 circuit breakers decide locally from now on"));
   }
 }
