@@ -92,9 +92,11 @@ public interface RetryQueue extends AutoCloseable {
   /**
    * Settings of a queue. Not thread-safe. Beside its own: the key prefix, the breakers'; the node
    * id, this node's consumer name in the group (a registry's node id fits); the clock of the times
-   * the queue stores (enqueue, due and completion times), by default Redis {@code TIME} taken in
-   * the queue's scripts, so that nodes whose clocks differ agree on when an operation is due; and
-   * where the queue's meters go (see {@link FleetComponentBuilder}).
+   * the queue stores (enqueue, due and completion times); and where the queue's meters go (see
+   * {@link FleetComponentBuilder}). The clock: by default, and given any system clock
+   * ({@code Clock.systemUTC()}, {@code Clock.system(zone)}), Redis {@code TIME} taken inside the
+   * queue's scripts, so that nodes whose clocks differ agree on when an operation is due; any other
+   * clock ({@code Clock.fixed}, {@code Clock.offset}, a test clock) is read on this node instead.
    */
   final class Builder extends FleetComponentBuilder<Builder> {
 

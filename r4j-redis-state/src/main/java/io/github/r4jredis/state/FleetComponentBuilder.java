@@ -60,7 +60,8 @@ public abstract class FleetComponentBuilder<B extends FleetComponentBuilder<B>> 
    * A clock to stamp what the component stores with, instead of the fleet's (tests, mostly:
    * {@code Clock.fixed}, {@code Clock.offset}, a test clock). Default: the fleet's clock, Redis
    * {@code TIME} ({@link RedisClock}), so that nodes whose own clocks disagree agree on when
-   * things happened.
+   * things happened. The builder's documentation says what a system clock given here means for
+   * it (the retry queue takes it as the fleet's; the monitors as this node's own).
    */
   public B clock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");

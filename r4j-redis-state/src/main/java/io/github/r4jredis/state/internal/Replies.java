@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Replies {
 
-  private static final Logger LOG = LoggerFactory.getLogger(Replies.class);
+  /** The sync engine's logger: operators set the level of what the sync thread logs by that one name. */
+  private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
 
   /**
    * What a pipeline's replies say of Redis as a whole.
@@ -31,13 +32,7 @@ final class Replies {
    * @param heartbeatFailure why the heartbeat write failed, in a pipeline that needed it, or null
    * @param noScript whether a call met NOSCRIPT: Redis lacks the scripts
    */
-  record Verdict(@Nullable String refusal, String why, @Nullable Throwable heartbeatFailure, boolean noScript) {
-
-    /** Whether Redis did the work: nothing refused, and the heartbeat written where it was needed. */
-    boolean didTheWork() {
-      return refusal == null && heartbeatFailure == null;
-    }
-  }
+  record Verdict(@Nullable String refusal, String why, @Nullable Throwable heartbeatFailure, boolean noScript) {}
 
   private final SyncMeters meters;
   private final FleetClock clock;
@@ -101,10 +96,10 @@ final class Replies {
       Call call = calls.get(i);
       Object reply = replies.get(i);
       if (reply instanceof Throwable failure) {
-        if (Refusals.isNoAnswer(failure)) {
+        if (Refusals.isNoAnswer(failure) && !Refusals.isNoScript(failure)) { // NOSCRIPT: see the verdict
           unanswered++;
           lastUnanswered = failure;
-        } else if (!Refusals.isNoScript(failure) && Refusals.code(failure) == null) {
+        } else if (Refusals.code(failure) == null) { // NOSCRIPT is a refusal too
           meters.failure("script");
           if (scriptFailureLogged.add(call.encodedName())) {
             LOG.warn("Script {} for breaker {} failed (logged once until it succeeds)", call.script(),

@@ -1207,7 +1207,7 @@ public final class SharedCircuitBreaker implements RedisCircuitBreaker {
    * {@link #tick}), and Redis answers (LOCAL mode and rejoining visit every breaker). Sync thread.
    */
   boolean keepsNoDeadline() {
-    if (scheduled || chain.pending() || hasSteps() || engine.mode() != SyncMode.SHARED) {
+    if (scheduled || chain.pending() || engine.mode() != SyncMode.SHARED) {
       return false;
     }
     SharedView v = view;

@@ -1,20 +1,12 @@
 package io.github.r4jredis.state.internal;
 
 import io.github.r4jredis.state.SyncMode;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,12 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BiConsumer;
-import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisTimeoutException;
-import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -238,7 +227,8 @@ public final class SyncEngine implements AutoCloseable {
       rounds.remove(breaker.sync());
       subscriber.remove(breaker.encodedName());
       clock.forget(breaker.encodedName());
-      inbox.add(() -> replies.forget(breaker.encodedName()));
+      String encoded = breaker.encodedName();
+      inbox.add(() -> replies.forget(encoded));
     }
   }
 
@@ -564,7 +554,11 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   private static void log(ModeSwitch.Line line) {
-    LOG.atLevel(line.level()).log(line.text());
+    switch (line.level()) {
+      case WARN -> LOG.warn(line.text());
+      case INFO -> LOG.info(line.text());
+      default -> LOG.debug(line.text());
+    }
   }
 
   private void loadScripts() {

@@ -64,7 +64,8 @@ class RepliesTest {
     replies.apply(calls, results, nanos.get(), nanos.get() + 1_000_000);
 
     assertThat(Replies.needsHeartbeat(calls)).isFalse();
-    assertThat(verdict.didTheWork()).isTrue();
+    assertThat(verdict.refusal()).isNull();
+    assertThat(verdict.heartbeatFailure()).isNull();
     assertThat(verdict.noScript()).isFalse();
     assertThat(given).containsExactly("a:reply v3", "b:reply v8");
   }
@@ -82,7 +83,6 @@ class RepliesTest {
     Replies.Verdict verdict = Replies.verdict(calls, results);
     replies.apply(calls, results, nanos.get(), nanos.get());
 
-    assertThat(verdict.didTheWork()).isFalse();
     assertThat(verdict.refusal()).isEqualTo("READONLY");
     assertThat(verdict.why()).isEqualTo("Redis refuses the work: READONLY You can't write against a read only replica.");
     assertThat(given).containsExactly("a:reply v3", "b:failure");
@@ -95,16 +95,16 @@ class RepliesTest {
     List<Batch.Call> calls = List.of(read("a"));
     assertThat(Replies.needsHeartbeat(calls)).isTrue();
 
-    assertThat(Replies.verdict(calls, replies(view(3, 50_000), "OK")).didTheWork()).isTrue();
+    Replies.Verdict written = Replies.verdict(calls, replies(view(3, 50_000), "OK"));
+    assertThat(written.refusal()).isNull();
+    assertThat(written.heartbeatFailure()).isNull();
     RedisException oom = new RedisException("OOM command not allowed when used memory > 'maxmemory'.");
     Replies.Verdict refused = Replies.verdict(calls, replies(view(3, 50_000), oom));
-    assertThat(refused.didTheWork()).isFalse();
     assertThat(refused.refusal()).isEqualTo("OOM");
     RedisResponseTimeoutException late = new RedisResponseTimeoutException("no reply");
     Replies.Verdict unanswered = Replies.verdict(calls, replies(view(3, 50_000), late));
     assertThat(unanswered.heartbeatFailure()).isSameAs(late);
     assertThat(unanswered.refusal()).isNull();
-    assertThat(unanswered.didTheWork()).isFalse();
   }
 
   /** A Redis without the scripts did not do the work, and must be given them again. */
@@ -119,7 +119,6 @@ class RepliesTest {
 
     assertThat(verdict.noScript()).isTrue();
     assertThat(verdict.refusal()).isEqualTo("NOSCRIPT");
-    assertThat(verdict.didTheWork()).isFalse();
     assertThat(given).containsExactly("a:reply v3", "b:failure");
     assertThat(failures("script")).isZero();
   }
